@@ -1,0 +1,108 @@
+// The admin command line: npm run cli -- <command>. Passwords come from standard input only, never from
+// argv, which other users of the machine can read in the process list.
+import '../node-version.ts';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../config.ts';
+import { isLocale } from '../core/locale.ts';
+import { createDeps, createLogger } from '../deps.ts';
+import { addUser } from '../flows/add-user.ts';
+import { listUsers } from '../store/users.ts';
+
+const usage = `Usage:
+  npm run cli -- users add --email EMAIL --name "NAME" --locale en|fr --password-stdin
+  npm run cli -- users list
+`;
+
+/** Exit codes: 0 done, 1 refused (duplicate, weak password), 2 wrong usage or configuration. */
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, command, ...rest] = argv;
+  const parsed = parseConfig(process.env);
+  if (!parsed.ok) {
+    for (const problem of parsed.problems) process.stderr.write(`${problem}\n`);
+    return 2;
+  }
+  // The CLI's own output is its messages; the service's log lines would only get in the way.
+  const log = createLogger({ ...parsed.config, logLevel: 'error' }, process.stderr);
+
+  if (group === 'users' && command === 'add') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { email: { type: 'string' }, name: { type: 'string' }, locale: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+      strict: true,
+    });
+    if (!values.email || !values.name || !values.locale) throw new UsageError('users add needs --email, --name and --locale');
+    if (!isLocale(values.locale)) throw new UsageError(`--locale must be en or fr (got "${values.locale}")`);
+    if (!values['password-stdin']) throw new UsageError('users add needs --password-stdin, with the password on standard input');
+    const password = await readPassword();
+    const { deps, close } = await createDeps(parsed.config, { log });
+    try {
+      const added = await addUser(deps, { email: values.email, name: values.name, locale: values.locale, password });
+      if (added.ok) {
+        process.stdout.write(`Added ${added.user.email} (${added.user.id})\n`);
+        return 0;
+      }
+      process.stderr.write(`${refusal(added)}\n`);
+      return 1;
+    } finally {
+      await close();
+    }
+  }
+
+  if (group === 'users' && command === 'list') {
+    if (rest.length > 0) throw new UsageError(`users list takes no arguments (got "${rest.join(' ')}")`);
+    const { deps, close } = await createDeps(parsed.config, { log });
+    try {
+      const users = await listUsers(deps.db);
+      for (const user of users) {
+        const state = user.disabled_at !== null ? 'disabled' : user.password_hash === null ? 'invited' : 'active';
+        process.stdout.write(`${user.email}\t${user.name}\t${user.locale}\t${state}\t${new Date(user.created_at).toISOString()}\n`);
+      }
+      if (users.length === 0) process.stderr.write('No users.\n');
+      return 0;
+    } finally {
+      await close();
+    }
+  }
+
+  throw new UsageError(group === undefined ? 'no command given' : `unknown command "${[group, command].filter(Boolean).join(' ')}"`);
+}
+
+function refusal(outcome: Exclude<Awaited<ReturnType<typeof addUser>>, { ok: true }>): string {
+  switch (outcome.reason) {
+    case 'invalid-email':
+      return 'Refused: that is not a valid email address.';
+    case 'invalid-name':
+      return 'Refused: the name must be 1 to 100 characters, without control characters.';
+    case 'duplicate-email':
+      return 'Refused: a user with that email address already exists.';
+    case 'password':
+      return `Refused: the password ${outcome.problems
+        .map((problem) => (problem.reason === 'policy' ? `breaks these rules: ${problem.unmet.join(', ')}` : 'is empty'))
+        .join('; ')}.`;
+  }
+}
+
+/** The whole of standard input, less the one line ending that `echo` or a typed Enter adds. */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password (input is not hidden; prefer a pipe): ');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if (process.stdin.isTTY && chunk.includes(10)) break;
+  }
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n\n${usage}`);
+      process.exit(2);
+    }
+    process.stderr.write(`Failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

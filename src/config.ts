@@ -1,0 +1,160 @@
+// Environment → one frozen, typed Config. Every bad value is reported on its own line and the process exits
+// with code 2 before anything starts, so an operator sees all their mistakes at once.
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { parseDuration } from './core/duration.ts';
+import type { PolicyProfile } from './core/password-policy.ts';
+import type { DatabaseTarget } from './store/connect.ts';
+import { locales, type Locale } from './core/locale.ts';
+
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: URL;
+  /** https PUBLIC_URL: cookies get Secure and the __Host- prefix. */
+  secureCookies: boolean;
+  database: DatabaseTarget;
+  appName: string;
+  defaultLocale: Locale;
+  production: boolean;
+  passwordPolicy: PolicyProfile;
+  sessionIdleTimeoutMs: number;
+  sessionAbsoluteTimeoutMs: number;
+  logLevel: string;
+  hashConcurrency: number;
+  hashQueueLimit: number;
+}
+
+const duration = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a duration such as 90s, 30m, 12h or 7d (got "${text}")` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const positiveInteger = (name: string, fallback: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return fallback;
+      const value = Number(text);
+      if (!/^\d+$/.test(text) || value < 1 || value > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from 1 to ${max} (got "${text}")` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((text): text is T => (values as readonly string[]).includes(text), {
+      error: (issue) => `${name} must be one of ${values.join(', ')} (got "${String(issue.input)}")`,
+    })
+    .transform((text) => text as T);
+
+const schema = z.object({
+  PORT: positiveInteger('PORT', 3000, 65535),
+  HOST: z.string().min(1, 'HOST must not be empty').default('127.0.0.1'),
+  PUBLIC_URL: z.string().optional(),
+  DATABASE_URL: z.string().default('sqlite:./data/app.db'),
+  APP_NAME: z
+    .string()
+    .default('Sales Connect')
+    .refine((name) => name.trim().length > 0 && name.length <= 60, 'APP_NAME must be 1 to 60 characters'),
+  DEFAULT_LOCALE: oneOf('DEFAULT_LOCALE', locales, 'en'),
+  NODE_ENV: oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+  PASSWORD_POLICY: oneOf('PASSWORD_POLICY', ['documented', 'nist'] as const, 'documented'),
+  SESSION_IDLE_TIMEOUT: duration('SESSION_IDLE_TIMEOUT', '1h'),
+  SESSION_ABSOLUTE_TIMEOUT: duration('SESSION_ABSOLUTE_TIMEOUT', '12h'),
+  LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  HASH_CONCURRENCY: positiveInteger('HASH_CONCURRENCY', availableParallelism(), 256),
+  HASH_QUEUE_LIMIT: positiveInteger('HASH_QUEUE_LIMIT', 64, 100_000),
+});
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+  // An empty variable means "not set", as in most twelve-factor services.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = schema.safeParse(present);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+  if (!parsed.success) return { ok: false, problems };
+  const values = parsed.data;
+
+  const publicUrl = parsePublicUrl(values.PUBLIC_URL ?? `http://localhost:${values.PORT}`, problems);
+  const database = parseDatabaseUrl(values.DATABASE_URL, problems);
+  const production = values.NODE_ENV === 'production';
+  // SECURITY 31: in production the links we mail and the cookies we set travel over HTTPS only.
+  if (production && publicUrl?.protocol === 'http:') {
+    problems.push('PUBLIC_URL must be an https:// address when NODE_ENV=production');
+  }
+  if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
+    problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
+  }
+  if (problems.length > 0 || !publicUrl || !database) return { ok: false, problems };
+
+  return {
+    ok: true,
+    config: Object.freeze({
+      port: values.PORT,
+      host: values.HOST,
+      publicUrl,
+      secureCookies: publicUrl.protocol === 'https:',
+      database,
+      appName: values.APP_NAME.trim(),
+      defaultLocale: values.DEFAULT_LOCALE,
+      production,
+      passwordPolicy: values.PASSWORD_POLICY,
+      sessionIdleTimeoutMs: values.SESSION_IDLE_TIMEOUT,
+      sessionAbsoluteTimeoutMs: values.SESSION_ABSOLUTE_TIMEOUT,
+      logLevel: values.LOG_LEVEL,
+      hashConcurrency: values.HASH_CONCURRENCY,
+      hashQueueLimit: values.HASH_QUEUE_LIMIT,
+    }),
+  };
+}
+
+function parsePublicUrl(text: string, problems: string[]): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push(`PUBLIC_URL must be an absolute http:// or https:// address (got "${text}")`);
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    problems.push(`PUBLIC_URL must start with http:// or https:// (got "${text}")`);
+    return undefined;
+  }
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    problems.push(`PUBLIC_URL must be an origin only, such as https://accounts.example.com (got "${text}")`);
+    return undefined;
+  }
+  return url;
+}
+
+function parseDatabaseUrl(text: string, problems: string[]): DatabaseTarget | undefined {
+  if (text.startsWith('sqlite:')) {
+    const path = text.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path.length > 0) return { kind: 'sqlite', path };
+  } else if (/^postgres(ql)?:\/\/./.test(text)) {
+    return { kind: 'postgres', url: text };
+  }
+  problems.push(`DATABASE_URL must be sqlite:<file path> or postgres://user@host/database (got "${redactUrl(text)}")`);
+  return undefined;
+}
+
+/** Database URLs may carry a password: never echo it back. */
+function redactUrl(text: string): string {
+  return text.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

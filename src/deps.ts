@@ -1,0 +1,68 @@
+// Everything a flow or a page may use, built once by main.ts and passed down as an argument.
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { isCommonPassword } from './core/common-passwords.ts';
+import { createHasher, OWASP_ARGON2ID, type Hasher } from './hasher.ts';
+import { createLimits, databaseFailureStore, type Limits } from './limits.ts';
+import { connect } from './store/connect.ts';
+import type { Db } from './store/database.ts';
+import { migrate } from './store/migrate.ts';
+
+export interface Clock {
+  /** Milliseconds since the epoch. Tests pass a clock they can move. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface Deps {
+  config: Config;
+  clock: Clock;
+  db: Db;
+  hasher: Hasher;
+  limits: Limits;
+  log: Logger;
+  isCommonPassword: (password: string) => boolean;
+}
+
+export interface CreateDepsOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+/** Opens the database (migrating it), starts the hasher, and returns the Deps with a way to close them. */
+export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<{ deps: Deps; close(): Promise<void> }> {
+  const log = options.log ?? createLogger(config);
+  const connection = connect(config.database);
+  try {
+    await migrate(connection.db);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit });
+  const deps: Deps = {
+    config,
+    clock: options.clock ?? systemClock,
+    db: connection.db,
+    hasher,
+    limits: createLimits(databaseFailureStore(connection.db)),
+    log,
+    isCommonPassword,
+  };
+  return { deps, close: () => connection.close() };
+}
+
+/** SECURITY 68: JSON lines; cookies and credentials are cut out before anything is written. */
+export function createLogger(config: Config, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', '*.password', '*.token'],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

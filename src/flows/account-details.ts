@@ -1,0 +1,63 @@
+// Save on Settings → My Profile → Account Details (« Mon profil » → « Détails du compte »): the name, the
+// language and, when "Change password" is ticked, the password, all in one transaction. A refusal of any
+// part changes nothing at all.
+import type { Locale } from '../core/locale.ts';
+import type { Deps } from '../deps.ts';
+import { setLocale, updateProfile } from '../store/users.ts';
+import { applyPasswordChange, preparePasswordChange, type ChangePasswordProblem, type PasswordChange } from './change-password.ts';
+import type { ClientInfo, SignedIn } from './sessions.ts';
+
+export const MAX_NAME_LENGTH = 100;
+
+export type AccountDetailsProblem = ChangePasswordProblem | { field: 'name'; reason: 'required' | 'too-long' | 'invalid' };
+
+export interface AccountDetailsInput {
+  name: string;
+  locale: Locale;
+  /** Present when the "Change password" box is ticked. */
+  password?: PasswordChange;
+}
+
+export type AccountDetailsOutcome =
+  | { ok: true; passwordChanged: false }
+  | { ok: true; passwordChanged: true; token: string }
+  | { ok: false; reason: 'invalid'; problems: AccountDetailsProblem[] }
+  | { ok: false; reason: 'throttled'; retryAfterMs: number };
+
+export async function saveAccountDetails(
+  deps: Deps,
+  signedIn: SignedIn,
+  input: AccountDetailsInput,
+  client: ClientInfo,
+): Promise<AccountDetailsOutcome> {
+  const name = input.name.trim();
+  const nameProblem = checkName(name);
+  if (nameProblem && !input.password) return { ok: false, reason: 'invalid', problems: [nameProblem] };
+
+  const prepared = input.password ? await preparePasswordChange(deps, signedIn, input.password, client) : undefined;
+  if (prepared && !prepared.ok) {
+    if (prepared.reason === 'throttled') return prepared;
+    return { ok: false, reason: 'invalid', problems: nameProblem ? [nameProblem, ...prepared.problems] : prepared.problems };
+  }
+  if (nameProblem) return { ok: false, reason: 'invalid', problems: [nameProblem] };
+
+  return deps.db.transaction().execute(async (tx) => {
+    await updateProfile(tx, signedIn.user.id, { name, locale: input.locale }, deps.clock.now());
+    if (!prepared) return { ok: true, passwordChanged: false } as const;
+    const { token } = await applyPasswordChange(tx, deps, signedIn, prepared.passwordHash);
+    return { ok: true, passwordChanged: true, token } as const;
+  });
+}
+
+export function checkName(name: string): AccountDetailsProblem | undefined {
+  if (name === '') return { field: 'name', reason: 'required' };
+  if ([...name].length > MAX_NAME_LENGTH) return { field: 'name', reason: 'too-long' };
+  // Control and bidirectional-override characters would let a name rewrite how other text is displayed.
+  if (/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(name)) return { field: 'name', reason: 'invalid' };
+  return undefined;
+}
+
+/** The language switch of every page, for a signed-in user: only the language changes. */
+export async function changeLanguage(deps: Deps, signedIn: SignedIn, locale: Locale): Promise<void> {
+  await setLocale(deps.db, signedIn.user.id, locale, deps.clock.now());
+}

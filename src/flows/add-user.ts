@@ -1,0 +1,51 @@
+// Adding an account (admin CLI and the development demo account). The same policy as every other way a
+// password is set; a duplicate address is refused by the unique index, not by a racy lookup.
+import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
+import type { Locale } from '../core/locale.ts';
+import { newId } from '../core/tokens.ts';
+import type { Deps } from '../deps.ts';
+import { isUniqueViolation } from '../store/connect.ts';
+import { insertUser, type User } from '../store/users.ts';
+import { checkName } from './account-details.ts';
+import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
+
+export interface AddUserInput {
+  email: string;
+  name: string;
+  locale: Locale;
+  password: string;
+}
+
+export type AddUserOutcome =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'invalid-email' | 'invalid-name' | 'duplicate-email' }
+  | { ok: false; reason: 'password'; problems: NewPasswordProblem[] };
+
+export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserOutcome> {
+  const email = normaliseEmail(input.email);
+  if (!isEmailAddress(email)) return { ok: false, reason: 'invalid-email' };
+  const name = input.name.trim();
+  if (checkName(name)) return { ok: false, reason: 'invalid-name' };
+  const checked = checkNewPassword(deps, { email, name }, { next: input.password, confirm: input.password });
+  if (!checked.ok) return { ok: false, reason: 'password', problems: checked.problems };
+
+  const now = deps.clock.now();
+  const user: User = {
+    id: newId(),
+    email,
+    name,
+    locale: input.locale,
+    password_hash: await deps.hasher.hash(checked.password),
+    disabled_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await insertUser(deps.db, user);
+  } catch (error) {
+    if (isUniqueViolation(error)) return { ok: false, reason: 'duplicate-email' };
+    throw error;
+  }
+  deps.log.info({ event: 'user-added', userId: user.id });
+  return { ok: true, user };
+}

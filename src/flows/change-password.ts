@@ -1,0 +1,78 @@
+// Change password while signed in: gear icon → Settings → My Profile → Account Details → tick
+// "Change password" (« Modifier le mot de passe ») → Current password, New password, Confirm new password
+// → Save (« Enregistrer »). PRODUCT.md "Signed in", steps 1–3.
+// SECURITY 53 (current password required and checked), 54 (guesses share the sign-in throttle), 8 (differs
+// from the current one), 1–9 via checkNewPassword, 56 (this session survives under a new id, every other
+// one ends), 57 (only the session's own account).
+import { clientKey } from '../core/client-address.ts';
+import { normalisePassword } from '../core/password-policy.ts';
+import type { Deps } from '../deps.ts';
+import type { Executor } from '../store/database.ts';
+import { deleteSessionsOfUser } from '../store/sessions.ts';
+import { setPasswordHash } from '../store/users.ts';
+import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
+import { renewSessionId, type ClientInfo, type SignedIn } from './sessions.ts';
+
+export interface PasswordChange {
+  current: string;
+  next: string;
+  confirm: string;
+}
+
+export type ChangePasswordProblem =
+  | NewPasswordProblem
+  | { field: 'current'; reason: 'required' | 'wrong' }
+  | { field: 'next'; reason: 'same-as-current' };
+
+export type PreparedPasswordChange =
+  | { ok: true; passwordHash: string }
+  | { ok: false; reason: 'invalid'; problems: ChangePasswordProblem[] }
+  | { ok: false; reason: 'throttled'; retryAfterMs: number };
+
+/**
+ * Everything that can refuse the change, in order of cost: the form, the policy, the throttle, then one
+ * hash to verify the current password and one to hash the new. Nothing is written except a failure count.
+ */
+export async function preparePasswordChange(
+  deps: Deps,
+  signedIn: SignedIn,
+  change: PasswordChange,
+  client: ClientInfo,
+): Promise<PreparedPasswordChange> {
+  const { user } = signedIn;
+  const checked = checkNewPassword(deps, user, change);
+  const problems: ChangePasswordProblem[] = checked.ok ? [] : [...checked.problems];
+  if (change.current === '') problems.unshift({ field: 'current', reason: 'required' });
+  else if (checked.ok && checked.password === normalisePassword(change.current)) {
+    problems.push({ field: 'next', reason: 'same-as-current' });
+  }
+  if (problems.length > 0 || !checked.ok) return { ok: false, reason: 'invalid', problems };
+
+  const account = user.email;
+  const client_ = clientKey(client.address);
+  const wait = await deps.limits.signIn.wait(account, client_, deps.clock.now());
+  if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
+  // Verify before hashing the new password: a wrong guess costs one hash, not two.
+  if (!(await deps.hasher.verify(user.password_hash, normalisePassword(change.current)))) {
+    await deps.limits.signIn.fail(account, client_, deps.clock.now());
+    deps.log.info({ event: 'change-password', outcome: 'wrong-current-password', userId: user.id });
+    return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
+  }
+  await deps.limits.signIn.succeed(account, client_);
+  return { ok: true, passwordHash: await deps.hasher.hash(checked.password) };
+}
+
+/** Inside the caller's transaction: the new hash, every other session ended, this one renamed. */
+export async function applyPasswordChange(
+  tx: Executor,
+  deps: Deps,
+  signedIn: SignedIn,
+  passwordHash: string,
+): Promise<{ token: string; endedSessions: number }> {
+  const now = deps.clock.now();
+  await setPasswordHash(tx, signedIn.user.id, passwordHash, now);
+  const endedSessions = await deleteSessionsOfUser(tx, signedIn.user.id, signedIn.session.id_hash);
+  const token = await renewSessionId(tx, now, signedIn.session);
+  deps.log.info({ event: 'change-password', outcome: 'succeeded', userId: signedIn.user.id, endedSessions });
+  return { token, endedSessions };
+}

@@ -1,0 +1,82 @@
+// Sessions: start, resume, rename, end. The only flow file that is not a documented action; sign-in,
+// sign-out and the password changes all go through it.
+// SECURITY 59: 256-bit random ids, stored as SHA-256. SECURITY 62: idle and absolute expiry, on the server.
+// SECURITY 63: the id comes only from the cookie (the web layer reads nothing else).
+import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
+import type { Deps } from '../deps.ts';
+import type { Executor } from '../store/database.ts';
+import {
+  deleteSession,
+  findSessionWithUser,
+  insertSession,
+  renameSession,
+  touchSession,
+  type SessionRow,
+} from '../store/sessions.ts';
+import type { User } from '../store/users.ts';
+
+export interface ClientInfo {
+  address: string;
+  userAgent: string;
+}
+
+export interface SignedIn {
+  user: User;
+  session: SessionRow;
+}
+
+export type ResumeOutcome = { status: 'active'; signedIn: SignedIn } | { status: 'expired' } | { status: 'none' };
+
+// Writing last_seen_at on every request would turn every page view into a write; a minute of slack on an
+// idle timeout of an hour or more is invisible.
+const TOUCH_INTERVAL_MS = 60_000;
+
+const MAX_USER_AGENT = 512;
+
+/** Starts a session and returns the cookie value, which is never stored. */
+export async function startSession(db: Executor, now: number, userId: string, client: ClientInfo): Promise<string> {
+  const token = newToken();
+  await insertSession(db, {
+    id_hash: digest(token),
+    user_id: userId,
+    created_at: now,
+    last_seen_at: now,
+    client_address: client.address,
+    user_agent: client.userAgent.slice(0, MAX_USER_AGENT),
+  });
+  return token;
+}
+
+export async function resumeSession(deps: Deps, token: string | undefined): Promise<ResumeOutcome> {
+  if (token === undefined || !isTokenShaped(token)) return { status: 'none' };
+  const idHash = digest(token);
+  const found = await findSessionWithUser(deps.db, idHash);
+  if (!found) return { status: 'none' };
+  const now = deps.clock.now();
+  const expired =
+    now - found.session.last_seen_at >= deps.config.sessionIdleTimeoutMs ||
+    now - found.session.created_at >= deps.config.sessionAbsoluteTimeoutMs ||
+    found.user.disabled_at !== null;
+  if (expired) {
+    await deleteSession(deps.db, idHash);
+    return { status: 'expired' };
+  }
+  if (now - found.session.last_seen_at >= TOUCH_INTERVAL_MS) {
+    await touchSession(deps.db, idHash, now);
+    found.session.last_seen_at = now;
+  }
+  return { status: 'active', signedIn: found };
+}
+
+/** Gives the session a new id (after a privilege change) and returns the new cookie value. */
+export async function renewSessionId(db: Executor, now: number, session: SessionRow): Promise<string> {
+  const token = newToken();
+  const renamed = await renameSession(db, session.id_hash, digest(token), now);
+  if (!renamed) throw new Error('the session to renew no longer exists');
+  return token;
+}
+
+export async function endSession(db: Executor, token: string | undefined): Promise<void> {
+  if (token === undefined || !isTokenShaped(token)) return;
+  await deleteSession(db, digest(token));
+}

@@ -1,0 +1,90 @@
+// Argon2id, off the event loop, with bounded work (SECURITY 13–16).
+// At most `concurrency` hashes run at once on libuv's threads and at most `queueLimit` wait; anything beyond
+// is refused at once with HashingOverloaded (the web layer answers 503 + Retry-After), so a flood of
+// sign-ins costs a bounded amount of memory and never delays pages that need no hash.
+import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
+
+// Algorithm.Argon2id: the package declares an ambient const enum, which cannot be imported as a value here.
+const ARGON2ID = 2 as Algorithm;
+
+export interface HashParams {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/** OWASP Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1. */
+export const OWASP_ARGON2ID: HashParams = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+export class HashingOverloaded extends Error {
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super('password hashing queue is full');
+  }
+}
+
+export interface Hasher {
+  hash(password: string): Promise<string>;
+  /** A null hash (unknown user, no password yet) costs a full verification and returns false (SECURITY 16). */
+  verify(passwordHash: string | null, password: string): Promise<boolean>;
+  needsRehash(passwordHash: string): boolean;
+  /** Hashes running or waiting, for metrics and tests. */
+  load(): { running: number; waiting: number };
+}
+
+export interface HasherOptions {
+  params: HashParams;
+  concurrency: number;
+  queueLimit: number;
+}
+
+export async function createHasher({ params, concurrency, queueLimit }: HasherOptions): Promise<Hasher> {
+  const options = { ...params, algorithm: ARGON2ID };
+  const waiting: Array<() => void> = [];
+  let running = 0;
+
+  async function bounded<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= concurrency) {
+      if (waiting.length >= queueLimit) throw new HashingOverloaded();
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else {
+      running++;
+    }
+    try {
+      return await work();
+    } finally {
+      // Hand the slot straight to the next in line, so `running` never dips and lets a newcomer jump the queue.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  }
+
+  const dummyHash = await argon2Hash('not a password anyone has: the cost of an unknown account', options);
+
+  return {
+    hash: (password) => bounded(() => argon2Hash(password, options)),
+    verify: (passwordHash, password) =>
+      bounded(async () => {
+        const valid = await argon2Verify(passwordHash ?? dummyHash, password).catch(() => false);
+        return valid && passwordHash !== null;
+      }),
+    needsRehash: (passwordHash) => {
+      const stored = parseArgon2Params(passwordHash);
+      return (
+        stored === undefined ||
+        stored.memoryCost < params.memoryCost ||
+        stored.timeCost < params.timeCost ||
+        stored.parallelism !== params.parallelism
+      );
+    },
+    load: () => ({ running, waiting: waiting.length }),
+  };
+}
+
+/** The parameters of an Argon2id PHC string, or undefined if it is anything else. */
+export function parseArgon2Params(phc: string): HashParams | undefined {
+  const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(phc);
+  if (!match) return undefined;
+  return { memoryCost: Number(match[1]), timeCost: Number(match[2]), parallelism: Number(match[3]) };
+}

@@ -1,0 +1,69 @@
+// Choosing the language and producing text. The user's profile wins, then the language switch (a cookie),
+// then the browser's Accept-Language, then DEFAULT_LOCALE.
+import { isLocale, type Locale } from '../core/locale.ts';
+import type { PolicyProfile, Rule } from '../core/password-policy.ts';
+import type { Catalogue, MessageKey } from './catalogue.ts';
+import { en } from './en.ts';
+import { fr } from './fr.ts';
+
+export type { MessageKey } from './catalogue.ts';
+
+const catalogues: Record<Locale, Catalogue> = { en, fr };
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function translator(locale: Locale): Translate {
+  const catalogue = catalogues[locale];
+  return (key, params) =>
+    params === undefined ? catalogue[key] : catalogue[key].replace(/\{(\w+)\}/g, (whole, name: string) => String(params[name] ?? whole));
+}
+
+export interface LocaleSources {
+  profile?: string | null;
+  cookie?: string;
+  acceptLanguage?: string;
+  fallback: Locale;
+}
+
+export function pickLocale({ profile, cookie, acceptLanguage, fallback }: LocaleSources): Locale {
+  if (isLocale(profile)) return profile;
+  if (isLocale(cookie)) return cookie;
+  return fromAcceptLanguage(acceptLanguage) ?? fallback;
+}
+
+/** The first supported language in the header, by quality, ignoring regions ("fr-CA" is French). */
+export function fromAcceptLanguage(header: string | undefined): Locale | undefined {
+  if (!header) return undefined;
+  const ranked = header
+    .slice(0, 512)
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { language: tag.trim().toLowerCase().split('-')[0] ?? '', quality: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((entry) => entry.quality > 0 && Number.isFinite(entry.quality))
+    .sort((a, b) => b.quality - a.quality || a.index - b.index);
+  return ranked.map((entry) => entry.language).find(isLocale);
+}
+
+/** "in 5 minutes" / « dans 5 minutes »: a wait, rounded up to a unit a person reads at a glance. */
+export function formatWait(locale: Locale, ms: number): string {
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'always' });
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 60) return format.format(seconds, 'second');
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return format.format(minutes, 'minute');
+  return format.format(Math.ceil(minutes / 60), 'hour');
+}
+
+/** A list in the language's own style: "a, b and c" / « a, b et c ». */
+export function formatList(locale: Locale, items: string[]): string {
+  return new Intl.ListFormat(locale, { type: 'conjunction' }).format(items);
+}
+
+/** The sentence naming a password rule; the minimum length depends on the policy profile. */
+export function ruleMessageKey(rule: Rule, profile: PolicyProfile): MessageKey {
+  return rule === 'min-length' ? `rule.min-length.${profile}` : `rule.${rule}`;
+}
+

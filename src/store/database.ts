@@ -1,0 +1,41 @@
+// The tables, as Kysely sees them. Times are milliseconds since the epoch (bigint in PostgreSQL).
+import type { Kysely, Transaction } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  /** Normalised (core/email-address.ts); unique. */
+  email: string;
+  name: string;
+  locale: string;
+  /** Argon2id PHC string; null for an invited user who has not chosen a password yet. */
+  password_hash: string | null;
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie value (SECURITY 59); the value itself is never stored. */
+  id_hash: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  client_address: string;
+  user_agent: string;
+}
+
+export interface ThrottlesTable {
+  key: string;
+  failures: number;
+  last_failure_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  throttles: ThrottlesTable;
+}
+
+/** Store functions take either the database or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+export type Db = Kysely<Database>;

@@ -1,0 +1,51 @@
+// The users table. Plain reads and writes; the rules about who may do what live in flows/.
+import type { Selectable } from 'kysely';
+import type { Executor, UsersTable } from './database.ts';
+
+export type User = Selectable<UsersTable>;
+
+export function findUserByEmail(db: Executor, normalisedEmail: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', normalisedEmail).executeTakeFirst();
+}
+
+export function findUserById(db: Executor, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertUser(db: Executor, user: User): Promise<void> {
+  await db.insertInto('users').values(user).execute();
+}
+
+export async function updateProfile(
+  db: Executor,
+  id: string,
+  profile: { name: string; locale: string },
+  now: number,
+): Promise<void> {
+  await db.updateTable('users').set({ ...profile, updated_at: now }).where('id', '=', id).execute();
+}
+
+export async function setLocale(db: Executor, id: string, locale: string, now: number): Promise<void> {
+  await db.updateTable('users').set({ locale, updated_at: now }).where('id', '=', id).execute();
+}
+
+export async function setPasswordHash(db: Executor, id: string, passwordHash: string, now: number): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute();
+}
+
+/**
+ * Replaces the hash only if it is still the one that was verified: a rehash after sign-in must never
+ * overwrite a password changed in the meantime.
+ */
+export async function upgradePasswordHash(db: Executor, id: string, from: string, to: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: to }).where('id', '=', id).where('password_hash', '=', from).execute();
+}
+
+export function listUsers(db: Executor): Promise<User[]> {
+  return db.selectFrom('users').selectAll().orderBy('created_at').orderBy('email').execute();
+}
+
+export async function countUsers(db: Executor): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+  return Number(row.count);
+}

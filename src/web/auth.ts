@@ -1,0 +1,19 @@
+// Who is signed in, from the session cookie and nothing else (SECURITY 63).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { resumeSession, type ResumeOutcome, type SignedIn } from '../flows/sessions.ts';
+import { clearSessionCookie, readSessionCookie } from './cookies.ts';
+import { redirect } from './render.ts';
+import type { WebContext } from './web-context.ts';
+
+export function currentSession(web: WebContext, request: FastifyRequest): Promise<ResumeOutcome> {
+  return resumeSession(web.deps, readSessionCookie(web.deps.config, request));
+}
+
+/** The signed-in user, or undefined after sending the visitor to the log-in page. */
+export async function requireSignedIn(web: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> {
+  const current = await currentSession(web, request);
+  if (current.status === 'active') return current.signedIn;
+  clearSessionCookie(web.deps.config, reply);
+  redirect(reply, current.status === 'expired' ? '/login?notice=session-expired' : '/login');
+  return undefined;
+}

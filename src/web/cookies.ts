@@ -1,0 +1,39 @@
+// Cookie names and attributes. SECURITY 60: HttpOnly, SameSite=Lax, and over https Secure with the
+// __Host- prefix (no Domain, Path=/), so no subdomain and no plain-http page can set or read them.
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
+
+export interface CookieNames {
+  session: string;
+  csrf: string;
+  locale: string;
+}
+
+export function cookieNames(config: Config): CookieNames {
+  const prefix = config.secureCookies ? '__Host-' : '';
+  return { session: `${prefix}session`, csrf: `${prefix}csrf`, locale: `${prefix}lang` };
+}
+
+export function cookieOptions(config: Config, extra: Partial<CookieSerializeOptions> = {}): CookieSerializeOptions {
+  return { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, ...extra };
+}
+
+export function readSessionCookie(config: Config, request: FastifyRequest): string | undefined {
+  return request.cookies[cookieNames(config).session];
+}
+
+/** No Max-Age: the cookie ends with the browser; the server enforces the idle and absolute limits. */
+export function setSessionCookie(config: Config, reply: FastifyReply, token: string): void {
+  reply.setCookie(cookieNames(config).session, token, cookieOptions(config));
+}
+
+export function clearSessionCookie(config: Config, reply: FastifyReply): void {
+  reply.clearCookie(cookieNames(config).session, cookieOptions(config));
+}
+
+const YEAR_SECONDS = 365 * 24 * 3600;
+
+export function setLocaleCookie(config: Config, reply: FastifyReply, locale: string): void {
+  reply.setCookie(cookieNames(config).locale, locale, cookieOptions(config, { maxAge: YEAR_SECONDS }));
+}

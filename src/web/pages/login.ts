@@ -1,0 +1,64 @@
+// GET/POST /login: the "Sales Connect log-in" page. Flow: flows/sign-in.ts.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { signIn } from '../../flows/sign-in.ts';
+import { formatWait } from '../../i18n/index.ts';
+import { currentSession } from '../auth.ts';
+import { readSessionCookie, setSessionCookie } from '../cookies.ts';
+import { csrfField, field, parseForm, passwordField } from '../forms.ts';
+import { redirect, sendPage } from '../render.ts';
+import { LoginView, type LoginForm } from '../views/login.tsx';
+import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
+
+const notices = { 'signed-out': 'login.signedOut', 'session-expired': 'login.sessionExpired' } as const;
+
+const loginQuery = z.object({ notice: z.string().optional() });
+
+const loginBody = z.object({ ...csrfField, email: field(1024), password: passwordField });
+
+/** After signing in there is one place to go: no `next` parameter, so no open redirect (SECURITY 25). */
+const HOME = '/settings';
+
+export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
+  app.get('/', async (request, reply) => {
+    const current = await currentSession(web, request);
+    return redirect(reply, current.status === 'active' ? HOME : '/login');
+  });
+
+  app.get('/login', async (request, reply) => {
+    if ((await currentSession(web, request)).status === 'active') return redirect(reply, HOME);
+    const ctx = pageContext(web, request, reply);
+    const { notice } = loginQuery.safeParse(request.query).data ?? {};
+    const key = notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
+    return sendPage(reply, 200, LoginView({ ctx, form }));
+  });
+
+  app.post('/login', { preHandler: web.protect }, async (request, reply) => {
+    const body = parseForm(loginBody, request);
+    const ctx = pageContext(web, request, reply);
+    const form: LoginForm = { email: body.email, errors: {} };
+    if (body.email.trim() === '') form.errors.email = ctx.t('error.email.required');
+    if (body.password === '') form.errors.password = ctx.t('error.password.required');
+    if (form.errors.email || form.errors.password) return sendPage(reply, 422, LoginView({ ctx, form }));
+
+    const outcome = await signIn(web.deps, {
+      email: body.email,
+      password: body.password,
+      client: clientInfo(request),
+      previousToken: readSessionCookie(web.deps.config, request),
+    });
+    if (outcome.ok) {
+      setSessionCookie(web.deps.config, reply, outcome.token);
+      return redirect(reply, HOME);
+    }
+    if (outcome.reason === 'throttled') {
+      form.alert = ctx.t('login.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
+      reply.header('retry-after', Math.ceil(outcome.retryAfterMs / 1000));
+      return sendPage(reply, 429, LoginView({ ctx, form }));
+    }
+    // SECURITY 17: one message for an unknown address, a wrong password and a disabled account.
+    form.alert = ctx.t('login.invalid');
+    return sendPage(reply, 401, LoginView({ ctx, form }));
+  });
+}

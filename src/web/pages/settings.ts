@@ -1,0 +1,139 @@
+// GET/POST /settings/profile: Settings → My Profile → Account Details, and the "Change password" checkbox.
+// Flows: flows/account-details.ts → flows/change-password.ts.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { isLocale } from '../../core/locale.ts';
+import { saveAccountDetails, type AccountDetailsProblem } from '../../flows/account-details.ts';
+import type { SignedIn } from '../../flows/sessions.ts';
+import { formatList, formatWait, ruleMessageKey, type MessageKey } from '../../i18n/index.ts';
+import { requireSignedIn } from '../auth.ts';
+import { setSessionCookie } from '../cookies.ts';
+import { csrfField, field, parseForm, passwordField } from '../forms.ts';
+import { redirect, sendPage } from '../render.ts';
+import type { PageContext } from '../views/context.ts';
+import { SettingsProfileView, type AccountDetailsForm } from '../views/settings.tsx';
+import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
+
+const notices = { saved: 'settings.saved', 'password-changed': 'settings.passwordChanged' } as const;
+
+const profileQuery = z.object({ notice: z.string().optional() });
+
+const profileBody = z.object({
+  ...csrfField,
+  name: field(1024),
+  locale: field(16),
+  change_password: z.literal('on').optional(),
+  current_password: passwordField.optional(),
+  new_password: passwordField.optional(),
+  confirm_password: passwordField.optional(),
+});
+
+// The order of the fields on the page, so the summary at the top reads in the same order.
+const fieldOrder = ['name', 'locale', 'current', 'next', 'confirm'] as const;
+const fieldIds: Record<(typeof fieldOrder)[number], string> = {
+  name: 'name',
+  locale: 'locale',
+  current: 'current_password',
+  next: 'new_password',
+  confirm: 'confirm_password',
+};
+
+export function registerSettingsPages(app: FastifyInstance, web: WebContext): void {
+  app.get('/settings', async (_request, reply) => redirect(reply, '/settings/profile'));
+
+  app.get('/settings/profile', async (request, reply) => {
+    const signedIn = await requireSignedIn(web, request, reply);
+    if (!signedIn) return reply;
+    const ctx = pageContext(web, request, reply, signedIn.user);
+    const { notice } = profileQuery.safeParse(request.query).data ?? {};
+    const key = notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    return sendPage(reply, 200, view(ctx, signedIn, { ...blankForm(signedIn), notice: key && ctx.t(key) }));
+  });
+
+  app.post('/settings/profile', { preHandler: web.protect }, async (request, reply) => {
+    const signedIn = await requireSignedIn(web, request, reply);
+    if (!signedIn) return reply;
+    const body = parseForm(profileBody, request);
+    const changePassword = body.change_password === 'on';
+    const form: AccountDetailsForm = { name: body.name, locale: signedIn.user.locale as AccountDetailsForm['locale'], changePassword, errors: {}, summary: [] };
+
+    if (!isLocale(body.locale)) {
+      const ctx = pageContext(web, request, reply, signedIn.user);
+      return sendPage(reply, 422, view(ctx, signedIn, withProblems(ctx, form, [{ field: 'locale', reason: 'invalid' }])));
+    }
+    form.locale = body.locale;
+    const outcome = await saveAccountDetails(
+      web.deps,
+      signedIn,
+      {
+        name: body.name,
+        locale: body.locale,
+        password: changePassword
+          ? { current: body.current_password ?? '', next: body.new_password ?? '', confirm: body.confirm_password ?? '' }
+          : undefined,
+      },
+      clientInfo(request),
+    );
+    if (outcome.ok) {
+      if (outcome.passwordChanged) setSessionCookie(web.deps.config, reply, outcome.token);
+      return redirect(reply, `/settings/profile?notice=${outcome.passwordChanged ? 'password-changed' : 'saved'}`);
+    }
+    const ctx = pageContext(web, request, reply, signedIn.user);
+    if (outcome.reason === 'throttled') {
+      reply.header('retry-after', Math.ceil(outcome.retryAfterMs / 1000));
+      form.summary = [{ message: ctx.t('settings.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) }) }];
+      return sendPage(reply, 429, view(ctx, signedIn, form));
+    }
+    return sendPage(reply, 422, view(ctx, signedIn, withProblems(ctx, form, outcome.problems)));
+  });
+}
+
+function blankForm(signedIn: SignedIn): AccountDetailsForm {
+  const locale = isLocale(signedIn.user.locale) ? signedIn.user.locale : 'en';
+  return { name: signedIn.user.name, locale, changePassword: false, errors: {}, summary: [] };
+}
+
+function view(ctx: PageContext, signedIn: SignedIn, form: AccountDetailsForm) {
+  return SettingsProfileView({ ctx, email: signedIn.user.email, form });
+}
+
+function withProblems(
+  ctx: PageContext,
+  form: AccountDetailsForm,
+  problems: Problem[],
+): AccountDetailsForm {
+  const errors: AccountDetailsForm['errors'] = {};
+  for (const problem of problems) errors[problem.field] ??= problemMessage(ctx, problem);
+  const summary = fieldOrder.flatMap((name) => {
+    const message = errors[name];
+    return message ? [{ field: fieldIds[name], message }] : [];
+  });
+  return { ...form, errors, summary };
+}
+
+type Problem = AccountDetailsProblem | { field: 'locale'; reason: 'invalid' };
+type PlainProblem = Exclude<Problem, { reason: 'policy' }>;
+type ProblemKey<P> = P extends { field: infer F extends string; reason: infer R extends string } ? `${F}.${R}` : never;
+
+// Every problem a flow can return has its sentence; a new reason without one fails the type check.
+const problemKeys: Record<ProblemKey<PlainProblem>, MessageKey> = {
+  'name.required': 'error.name.required',
+  'name.too-long': 'error.name.too-long',
+  'name.invalid': 'error.name.invalid',
+  'locale.invalid': 'error.locale.invalid',
+  'current.required': 'error.current.required',
+  'current.wrong': 'error.current.wrong',
+  'next.required': 'error.next.required',
+  'next.same-as-current': 'error.next.same-as-current',
+  'confirm.required': 'error.confirm.required',
+  'confirm.mismatch': 'error.confirm.mismatch',
+};
+
+function problemMessage(ctx: PageContext, problem: Problem): string {
+  if (problem.reason === 'policy') {
+    const rules = problem.unmet.map((rule) => ctx.t(ruleMessageKey(rule, ctx.passwordPolicy)));
+    // Inside a sentence the rules read in lower case: "…these rules: use a special character."
+    return ctx.t('error.next.policy', { rules: formatList(ctx.locale, rules.map((rule) => rule.charAt(0).toLowerCase() + rule.slice(1))) });
+  }
+  return ctx.t(problemKeys[`${problem.field}.${problem.reason}` as ProblemKey<PlainProblem>]);
+}

@@ -1,0 +1,21 @@
+// The one page for every error: a status, a sentence in the user's language, a reference for 5xx.
+import type { PageContext } from './context.ts';
+import { Document } from './document.tsx';
+import { AuthShell } from './shell.tsx';
+
+export function ErrorView({ ctx, title, message, reference }: { ctx: PageContext; title: string; message: string; reference?: string }) {
+  return (
+    <Document ctx={ctx} title={title}>
+      <AuthShell ctx={ctx}>
+        <h1>{title}</h1>
+        <p class="lead">{message}</p>
+        {reference && <p class="muted">{ctx.t('page.error.reference', { id: reference })}</p>}
+        <p>
+          <a class="button button-secondary" href="/">
+            {ctx.t('page.error.home')}
+          </a>
+        </p>
+      </AuthShell>
+    </Document>
+  );
+}

@@ -1,0 +1,46 @@
+// What the pages of one app share: the service's Deps, the asset URLs and cookie names computed at start-up,
+// and the helpers that turn a request into the context a view renders with.
+import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { Deps } from '../deps.ts';
+import type { ClientInfo } from '../flows/sessions.ts';
+import { pickLocale, translator } from '../i18n/index.ts';
+import type { AssetUrls } from './assets.ts';
+import type { CookieNames } from './cookies.ts';
+import type { PageContext } from './views/context.ts';
+
+export interface WebContext {
+  deps: Deps;
+  assets: AssetUrls;
+  cookies: CookieNames;
+  /** The preHandlers of every state-changing route: same origin, then the CSRF token. */
+  protect: NonNullable<RouteShorthandOptions['preHandler']>;
+}
+
+export function pageContext(
+  web: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user?: { name: string; email: string; locale: string },
+): PageContext {
+  const locale = pickLocale({
+    profile: user?.locale,
+    cookie: request.cookies[web.cookies.locale],
+    acceptLanguage: request.headers['accept-language'],
+    fallback: web.deps.config.defaultLocale,
+  });
+  return {
+    locale,
+    t: translator(locale),
+    brand: web.deps.config.appName,
+    path: request.url,
+    csrfToken: reply.generateCsrf(),
+    assets: web.assets,
+    passwordPolicy: web.deps.config.passwordPolicy,
+    user: user && { name: user.name, email: user.email },
+  };
+}
+
+export function clientInfo(request: FastifyRequest): ClientInfo {
+  return { address: request.ip, userAgent: request.headers['user-agent'] ?? '' };
+}
+
