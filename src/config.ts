@@ -65,8 +65,6 @@ const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T
 const schema = z.object({
   PORT: positiveInteger('PORT', 3000, 65535),
   HOST: z.string().min(1, 'HOST must not be empty').default('127.0.0.1'),
-  PUBLIC_URL: z.string().optional(),
-  DATABASE_URL: z.string().default('sqlite:./data/app.db'),
   APP_NAME: z
     .string()
     .default('Sales Connect')
@@ -88,20 +86,21 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = schema.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
-  if (!parsed.success) return { ok: false, problems };
+  // The URLs are checked even when another variable is wrong, so every mistake is reported at once.
+  const port = parsed.success ? parsed.data.PORT : 3000;
+  const publicUrl = parsePublicUrl(present.PUBLIC_URL ?? `http://localhost:${port}`, problems);
+  const database = parseDatabaseUrl(present.DATABASE_URL ?? 'sqlite:./data/app.db', problems);
+  if (!parsed.success || !publicUrl || !database) return { ok: false, problems };
   const values = parsed.data;
-
-  const publicUrl = parsePublicUrl(values.PUBLIC_URL ?? `http://localhost:${values.PORT}`, problems);
-  const database = parseDatabaseUrl(values.DATABASE_URL, problems);
   const production = values.NODE_ENV === 'production';
   // SECURITY 31: in production the links we mail and the cookies we set travel over HTTPS only.
-  if (production && publicUrl?.protocol === 'http:') {
+  if (production && publicUrl.protocol === 'http:') {
     problems.push('PUBLIC_URL must be an https:// address when NODE_ENV=production');
   }
   if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
-  if (problems.length > 0 || !publicUrl || !database) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems };
 
   return {
     ok: true,

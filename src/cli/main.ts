@@ -4,6 +4,7 @@ import '../node-version.ts';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config.ts';
 import { isLocale } from '../core/locale.ts';
+import type { Rule } from '../core/password-policy.ts';
 import { createDeps, createLogger } from '../deps.ts';
 import { addUser } from '../flows/add-user.ts';
 import { listUsers } from '../store/users.ts';
@@ -77,12 +78,25 @@ function refusal(outcome: Exclude<Awaited<ReturnType<typeof addUser>>, { ok: tru
       return 'Refused: the name must be 1 to 100 characters, without control characters.';
     case 'duplicate-email':
       return 'Refused: a user with that email address already exists.';
-    case 'password':
-      return `Refused: the password ${outcome.problems
-        .map((problem) => (problem.reason === 'policy' ? `breaks these rules: ${problem.unmet.join(', ')}` : 'is empty'))
-        .join('; ')}.`;
+    case 'password': {
+      const unmet = outcome.problems.flatMap((problem) => (problem.reason === 'policy' ? problem.unmet : []));
+      if (unmet.length === 0) return 'Refused: the password is empty.';
+      return `Refused: the password must ${unmet.map((rule) => ruleText[rule]).join('; ')}.`;
+    }
   }
 }
+
+// The admin's terminal is in English; users read the same rules in their language on the web pages.
+const ruleText: Record<Rule, string> = {
+  'min-length': 'be long enough (9 characters, or 15 with PASSWORD_POLICY=nist)',
+  'max-length': 'be at most 256 characters',
+  'mixed-case': 'use upper and lower case letters',
+  number: 'include a number',
+  special: 'use a special character',
+  'not-email': 'not contain the email address',
+  'not-context': 'not contain the name or the name of the service',
+  'not-common': 'not be a commonly used password',
+};
 
 /** The whole of standard input, less the one line ending that `echo` or a typed Enter adds. */
 async function readPassword(): Promise<string> {

@@ -1,0 +1,79 @@
+// The admin CLI as an operator runs it: a real process, a real SQLite file, the password on standard input.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+let folder: string;
+beforeEach(() => {
+  folder = mkdtempSync(join(tmpdir(), 'sc-cli-'));
+});
+afterEach(() => rmSync(folder, { recursive: true, force: true }));
+
+function cli(args: string[], input = '') {
+  const result = spawnSync(process.execPath, ['src/cli/main.ts', ...args], {
+    input,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, DATABASE_URL: `sqlite:${join(folder, 'app.db')}`, NODE_ENV: 'test' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const add = (email: string, password: string, extra: string[] = []) =>
+  cli(['users', 'add', '--email', email, '--name', 'Ada Lovelace', '--locale', 'fr', '--password-stdin', ...extra], `${password}\n`);
+
+describe('npm run cli -- users', () => {
+  it('adds a user with the password from standard input, and lists it', () => {
+    const added = add('Ada@Example.com', 'Velvet-Otter-9');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^Added ada@example\.com \(/);
+    const listed = cli(['users', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^ada@example\.com\tAda Lovelace\tfr\tactive\t\d{4}-/);
+    expect(listed.stdout).not.toContain('argon2');
+  });
+
+  it('keeps the password exactly as typed, less the final line ending', () => {
+    expect(add('ada@example.com', ' Velvet-Otter-9 ').code).toBe(0);
+  });
+
+  it('refuses a duplicate address, whatever its case, with a clear message', () => {
+    add('ada@example.com', 'Velvet-Otter-9');
+    const again = add('ADA@example.com', 'Amber-Heron-27!');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('Refused: a user with that email address already exists.\n');
+    expect(cli(['users', 'list']).stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a password that breaks the policy, naming the rules', () => {
+    const weak = add('ada@example.com', 'weakpass');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('Refused: the password must');
+    expect(weak.stderr).toContain('use a special character');
+    expect(add('bob@example.com', 'Password123!').stderr).toContain('not be a commonly used password');
+    expect(cli(['users', 'list']).stderr).toBe('No users.\n');
+  });
+
+  it('never takes a password from the command line', () => {
+    const attempt = cli(['users', 'add', '--email', 'ada@example.com', '--name', 'Ada', '--locale', 'en', '--password', 'Velvet-Otter-9']);
+    expect(attempt.code).toBe(2);
+    expect(attempt.stderr).toContain("Unknown option '--password'");
+    expect(attempt.stderr).toContain('Usage:');
+  });
+
+  it('explains every usage mistake and exits with 2', () => {
+    expect(cli([]).code).toBe(2);
+    expect(cli(['users', 'remove']).stderr).toContain('unknown command "users remove"');
+    expect(add('ada@example.com', 'Velvet-Otter-9', ['--locale', 'de']).stderr).toContain('--locale must be en or fr (got "de")');
+    const noStdin = cli(['users', 'add', '--email', 'ada@example.com', '--name', 'Ada', '--locale', 'en']);
+    expect(noStdin.code).toBe(2);
+    expect(noStdin.stderr).toContain('--password-stdin');
+  });
+
+  it('refuses an invalid address', () => {
+    const bad = add('not-an-address', 'Velvet-Otter-9');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('Refused: that is not a valid email address.\n');
+  });
+});

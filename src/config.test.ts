@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './config.ts';
+
+const problems = (env: Record<string, string>) => {
+  const result = parseConfig(env);
+  return result.ok ? [] : result.problems;
+};
+
+describe('configuration from the environment', () => {
+  it('starts on the embedded defaults with nothing set', () => {
+    const result = parseConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      database: { kind: 'sqlite', path: './data/app.db' },
+      appName: 'Sales Connect',
+      defaultLocale: 'en',
+      production: false,
+      secureCookies: false,
+      passwordPolicy: 'documented',
+      sessionIdleTimeoutMs: 3_600_000,
+      sessionAbsoluteTimeoutMs: 43_200_000,
+    });
+    expect(result.config.publicUrl.href).toBe('http://localhost:3000/');
+    expect(Object.isFrozen(result.config)).toBe(true);
+  });
+
+  it('follows PORT in the default public URL, and reads every documented variable', () => {
+    const result = parseConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://app@db.internal/accounts',
+      APP_NAME: 'Acme Sales',
+      DEFAULT_LOCALE: 'fr',
+      PUBLIC_URL: 'https://accounts.example.com',
+      NODE_ENV: 'production',
+    });
+    expect(result.ok && result.config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      database: { kind: 'postgres', url: 'postgres://app@db.internal/accounts' },
+      appName: 'Acme Sales',
+      defaultLocale: 'fr',
+      production: true,
+      secureCookies: true,
+    });
+    expect(parseConfig({ PORT: '8080' }).ok && (parseConfig({ PORT: '8080' }) as { config: { publicUrl: URL } }).config.publicUrl.origin).toBe(
+      'http://localhost:8080',
+    );
+  });
+
+  it('names every bad value on its own line', () => {
+    const found = problems({ PORT: 'eighty', DEFAULT_LOCALE: 'de', DATABASE_URL: 'mysql://x', PUBLIC_URL: 'not a url', NODE_ENV: 'staging' });
+    expect(found).toHaveLength(5);
+    expect(found.join('\n')).toMatch(/PORT must be a whole number from 1 to 65535 \(got "eighty"\)/);
+    expect(found.join('\n')).toMatch(/DEFAULT_LOCALE must be one of en, fr \(got "de"\)/);
+    expect(found.join('\n')).toMatch(/NODE_ENV must be one of development, production, test/);
+    for (const line of found) expect(line).not.toContain('\n');
+  });
+
+  it('refuses what would be unsafe in production', () => {
+    expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://accounts.example.com' })).toEqual([
+      'PUBLIC_URL must be an https:// address when NODE_ENV=production',
+    ]);
+    expect(problems({ NODE_ENV: 'production' })).toEqual(['PUBLIC_URL must be an https:// address when NODE_ENV=production']);
+  });
+
+  it('refuses a public URL with a path, credentials or another scheme', () => {
+    for (const url of ['https://example.com/accounts', 'https://user:pw@example.com', 'ftp://example.com', 'https://example.com/?next=x']) {
+      expect(problems({ PUBLIC_URL: url })).toHaveLength(1);
+    }
+  });
+
+  it('never echoes a database password back', () => {
+    const [line] = problems({ DATABASE_URL: 'mysql://admin:hunter2@db/x' });
+    expect(line).toContain('admin:***@');
+    expect(line).not.toContain('hunter2');
+  });
+
+  it('reads session timeouts as durations and keeps them consistent', () => {
+    const result = parseConfig({ SESSION_IDLE_TIMEOUT: '30m', SESSION_ABSOLUTE_TIMEOUT: '8h' });
+    expect(result.ok && result.config.sessionIdleTimeoutMs).toBe(1_800_000);
+    expect(problems({ SESSION_IDLE_TIMEOUT: 'soon' })).toEqual(['SESSION_IDLE_TIMEOUT must be a duration such as 90s, 30m, 12h or 7d (got "soon")']);
+    expect(problems({ SESSION_IDLE_TIMEOUT: '2h', SESSION_ABSOLUTE_TIMEOUT: '1h' })).toEqual([
+      'SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT',
+    ]);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(parseConfig({ PORT: '', APP_NAME: '' }).ok).toBe(true);
+  });
+});

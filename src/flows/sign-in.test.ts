@@ -1,0 +1,143 @@
+// Signing in, as the flow sees it: real SQLite, real Argon2id, a clock the test moves.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { digest } from '../core/tokens.ts';
+import { countSessionsOfUser, findSessionWithUser } from '../store/sessions.ts';
+import { findUserById } from '../store/users.ts';
+import { signIn } from './sign-in.ts';
+import { resumeSession, startSession } from './sessions.ts';
+
+const client = { address: '203.0.113.7', userAgent: 'test' };
+const password = 'Velvet-Otter-9';
+let t: TestDeps;
+
+beforeEach(async () => {
+  t = await testDeps();
+});
+afterEach(() => t.close());
+
+describe('signing in', () => {
+  it('starts a session whose cookie value is stored only as its SHA-256', async () => {
+    const user = await t.addUser({ email: 'ada@example.com', password });
+    const outcome = await signIn(t.deps, { email: 'ada@example.com', password, client });
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(await findSessionWithUser(t.deps.db, outcome.token)).toBeUndefined();
+    expect((await findSessionWithUser(t.deps.db, digest(outcome.token)))?.user.id).toBe(user.id);
+  });
+
+  it('finds the account however the address is written', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    expect((await signIn(t.deps, { email: '  ADA@Example.com ', password, client })).ok).toBe(true);
+  });
+
+  it('accepts the password in any Unicode form that normalises to it (SECURITY 5)', async () => {
+    await t.addUser({ email: 'ada@example.com', password: 'Café-Otter-9' });
+    expect((await signIn(t.deps, { email: 'ada@example.com', password: 'Cafe\u0301-Otter-9', client })).ok).toBe(true);
+    expect((await signIn(t.deps, { email: 'ada@example.com', password: 'Ｃａｆé-Otter-9', client })).ok).toBe(true);
+  });
+
+  it('verifies exactly what was typed: no trimming, no case folding (SECURITY 4)', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    for (const attempt of [` ${password}`, `${password} `, password.toLowerCase(), password.slice(0, -1)]) {
+      expect(await signIn(t.deps, { email: 'ada@example.com', password: attempt, client })).toEqual({ ok: false, reason: 'invalid-credentials' });
+    }
+  });
+
+  it('refuses a disabled account with the same answer as a wrong password (SECURITY 17)', async () => {
+    const user = await t.addUser({ email: 'ada@example.com', password });
+    await t.deps.db.updateTable('users').set({ disabled_at: t.clock.now() }).where('id', '=', user.id).execute();
+    expect(await signIn(t.deps, { email: 'ada@example.com', password, client })).toEqual({ ok: false, reason: 'invalid-credentials' });
+  });
+
+  it('ends the session the browser came with instead of promoting it (SECURITY 23)', async () => {
+    const user = await t.addUser({ email: 'ada@example.com', password });
+    const planted = await startSession(t.deps.db, t.clock.now(), user.id, client);
+    const outcome = await signIn(t.deps, { email: 'ada@example.com', password, client, previousToken: planted });
+    expect(outcome.ok && outcome.token).not.toBe(planted);
+    expect((await resumeSession(t.deps, planted)).status).toBe('none');
+    expect(await countSessionsOfUser(t.deps.db, user.id)).toBe(1);
+  });
+
+  it('rehashes a password stored with weaker parameters (SECURITY 13)', async () => {
+    const user = await t.addUser({ email: 'ada@example.com', password });
+    const { hash } = await import('@node-rs/argon2');
+    const weak = await hash(password, { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1 });
+    await t.deps.db.updateTable('users').set({ password_hash: weak }).where('id', '=', user.id).execute();
+    expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
+    await expect.poll(async () => (await findUserById(t.deps.db, user.id))?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
+  });
+
+  it('logs the outcome without the password or the session token (SECURITY 68)', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    const outcome = await signIn(t.deps, { email: 'ada@example.com', password, client });
+    await signIn(t.deps, { email: 'ada@example.com', password: 'Wrong-Otter-9', client });
+    const log = t.logs.join('\n');
+    expect(log).toContain('"outcome":"succeeded"');
+    expect(log).toContain('"outcome":"failed"');
+    expect(log).not.toContain(password);
+    expect(log).not.toContain('Wrong-Otter-9');
+    expect(log).not.toContain(outcome.ok ? outcome.token : 'unreachable');
+  });
+});
+
+describe('throttling (SECURITY 18–21)', () => {
+  const fail = (email = 'ada@example.com', address = client.address) =>
+    signIn(t.deps, { email, password: 'Wrong-Otter-9', client: { ...client, address } });
+
+  it('lets the owner make five mistakes, then makes each further attempt wait longer', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    for (let i = 0; i < 5; i++) expect(await fail()).toEqual({ ok: false, reason: 'invalid-credentials' });
+    expect(await fail()).toEqual({ ok: false, reason: 'invalid-credentials' });
+    expect(await fail()).toEqual({ ok: false, reason: 'throttled', retryAfterMs: 1000 });
+    t.clock.advance(1000);
+    expect(await fail()).toEqual({ ok: false, reason: 'invalid-credentials' });
+    expect(await fail()).toEqual({ ok: false, reason: 'throttled', retryAfterMs: 2000 });
+  });
+
+  it('answers a throttled attempt the same whether the password is right and whether the account exists', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    for (let i = 0; i < 6; i++) await fail();
+    for (let i = 0; i < 6; i++) await fail('nobody@example.com');
+    const right = await signIn(t.deps, { email: 'ada@example.com', password, client });
+    const unknown = await signIn(t.deps, { email: 'nobody@example.com', password, client });
+    expect(right).toEqual({ ok: false, reason: 'throttled', retryAfterMs: 1000 });
+    expect(unknown).toEqual(right);
+  });
+
+  it('lets the owner in from another address while one address is throttled (SECURITY 21)', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    for (let i = 0; i < 7; i++) await fail('ada@example.com', '198.51.100.66');
+    expect((await fail('ada@example.com', '198.51.100.66')).reason).toBe('throttled');
+    expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
+  });
+
+  it('clears the account counters on success', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    for (let i = 0; i < 5; i++) await fail();
+    expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
+    for (let i = 0; i < 5; i++) expect((await fail()).reason).toBe('invalid-credentials');
+  });
+
+  it('counts every one of twenty concurrent wrong guesses (SECURITY 20)', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    await Promise.all(Array.from({ length: 20 }, () => fail()));
+    const [row] = await t.deps.db.selectFrom('throttles').select('failures').where('key', 'like', 'sign-in:account:%').where('key', 'not like', '%:client:%').execute();
+    expect(row?.failures).toBe(20);
+  });
+
+  it('stops after 100 failures in a row on one account, from any number of addresses, until a quiet day', async () => {
+    await t.addUser({ email: 'ada@example.com', password });
+    for (let i = 0; i < 100; i++) {
+      const outcome = await fail('ada@example.com', `198.51.100.${i}`);
+      if (outcome.reason === 'throttled') t.clock.advance(outcome.retryAfterMs);
+      if (outcome.reason === 'throttled') i--;
+    }
+    const stopped = await signIn(t.deps, { email: 'ada@example.com', password, client });
+    expect(stopped.ok).toBe(false);
+    expect(!stopped.ok && stopped.reason).toBe('throttled');
+    t.clock.advance(86_400_000);
+    expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
+  });
+});

@@ -1,0 +1,49 @@
+// Real Deps for flow tests: a fresh SQLite file in a temporary folder, a clock the test moves, and the log
+// lines kept in memory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { parseConfig } from '../../src/config.ts';
+import type { Locale } from '../../src/core/locale.ts';
+import { createDeps, createLogger, type Deps } from '../../src/deps.ts';
+import { addUser } from '../../src/flows/add-user.ts';
+import type { User } from '../../src/store/users.ts';
+import { testClock, type TestClock } from './clock.ts';
+
+export interface TestDeps {
+  deps: Deps;
+  clock: TestClock;
+  logs: string[];
+  addUser(input: { email: string; password: string; name?: string; locale?: Locale }): Promise<User>;
+  close(): Promise<void>;
+}
+
+export async function testDeps(env: Record<string, string> = {}): Promise<TestDeps> {
+  const folder = mkdtempSync(join(tmpdir(), 'sc-test-'));
+  const parsed = parseConfig({ NODE_ENV: 'test', DATABASE_URL: `sqlite:${join(folder, 'app.db')}`, LOG_LEVEL: 'info', ...env });
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const clock = testClock();
+  const { deps, close } = await createDeps(parsed.config, { clock, log: createLogger(parsed.config, sink) });
+  return {
+    deps,
+    clock,
+    logs,
+    async addUser({ email, password, name = 'Ada Lovelace', locale = 'en' }) {
+      const added = await addUser(deps, { email, password, name, locale });
+      if (!added.ok) throw new Error(`test user refused: ${JSON.stringify(added)}`);
+      return added.user;
+    },
+    async close() {
+      await close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// A real service for tests: buildApp on a real port over testDeps (a fresh SQLite file, a clock the test
+// moves, the log lines kept in memory).
+import { createServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/web/app.ts';
+import { testDeps, type TestDeps } from './deps.ts';
+
+export interface TestService extends TestDeps {
+  url: string;
+  app: FastifyInstance;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startService(env: Record<string, string> = {}): Promise<TestService> {
+  const port = await freePort();
+  const base = await testDeps({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...env });
+  const app = await buildApp(base.deps);
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    ...base,
+    url: `http://127.0.0.1:${port}`,
+    app,
+    async close() {
+      await app.close();
+      await base.close();
+    },
+  };
+}
