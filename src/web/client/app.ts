@@ -1,6 +1,6 @@
 // Progressive enhancement, bundled by esbuild into /assets/app.js. Every page works without it; with it the
 // rule note ticks live (the same core/password-policy.ts the server runs), passwords can be shown, the gear
-// menu closes like a menu, and a page with errors puts the focus on their summary.
+// menu closes like a menu, and a page with errors puts the focus on their summary or first field in error.
 import { checkPassword, type PolicyProfile, type Rule } from '../../core/password-policy.ts';
 
 function enhanceRuleNotes(): void {
@@ -73,7 +73,9 @@ function enhanceMenus(): void {
 }
 
 function focusErrors(): void {
-  document.querySelector<HTMLElement>('[data-error-summary]')?.focus();
+  // Without a summary (the log-in form's "enter your email address"), the first field in error takes the
+  // focus, so its error, linked by aria-describedby, is read out instead of nothing at all.
+  (document.querySelector<HTMLElement>('[data-error-summary]') ?? document.querySelector<HTMLElement>('[aria-invalid="true"]'))?.focus();
 }
 
 enhanceRuleNotes();

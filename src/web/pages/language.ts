@@ -12,9 +12,14 @@ import type { WebContext } from '../web-context.ts';
 
 const languageBody = z.object({ ...csrfField, locale: field(16), next: field(2048) });
 
-/** SECURITY 25: only a path of ours, never "//elsewhere" or "/\\elsewhere", may follow the switch. */
+/**
+ * SECURITY 25: only a path of ours, never "//elsewhere" or "/\\elsewhere", may follow the switch. Pages send
+ * request.url, which browsers percent-encode, so printable ASCII is all a real form carries; anything else
+ * (a control character, "€") cannot go into a Location header and used to end in a 500 after the language
+ * had already been saved.
+ */
 export function localPath(next: string): string {
-  return /^\/(?![/\\])[^\s\\]*$/.test(next) ? next : '/';
+  return /^\/(?![/\\])[\x21-\x5b\x5d-\x7e]*$/.test(next) ? next : '/';
 }
 
 export function registerLanguageSwitch(app: FastifyInstance, web: WebContext): void {

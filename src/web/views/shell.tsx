@@ -8,7 +8,11 @@ export function CsrfField({ ctx }: { ctx: PageContext }) {
   return <input type="hidden" name="_csrf" value={ctx.csrfToken} />;
 }
 
-/** Two submit buttons, so the switch works without JavaScript and in one click. */
+/**
+ * Two submit buttons, so the switch works without JavaScript and in one click. Each shows "EN" or "FR" and is
+ * named "EN English" / "FR Français": the visible text starts the accessible name (WCAG 2.5.3, label in name),
+ * so speech users can say "click FR" and screen readers still hear the language.
+ */
 export function LanguageSwitch({ ctx }: { ctx: PageContext }) {
   return (
     <form class="language-switch" method="post" action="/language" aria-label={ctx.t('language.switch')}>
@@ -21,9 +25,9 @@ export function LanguageSwitch({ ctx }: { ctx: PageContext }) {
           value={locale}
           lang={locale}
           aria-pressed={locale === ctx.locale ? 'true' : 'false'}
-          aria-label={ctx.t(`language.${locale}`)}
         >
           {locale.toUpperCase()}
+          <span class="visually-hidden">{` ${ctx.t(`language.${locale}`)}`}</span>
         </button>
       ))}
     </form>

@@ -1,0 +1,98 @@
+// Every page, in every state a user meets on the way through the documentation, in English and in French:
+// an axe-core scan (WCAG 2.0/2.1/2.2 A and AA, and axe's best practices) must find nothing, at desktop and
+// phone widths. Full-page screenshots of each land in test-results/screenshots/ for a human to look at.
+// The language here comes from the browser (Accept-Language); change-password.spec.ts uses the EN | FR switch.
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { copy, langs, type Lang } from './support/copy.ts';
+import { expect, passwords, test } from './support/fixtures.ts';
+import { errorSummary, escapeRegExp, gearIcon, openGearMenu, submitLogIn, tickChangePassword } from './support/steps.ts';
+
+const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+const viewports = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+const screenshots = resolve('test-results/screenshots');
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
+/** Scans the page as it is now at both widths and keeps a full-page screenshot of each. */
+async function inspect(page: Page, lang: Lang, name: string): Promise<void> {
+  mkdirSync(screenshots, { recursive: true });
+  for (const [width, size] of Object.entries(viewports)) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: `${screenshots}/${name}-${lang}-${width}.png`, fullPage: true });
+    const { violations } = await new AxeBuilder({ page }).withTags(tags).analyze();
+    const found = violations.map(({ id, impact, help, nodes }) => ({ id, impact, help, targets: nodes.map((node) => node.target.join(' ')) }));
+    expect.soft(found, `axe-core on "${name}" [${lang}] at ${width} width`).toEqual([]);
+  }
+  await page.setViewportSize(viewports.desktop);
+}
+
+for (const lang of langs) {
+  const t = copy[lang];
+
+  test.describe(`Accessibility [${lang}]`, () => {
+    test.use({ locale: lang === 'fr' ? 'fr-FR' : 'en-US' });
+
+    test('the log-in page, empty and with errors', async ({ page }) => {
+      await page.goto('/login');
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(t.logInTitle);
+      await inspect(page, lang, 'log-in');
+
+      await page.getByRole('button', { name: t.signIn, exact: true }).click();
+      await expect(page.getByLabel(t.email, { exact: true })).toHaveAccessibleDescription(t.emailRequired);
+      await expect(page.getByLabel(t.email, { exact: true })).toBeFocused();
+      await expect(page.getByLabel(t.password, { exact: true })).toHaveAccessibleDescription(t.passwordRequired);
+      await inspect(page, lang, 'log-in-missing-fields');
+
+      await submitLogIn(page, lang, 'nobody@example.com', 'Not-The-Password-1');
+      await expect(page.getByRole('alert')).toHaveText(t.invalidCredentials);
+      await inspect(page, lang, 'log-in-refused');
+    });
+
+    test('Settings → My Profile: closed, gear menu open, Change password ticked, with errors, and saved', async ({ page, addUser }) => {
+      const user = await addUser(lang);
+      await page.goto('/login');
+      await submitLogIn(page, lang, user.email, user.password);
+      await expect(page.getByRole('heading', { level: 2 })).toHaveText(t.myProfile);
+      await inspect(page, lang, 'settings');
+
+      await openGearMenu(page, lang);
+      await inspect(page, lang, 'gear-menu');
+      await page.keyboard.press('Escape');
+      await expect(gearIcon(page, lang)).toBeFocused();
+      await expect(page.getByRole('link', { name: t.settings, exact: true })).toBeHidden();
+
+      const details = await tickChangePassword(page, lang);
+      await details.next.pressSequentially('Violet7');
+      await inspect(page, lang, 'settings-change-password');
+
+      await details.name.fill('');
+      await details.next.fill('violet');
+      await details.confirm.fill('violets');
+      await details.save.click();
+      const summary = errorSummary(page);
+      await expect(summary.getByRole('link')).toHaveText([t.nameRequired, t.currentRequired, escapeRegExp(lowerFirst(t.rules.special)), t.mismatch]);
+      await inspect(page, lang, 'settings-errors');
+
+      await details.name.fill(user.name);
+      await details.current.fill(user.password);
+      await details.next.fill(passwords.next);
+      await details.confirm.fill(passwords.next);
+      await details.save.click();
+      await expect(page.getByRole('status')).toHaveText(t.passwordChanged);
+      await inspect(page, lang, 'settings-saved');
+    });
+
+    test('the page that does not exist', async ({ page }) => {
+      const response = await page.goto('/no-such-page');
+      expect(response?.status()).toBe(404);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(t.notFoundTitle);
+      await expect(page.getByText(t.notFound, { exact: true })).toBeVisible();
+      await inspect(page, lang, 'not-found');
+    });
+  });
+}
