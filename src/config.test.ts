@@ -36,6 +36,9 @@ describe('configuration from the environment', () => {
       DEFAULT_LOCALE: 'fr',
       PUBLIC_URL: 'https://accounts.example.com',
       NODE_ENV: 'production',
+      SMTP_URL: 'smtps://mailer:secret@smtp.example.com:465',
+      MAIL_FROM: 'Acme Sales <accounts@example.com>',
+      RESET_TOKEN_TTL: '30m',
     });
     expect(result.ok && result.config).toMatchObject({
       port: 8080,
@@ -45,7 +48,10 @@ describe('configuration from the environment', () => {
       defaultLocale: 'fr',
       production: true,
       secureCookies: true,
+      mailFrom: 'Acme Sales <accounts@example.com>',
+      resetTokenTtlMs: 1_800_000,
     });
+    expect(result.ok && result.config.smtpUrl?.href).toBe('smtps://mailer:secret@smtp.example.com:465');
     expect(parseConfig({ PORT: '8080' }).ok && (parseConfig({ PORT: '8080' }) as { config: { publicUrl: URL } }).config.publicUrl.origin).toBe(
       'http://localhost:8080',
     );
@@ -60,11 +66,23 @@ describe('configuration from the environment', () => {
     for (const line of found) expect(line).not.toContain('\n');
   });
 
-  it('refuses what would be unsafe in production', () => {
-    expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://accounts.example.com' })).toEqual([
+  it('refuses what would be unsafe or missing in production', () => {
+    expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://accounts.example.com', SMTP_URL: 'smtp://mail' })).toEqual([
       'PUBLIC_URL must be an https:// address when NODE_ENV=production',
     ]);
-    expect(problems({ NODE_ENV: 'production' })).toEqual(['PUBLIC_URL must be an https:// address when NODE_ENV=production']);
+    expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.com' })).toEqual([
+      'SMTP_URL must be set when NODE_ENV=production (the development mailbox is not available there)',
+    ]);
+  });
+
+  it('reads the mail settings, with a sender and a link lifetime by default', () => {
+    const result = parseConfig({ PUBLIC_URL: 'https://accounts.example.com' });
+    expect(result.ok && result.config).toMatchObject({ smtpUrl: undefined, mailFrom: '"Sales Connect" <no-reply@accounts.example.com>', resetTokenTtlMs: 3_600_000 });
+    expect(problems({ SMTP_URL: 'http://mail.example.com' })).toEqual(['SMTP_URL must be smtp://[user:password@]host[:port] or smtps://… (got "http://mail.example.com")']);
+    const [line] = problems({ SMTP_URL: 'imap://user:hunter2@mail.example.com' });
+    expect(line).not.toContain('hunter2');
+    expect(problems({ MAIL_FROM: 'no address here' })).toHaveLength(1);
+    expect(problems({ RESET_TOKEN_TTL: '2d' })).toEqual(['RESET_TOKEN_TTL must be at most 24h']);
   });
 
   it('refuses a public URL with a path, credentials or another scheme', () => {

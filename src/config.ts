@@ -24,6 +24,10 @@ export interface Config {
   logLevel: string;
   hashConcurrency: number;
   hashQueueLimit: number;
+  /** Where mail goes; undefined outside production means the built-in development mailbox. */
+  smtpUrl: URL | undefined;
+  mailFrom: string;
+  resetTokenTtlMs: number;
 }
 
 const duration = (name: string, fallback: string) =>
@@ -77,6 +81,13 @@ const schema = z.object({
   LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   HASH_CONCURRENCY: positiveInteger('HASH_CONCURRENCY', availableParallelism(), 256),
   HASH_QUEUE_LIMIT: positiveInteger('HASH_QUEUE_LIMIT', 64, 100_000),
+  RESET_TOKEN_TTL: duration('RESET_TOKEN_TTL', '1h'),
+  MAIL_FROM: z
+    .string()
+    .optional()
+    .refine((from) => from === undefined || (/^[^\r\n]*@[^\r\n]*$/.test(from) && from.length <= 200), {
+      error: 'MAIL_FROM must be an address such as "Sales Connect <no-reply@example.com>", on one line',
+    }),
 });
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -90,6 +101,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   const port = parsed.success ? parsed.data.PORT : 3000;
   const publicUrl = parsePublicUrl(present.PUBLIC_URL ?? `http://localhost:${port}`, problems);
   const database = parseDatabaseUrl(present.DATABASE_URL ?? 'sqlite:./data/app.db', problems);
+  const smtpUrl = present.SMTP_URL === undefined ? undefined : parseSmtpUrl(present.SMTP_URL, problems);
   if (!parsed.success || !publicUrl || !database) return { ok: false, problems };
   const values = parsed.data;
   const production = values.NODE_ENV === 'production';
@@ -97,6 +109,10 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   if (production && publicUrl.protocol === 'http:') {
     problems.push('PUBLIC_URL must be an https:// address when NODE_ENV=production');
   }
+  if (production && present.SMTP_URL === undefined) {
+    problems.push('SMTP_URL must be set when NODE_ENV=production (the development mailbox is not available there)');
+  }
+  if (values.RESET_TOKEN_TTL > 86_400_000) problems.push('RESET_TOKEN_TTL must be at most 24h');
   if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
@@ -119,6 +135,9 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       logLevel: values.LOG_LEVEL,
       hashConcurrency: values.HASH_CONCURRENCY,
       hashQueueLimit: values.HASH_QUEUE_LIMIT,
+      smtpUrl,
+      mailFrom: values.MAIL_FROM ?? `"${values.APP_NAME.trim()}" <no-reply@${publicUrl.hostname}>`,
+      resetTokenTtlMs: values.RESET_TOKEN_TTL,
     }),
   };
 }
@@ -153,7 +172,21 @@ function parseDatabaseUrl(text: string, problems: string[]): DatabaseTarget | un
   return undefined;
 }
 
-/** Database URLs may carry a password: never echo it back. */
+function parseSmtpUrl(text: string, problems: string[]): URL | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    problems.push(`SMTP_URL must be smtp://[user:password@]host[:port] or smtps://… (got "${redactUrl(text)}")`);
+    return undefined;
+  }
+  return url;
+}
+
+/** Database and SMTP URLs may carry a password: never echo it back. */
 function redactUrl(text: string): string {
   return text.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

@@ -23,6 +23,30 @@ export interface Deps {
   limits: Limits;
   log: Logger;
   isCommonPassword: (password: string) => boolean;
+  /** Tells the outbox worker that an email was just committed, so it sends now rather than at its next poll. */
+  wakeOutbox: () => void;
+  /** The development mailbox, when it runs (never in production). */
+  devMailbox?: DevMailbox;
+}
+
+export interface MailboxSummary {
+  id: string;
+  receivedAt: number;
+  /** The SMTP envelope: where the message really went, whatever its headers say. */
+  envelopeFrom: string;
+  envelopeTo: string[];
+  subject: string;
+}
+
+export interface MailboxMessage extends MailboxSummary {
+  text: string;
+  html: string | undefined;
+}
+
+/** What the /dev/mailbox page reads; mail/dev-mailbox.ts provides it. */
+export interface DevMailbox {
+  list(): Promise<MailboxSummary[]>;
+  get(id: string): Promise<MailboxMessage | undefined>;
 }
 
 export interface CreateDepsOptions {
@@ -49,6 +73,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     limits: createLimits(databaseFailureStore(connection.db)),
     log,
     isCommonPassword,
+    wakeOutbox: () => {},
   };
   return { deps, close: () => connection.close() };
 }

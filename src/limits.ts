@@ -1,26 +1,41 @@
 // The named throttles and where their counters live. The delay policy itself is pure: core/throttle.ts.
 import type { Kysely } from 'kysely';
-import { digest } from './core/tokens.ts';
 import { waitBeforeNextAttempt, type FailureCount, type ThrottleRule } from './core/throttle.ts';
-import type { Database } from './store/database.ts';
+import { digest } from './core/tokens.ts';
+import type { Database, Executor } from './store/database.ts';
 import { clearFailures, clearFailuresByPrefix, readFailures, recordFailure } from './store/throttles.ts';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
-// SECURITY 18: per account+client the owner gets five free mistakes; per account (any client) an attacker
-// spreading guesses over many addresses still meets delays, and 100 failures in a row stop guessing until
-// the account is quiet for a day or its owner resets the password (SECURITY 21, 51); per client, one
-// address trying many accounts is slowed down.
-export const signInRules = {
-  accountAtClient: { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: DAY },
-  account: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, maxFailures: 100, forgetAfterMs: DAY },
-  client: { freeFailures: 50, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: DAY },
-} satisfies Record<string, ThrottleRule>;
+export const rules = {
+  // SECURITY 18: per account+client the owner gets five free mistakes; per account (any client) an attacker
+  // spreading guesses over many addresses still meets delays, and 100 failures in a row stop guessing until
+  // the account is quiet for a day or its owner resets the password (SECURITY 21, 51); per client, one
+  // address trying many accounts is slowed down.
+  signIn: {
+    accountAtClient: { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: DAY },
+    account: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, maxFailures: 100, forgetAfterMs: DAY },
+    client: { freeFailures: 50, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: DAY },
+  },
+  // SECURITY 30: three reset emails per address, then none until the address has been quiet for fifteen
+  // minutes; the cap is silent (the answer does not change). Per client, requests slow down visibly.
+  resetEmail: {
+    address: { freeFailures: 3, baseDelayMs: 15 * MINUTE, maxDelayMs: 15 * MINUTE, maxFailures: 3, forgetAfterMs: 15 * MINUTE },
+    client: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
+  },
+  // SECURITY 43: refused submissions of the set-password form, per link and per client.
+  setPassword: {
+    link: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
+    client: { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
+  },
+} satisfies Record<string, Record<string, ThrottleRule>>;
 
 export interface FailureStore {
   read(keys: readonly string[]): Promise<Map<string, FailureCount>>;
-  record(key: string, now: number, forgetAfterMs: number): Promise<FailureCount>;
+  /** `db`: a transaction of the caller's that a database-backed store joins, so both commit together. */
+  record(key: string, now: number, forgetAfterMs: number, db?: Executor): Promise<FailureCount>;
   clear(keys: readonly string[]): Promise<void>;
   /** Clears every counter whose key starts with the prefix. */
   clearPrefix(prefix: string): Promise<void>;
@@ -29,14 +44,50 @@ export interface FailureStore {
 export function databaseFailureStore(db: Kysely<Database>): FailureStore {
   return {
     read: (keys) => readFailures(db, keys),
-    record: (key, now, forgetAfterMs) => recordFailure(db, key, now, forgetAfterMs),
+    record: (key, now, forgetAfterMs, tx) => recordFailure(tx ?? db, key, now, forgetAfterMs),
     clear: (keys) => clearFailures(db, keys),
     clearPrefix: (prefix) => clearFailuresByPrefix(db, prefix),
   };
 }
 
+/** Counters for one action, one per part (account, client…); the longest wait among them wins. */
+export interface Throttle<Part extends string> {
+  /** Milliseconds before the next attempt may go ahead; 0 when it may go ahead now. */
+  wait(keys: Record<Part, string>, now: number): Promise<number>;
+  /** The same, part by part, for actions that answer differently depending on which part is throttled. */
+  waits(keys: Record<Part, string>, now: number): Promise<Record<Part, number>>;
+  /** Counts one attempt against each part given. */
+  record(keys: Partial<Record<Part, string>>, now: number, db?: Executor): Promise<void>;
+  clear(keys: Partial<Record<Part, string>>): Promise<void>;
+}
+
+function throttle<Part extends string>(store: FailureStore, name: string, partRules: Record<Part, ThrottleRule>): Throttle<Part> {
+  const parts = Object.keys(partRules) as Part[];
+  const keyOf = (part: Part, value: string) => `${name}:${part}:${value}`;
+  const waits = async (keys: Record<Part, string>, now: number) => {
+    const counts = await store.read(parts.map((part) => keyOf(part, keys[part])));
+    const result = {} as Record<Part, number>;
+    for (const part of parts) result[part] = waitBeforeNextAttempt(partRules[part], counts.get(keyOf(part, keys[part])), now);
+    return result;
+  };
+  return {
+    waits,
+    async wait(keys, now) {
+      return Math.max(...Object.values<number>(await waits(keys, now)));
+    },
+    async record(keys, now, db) {
+      for (const part of parts) {
+        const value = keys[part];
+        if (value !== undefined) await store.record(keyOf(part, value), now, partRules[part].forgetAfterMs, db);
+      }
+    },
+    async clear(keys) {
+      await store.clear(parts.flatMap((part) => (keys[part] === undefined ? [] : [keyOf(part, keys[part])])));
+    },
+  };
+}
+
 export interface SignInThrottle {
-  /** Milliseconds before this account may be tried from this client; 0 when it may be tried now. */
   wait(account: string, client: string, now: number): Promise<number>;
   fail(account: string, client: string, now: number): Promise<void>;
   /** A correct password clears the account's counters, but not the client's. */
@@ -47,37 +98,37 @@ export interface SignInThrottle {
 
 export interface Limits {
   signIn: SignInThrottle;
+  /** Keys: the digest of the normalised address, and the client key. */
+  resetEmail: Throttle<'address' | 'client'>;
+  /** Keys: the digest of the link's token, and the client key. */
+  setPassword: Throttle<'link' | 'client'>;
 }
 
 export function createLimits(store: FailureStore): Limits {
+  const signIn = throttle(store, 'sign-in', rules.signIn);
   // Accounts are keyed by a digest of the normalised email: the table holds no addresses, and unknown
   // addresses are throttled exactly like real ones (SECURITY 19).
-  const accountPrefix = (account: string) => `sign-in:account:${digest(account)}`;
-  const keys = (account: string, client: string) => ({
-    accountAtClient: `${accountPrefix(account)}:client:${client}`,
-    account: accountPrefix(account),
-    client: `sign-in:client:${client}`,
-  });
-  const names = Object.keys(signInRules) as Array<keyof typeof signInRules>;
-
+  const keys = (account: string, client: string) => {
+    const accountKey = digest(account);
+    return { account: accountKey, accountAtClient: `${accountKey}:${client}`, client };
+  };
   return {
     signIn: {
-      async wait(account, client, now) {
-        const keyOf = keys(account, client);
-        const counts = await store.read(names.map((name) => keyOf[name]));
-        return Math.max(...names.map((name) => waitBeforeNextAttempt(signInRules[name], counts.get(keyOf[name]), now)));
+      wait: (account, client, now) => signIn.wait(keys(account, client), now),
+      fail: async (account, client, now) => {
+        await signIn.record(keys(account, client), now);
       },
-      async fail(account, client, now) {
-        const keyOf = keys(account, client);
-        for (const name of names) await store.record(keyOf[name], now, signInRules[name].forgetAfterMs);
+      succeed: (account, client) => {
+        const { account: accountKey, accountAtClient } = keys(account, client);
+        return signIn.clear({ account: accountKey, accountAtClient });
       },
-      async succeed(account, client) {
-        const keyOf = keys(account, client);
-        await store.clear([keyOf.accountAtClient, keyOf.account]);
-      },
-      async forgetAccount(account) {
-        await store.clearPrefix(accountPrefix(account));
+      forgetAccount: async (account) => {
+        const accountKey = digest(account);
+        await signIn.clear({ account: accountKey });
+        await store.clearPrefix(`sign-in:accountAtClient:${accountKey}:`);
       },
     },
+    resetEmail: throttle(store, 'reset-email', rules.resetEmail),
+    setPassword: throttle(store, 'set-password', rules.setPassword),
   };
 }

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 function environment(port: number, extra: Record<string, string> = {}) {
-  return { PATH: process.env.PATH, PORT: String(port), DATABASE_URL: `sqlite:${join(folder, 'app.db')}`, LOG_LEVEL: 'warn', ...extra };
+  return { PATH: process.env.PATH ?? '', PORT: String(port), DATABASE_URL: `sqlite:${join(folder, 'app.db')}`, LOG_LEVEL: 'warn', ...extra };
 }
 
 /** Starts the service and resolves with everything it printed once /healthz answers. */
@@ -74,8 +74,9 @@ describe('npm start', () => {
 
   it('creates no demo account in production (SECURITY 26)', async () => {
     const port = await freePort();
-    const service = await start(environment(port, { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test' }));
+    const service = await start(environment(port, { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://127.0.0.1:1' }));
     expect(service.output()).not.toContain('Demo account');
+    expect(service.output()).not.toContain('/dev/mailbox');
     const browser = new TestBrowser(`http://127.0.0.1:${port}`);
     await browser.get('/login');
     const answer = await browser.post('/login', { email: 'demo@example.com', password: 'anything' }, { origin: 'https://accounts.example.test' });

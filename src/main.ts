@@ -1,10 +1,15 @@
-// The process: read the configuration, open and migrate the database, build the app, listen, and stop
-// cleanly on SIGTERM or SIGINT.
+// The process: read the configuration, open and migrate the database, start the mail worker (and, outside
+// production without SMTP_URL, the development mailbox), build the app, listen, and stop cleanly on
+// SIGTERM or SIGINT.
 import './node-version.ts';
 import { randomBytes } from 'node:crypto';
-import { parseConfig } from './config.ts';
+import { dirname, join } from 'node:path';
+import { parseConfig, type Config } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
 import { addUser } from './flows/add-user.ts';
+import { startDevMailbox } from './mail/dev-mailbox.ts';
+import { createTransport } from './mail/transport.ts';
+import { createOutboxWorker } from './mail/worker.ts';
 import { countUsers } from './store/users.ts';
 import { buildApp } from './web/app.ts';
 
@@ -15,10 +20,16 @@ if (!parsed.ok) {
 }
 const { config } = parsed;
 const { deps, close } = await createDeps(config);
+const devMailbox = config.smtpUrl ? undefined : await startDevMailbox(mailboxFolder(config));
+const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url));
+deps.devMailbox = devMailbox;
+deps.wakeOutbox = worker.wake;
 if (!config.production) await createDemoAccount(deps);
 const app = await buildApp(deps);
 await app.listen({ port: config.port, host: config.host });
+worker.start();
 process.stdout.write(`${config.appName} accounts is ready at ${config.publicUrl.origin}\n`);
+if (devMailbox) process.stdout.write(`Emails go to the development mailbox: ${config.publicUrl.origin}/dev/mailbox\n`);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -26,8 +37,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     deps.log.info({ signal }, 'stopping');
+    // In-flight requests finish, the worker hands back what it claimed, then the database closes.
     app
       .close()
+      .then(() => worker.stop())
+      .then(() => devMailbox?.close())
       .then(close)
       .then(() => process.exit(0))
       .catch((error: unknown) => {
@@ -37,13 +51,18 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+/** Beside the SQLite file, or under ./data for PostgreSQL. */
+function mailboxFolder(config: Config): string {
+  return join(config.database.kind === 'sqlite' ? dirname(config.database.path) : 'data', 'dev-mailbox');
+}
+
 /**
  * Outside production, an empty database gets an account to sign in with straight away; its password is
  * shown here, once, and stored only as a hash (SECURITY 26: never in production).
  */
 async function createDemoAccount(deps: Deps): Promise<void> {
   if ((await countUsers(deps.db)) > 0) return;
-  const password = `Xy7!${randomBytes(12).toString("base64url")}`;
+  const password = `Xy7!${randomBytes(12).toString('base64url')}`;
   const added = await addUser(deps, { email: 'demo@example.com', name: 'Demo User', locale: deps.config.defaultLocale, password });
   if (!added.ok) throw new Error(`could not create the demo account: ${added.reason}`);
   process.stdout.write(`\nDemo account (development only; shown once):\n  email:    demo@example.com\n  password: ${password}\n\n`);

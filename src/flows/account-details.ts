@@ -41,12 +41,14 @@ export async function saveAccountDetails(
   }
   if (nameProblem) return { ok: false, reason: 'invalid', problems: [nameProblem] };
 
-  return deps.db.transaction().execute(async (tx) => {
+  const outcome = await deps.db.transaction().execute(async (tx) => {
     await updateProfile(tx, signedIn.user.id, { name, locale: input.locale }, deps.clock.now());
     if (!prepared) return { ok: true, passwordChanged: false } as const;
     const { token } = await applyPasswordChange(tx, deps, signedIn, prepared.passwordHash);
     return { ok: true, passwordChanged: true, token } as const;
   });
+  if (outcome.passwordChanged) deps.wakeOutbox();
+  return outcome;
 }
 
 export function checkName(name: string): AccountDetailsProblem | undefined {

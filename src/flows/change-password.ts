@@ -8,6 +8,8 @@ import { clientKey } from '../core/client-address.ts';
 import { normalisePassword } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
+import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
+import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { setPasswordHash } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
@@ -73,6 +75,11 @@ export async function applyPasswordChange(
   await setPasswordHash(tx, signedIn.user.id, passwordHash, now);
   const endedSessions = await deleteSessionsOfUser(tx, signedIn.user.id, signedIn.session.id_hash);
   const token = await renewSessionId(tx, now, signedIn.session);
+  // SECURITY 39: any password change kills outstanding reset links, sent or still queued.
+  await deleteUnusedResetTokens(tx, signedIn.user.id);
+  await cancelPendingEmails(tx, signedIn.user.id, 'reset-email', now);
+  // SECURITY 50, 56: the owner hears of it, in case it was not them.
+  await enqueueEmail(tx, 'password-changed', signedIn.user.id, { changedAt: now, via: 'settings' }, now);
   deps.log.info({ event: 'change-password', outcome: 'succeeded', userId: signedIn.user.id, endedSessions });
   return { token, endedSessions };
 }

@@ -8,6 +8,7 @@ import { signIn } from './sign-in.ts';
 import { resumeSession, startSession } from './sessions.ts';
 
 const client = { address: '203.0.113.7', userAgent: 'test' };
+const reasonOf = (outcome: Awaited<ReturnType<typeof signIn>>) => (outcome.ok ? 'signed-in' : outcome.reason);
 const password = 'Velvet-Otter-9';
 let t: TestDeps;
 
@@ -109,7 +110,7 @@ describe('throttling (SECURITY 18–21)', () => {
   it('lets the owner in from another address while one address is throttled (SECURITY 21)', async () => {
     await t.addUser({ email: 'ada@example.com', password });
     for (let i = 0; i < 7; i++) await fail('ada@example.com', '198.51.100.66');
-    expect((await fail('ada@example.com', '198.51.100.66')).reason).toBe('throttled');
+    expect(reasonOf(await fail('ada@example.com', '198.51.100.66'))).toBe('throttled');
     expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
   });
 
@@ -117,13 +118,13 @@ describe('throttling (SECURITY 18–21)', () => {
     await t.addUser({ email: 'ada@example.com', password });
     for (let i = 0; i < 5; i++) await fail();
     expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
-    for (let i = 0; i < 5; i++) expect((await fail()).reason).toBe('invalid-credentials');
+    for (let i = 0; i < 5; i++) expect(reasonOf(await fail())).toBe('invalid-credentials');
   });
 
   it('counts every one of twenty concurrent wrong guesses (SECURITY 20)', async () => {
     await t.addUser({ email: 'ada@example.com', password });
     await Promise.all(Array.from({ length: 20 }, () => fail()));
-    const [row] = await t.deps.db.selectFrom('throttles').select('failures').where('key', 'like', 'sign-in:account:%').where('key', 'not like', '%:client:%').execute();
+    const [row] = await t.deps.db.selectFrom('throttles').select('failures').where('key', 'like', 'sign-in:account:%').execute();
     expect(row?.failures).toBe(20);
   });
 
@@ -131,8 +132,10 @@ describe('throttling (SECURITY 18–21)', () => {
     await t.addUser({ email: 'ada@example.com', password });
     for (let i = 0; i < 100; i++) {
       const outcome = await fail('ada@example.com', `198.51.100.${i}`);
-      if (outcome.reason === 'throttled') t.clock.advance(outcome.retryAfterMs);
-      if (outcome.reason === 'throttled') i--;
+      if (!outcome.ok && outcome.reason === 'throttled') {
+        t.clock.advance(outcome.retryAfterMs);
+        i--;
+      }
     }
     const stopped = await signIn(t.deps, { email: 'ada@example.com', password, client });
     expect(stopped.ok).toBe(false);

@@ -67,3 +67,22 @@ export function ruleMessageKey(rule: Rule, profile: PolicyProfile): MessageKey {
   return rule === 'min-length' ? `rule.min-length.${profile}` : `rule.${rule}`;
 }
 
+
+/** "1 hour" / « 1 heure »: a length of time, in the largest whole unit. */
+export function formatTimeSpan(locale: Locale, ms: number): string {
+  const units = [
+    ['days', 86_400_000],
+    ['hours', 3_600_000],
+    ['minutes', 60_000],
+  ] as const;
+  const [unit, size] = units.find(([, size]) => ms >= size && ms % size === 0) ?? ['seconds', 1000];
+  // Intl.DurationFormat is in Node.js 24 but not yet in TypeScript's standard library.
+  const DurationFormat = (Intl as unknown as { DurationFormat: new (locale: string, options: object) => { format(duration: object): string } })
+    .DurationFormat;
+  return new DurationFormat(locale, { style: 'long' }).format({ [unit]: Math.round(ms / size) });
+}
+
+/** A moment as a person reads it, in UTC so the text does not depend on the server's time zone. */
+export function formatMoment(locale: Locale, ms: number): string {
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(ms)} UTC`;
+}

@@ -1,5 +1,5 @@
 // The tables, as Kysely sees them. Times are milliseconds since the epoch (bigint in PostgreSQL).
-import type { Kysely, Transaction } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 
 export interface UsersTable {
   id: string;
@@ -30,10 +30,38 @@ export interface ThrottlesTable {
   last_failure_at: number;
 }
 
+export interface ResetTokensTable {
+  token_hash: string;
+  user_id: string;
+  /** SECURITY 44: a token opens one door only. */
+  purpose: 'reset';
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  kind: 'reset-email' | 'password-changed';
+  user_id: string;
+  /** JSON of the kind's data; never a secret. */
+  data: string;
+  created_at: number;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  sent_at: number | null;
+  abandoned_at: number | null;
+  last_error: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   throttles: ThrottlesTable;
+  reset_tokens: ResetTokensTable;
+  outbox: OutboxTable;
 }
 
 /** Store functions take either the database or an open transaction. */

@@ -3,9 +3,11 @@
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
 import type { Db } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
+import * as resetAndOutbox from './migrations/0002-reset-and-outbox.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-reset-and-outbox': resetAndOutbox,
 };
 
 export async function migrate(db: Db): Promise<string[]> {

@@ -11,10 +11,15 @@ import type { Deps } from '../deps.ts';
 import { HashingOverloaded } from '../hasher.ts';
 import { formatWait, type MessageKey } from '../i18n/index.ts';
 import { assetUrls, publicDir } from './assets.ts';
+import { currentSession } from './auth.ts';
 import { cookieNames, cookieOptions } from './cookies.ts';
+import { parseFormBody } from './forms.ts';
+import { registerDevMailbox } from './pages/dev-mailbox.ts';
+import { registerForgotPassword } from './pages/forgot-password.ts';
 import { registerLanguageSwitch } from './pages/language.ts';
 import { registerLoginPage } from './pages/login.ts';
 import { registerOps } from './pages/ops.ts';
+import { registerResetPassword } from './pages/reset-password.ts';
 import { registerSettingsPages } from './pages/settings.ts';
 import { registerSignOut } from './pages/sign-out.ts';
 import { sendPage } from './render.ts';
@@ -35,6 +40,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: () => randomBytes(8).toString('hex'),
     routerOptions: { maxParamLength: 200 },
     trustProxy: false,
+    // SECURITY 46, 68: Fastify's "incoming request" line logs the whole URL, and a query string is where a
+    // link's token travels (or a session id a client misplaced there): only the path is written.
+    childLoggerFactory: (logger, bindings, options) =>
+      logger.child(bindings, { ...options, serializers: { ...options.serializers, req: logRequest } }),
   });
 
   await app.register(fastifyHelmet, {
@@ -63,7 +72,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Only the form encoding our pages use; JSON and text bodies are refused with 415.
   app.removeAllContentTypeParsers();
   await app.register(fastifyCookie);
-  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
+  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT, parser: parseFormBody });
   await app.register(fastifyCsrf, {
     cookieKey: cookieNames(config).csrf,
     cookieOpts: cookieOptions(config),
@@ -90,8 +99,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   };
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(web, error, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    const ctx = pageContext(web, request, reply);
+  app.setNotFoundHandler(async (request, reply) => {
+    const ctx = pageContext(web, request, reply, await profileOf(web, request));
     return sendPage(reply, 404, ErrorView({ ctx, title: ctx.t('page.404.title'), message: ctx.t('page.404') }));
   });
 
@@ -100,7 +109,32 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerSignOut(app, web);
   registerSettingsPages(app, web);
   registerLanguageSwitch(app, web);
+  registerForgotPassword(app, web);
+  registerResetPassword(app, web);
+  // SECURITY 69: no development endpoint in production, whatever else is configured.
+  if (deps.devMailbox && !config.production) registerDevMailbox(app, web, deps.devMailbox);
   return app;
+}
+
+function logRequest(request: FastifyRequest) {
+  const query = request.url.indexOf('?');
+  return {
+    method: request.method,
+    url: query === -1 ? request.url : `${request.url.slice(0, query)}?[redacted]`,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
+/**
+ * Error pages speak the signed-in user's profile language like every other page (PRODUCT.md "Language"):
+ * without it a French profile on an English browser got its 400, 403 and 404 pages in English. Best effort:
+ * a page about an error must not fail because the session cannot be read.
+ */
+async function profileOf(web: WebContext, request: FastifyRequest) {
+  const current = await currentSession(web, request).catch(() => undefined);
+  return current?.status === 'active' ? current.signedIn.user : undefined;
 }
 
 const statusMessages: Record<number, MessageKey> = {
@@ -115,7 +149,7 @@ const statusMessages: Record<number, MessageKey> = {
 };
 
 /** SECURITY 66: a status and a sentence; the details of a 5xx stay in the log, under the request id. */
-function sendError(web: WebContext, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+async function sendError(web: WebContext, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   let status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   let retryAfterMs: number | undefined;
   if (error instanceof HashingOverloaded) {
@@ -126,7 +160,8 @@ function sendError(web: WebContext, error: FastifyError, request: FastifyRequest
   if (status === 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ status, code: error.code ?? error.name }, 'request refused');
 
-  const ctx = pageContext(web, request, reply);
+  // A 5xx may come from the database itself: it is not asked again for the user's language then.
+  const ctx = pageContext(web, request, reply, status < 500 ? await profileOf(web, request) : undefined);
   const key = statusMessages[status] ?? (status === 500 ? 'page.500' : 'page.400');
   const message = ctx.t(key, { wait: formatWait(ctx.locale, retryAfterMs ?? 1000) });
   const title = status === 404 ? ctx.t('page.404.title') : ctx.t('page.error.title');

@@ -8,11 +8,13 @@ export interface CookieNames {
   session: string;
   csrf: string;
   locale: string;
+  /** The token of a reset link, between opening the link and Set Password (flows/reset-password.ts). */
+  reset: string;
 }
 
 export function cookieNames(config: Config): CookieNames {
   const prefix = config.secureCookies ? '__Host-' : '';
-  return { session: `${prefix}session`, csrf: `${prefix}csrf`, locale: `${prefix}lang` };
+  return { session: `${prefix}session`, csrf: `${prefix}csrf`, locale: `${prefix}lang`, reset: `${prefix}reset` };
 }
 
 export function cookieOptions(config: Config, extra: Partial<CookieSerializeOptions> = {}): CookieSerializeOptions {

@@ -9,12 +9,18 @@ import type { Locale } from '../../src/core/locale.ts';
 import { createDeps, createLogger, type Deps } from '../../src/deps.ts';
 import { addUser } from '../../src/flows/add-user.ts';
 import type { User } from '../../src/store/users.ts';
+import { createTransport } from '../../src/mail/transport.ts';
+import { createOutboxWorker, type OutboxWorker } from '../../src/mail/worker.ts';
 import { testClock, type TestClock } from './clock.ts';
+import { startSmtpCapture, type SmtpCapture } from './smtp.ts';
 
 export interface TestDeps {
   deps: Deps;
   clock: TestClock;
   logs: string[];
+  /** The SMTP server the service sends to, and the worker that sends (call `outbox.drain()` to deliver). */
+  smtp: SmtpCapture;
+  outbox: OutboxWorker;
   addUser(input: { email: string; password: string; name?: string; locale?: Locale }): Promise<User>;
   close(): Promise<void>;
 }
@@ -32,16 +38,25 @@ export async function testDeps(env: Record<string, string> = {}): Promise<TestDe
   });
   const clock = testClock();
   const { deps, close } = await createDeps(parsed.config, { clock, log: createLogger(parsed.config, sink) });
+  const smtp = await startSmtpCapture();
+  // Polls rarely: tests deliver with outbox.drain(), and wake() still sends at once as in production.
+  const outbox = createOutboxWorker(deps, createTransport(smtp.url), { pollMs: 60_000 });
+  deps.wakeOutbox = outbox.wake;
+  outbox.start();
   return {
     deps,
     clock,
     logs,
+    smtp,
+    outbox,
     async addUser({ email, password, name = 'Ada Lovelace', locale = 'en' }) {
       const added = await addUser(deps, { email, password, name, locale });
       if (!added.ok) throw new Error(`test user refused: ${JSON.stringify(added)}`);
       return added.user;
     },
     async close() {
+      await outbox.stop();
+      await smtp.close();
       await close();
       rmSync(folder, { recursive: true, force: true });
     },

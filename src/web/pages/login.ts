@@ -10,7 +10,7 @@ import { redirect, sendPage } from '../render.ts';
 import { LoginView, type LoginForm } from '../views/login.tsx';
 import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
 
-const notices = { 'signed-out': 'login.signedOut', 'session-expired': 'login.sessionExpired' } as const;
+const notices = { 'signed-out': 'login.signedOut', 'session-expired': 'login.sessionExpired', 'password-reset': 'login.passwordReset' } as const;
 
 const loginQuery = z.object({ notice: z.string().optional() });
 

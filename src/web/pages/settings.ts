@@ -3,12 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { isLocale } from '../../core/locale.ts';
-import { saveAccountDetails, type AccountDetailsProblem } from '../../flows/account-details.ts';
+import { saveAccountDetails } from '../../flows/account-details.ts';
 import type { SignedIn } from '../../flows/sessions.ts';
-import { formatList, formatWait, ruleMessageKey, type MessageKey } from '../../i18n/index.ts';
+import { formatWait } from '../../i18n/index.ts';
 import { requireSignedIn } from '../auth.ts';
 import { setSessionCookie } from '../cookies.ts';
 import { csrfField, field, parseForm, passwordField } from '../forms.ts';
+import { problemMessage, type FieldProblem } from '../problems.ts';
 import { redirect, sendPage } from '../render.ts';
 import type { PageContext } from '../views/context.ts';
 import { SettingsProfileView, type AccountDetailsForm } from '../views/settings.tsx';
@@ -100,7 +101,7 @@ function view(ctx: PageContext, signedIn: SignedIn, form: AccountDetailsForm) {
 function withProblems(
   ctx: PageContext,
   form: AccountDetailsForm,
-  problems: Problem[],
+  problems: FieldProblem[],
 ): AccountDetailsForm {
   const errors: AccountDetailsForm['errors'] = {};
   for (const problem of problems) errors[problem.field] ??= problemMessage(ctx, problem);
@@ -109,31 +110,4 @@ function withProblems(
     return message ? [{ field: fieldIds[name], message }] : [];
   });
   return { ...form, errors, summary };
-}
-
-type Problem = AccountDetailsProblem | { field: 'locale'; reason: 'invalid' };
-type PlainProblem = Exclude<Problem, { reason: 'policy' }>;
-type ProblemKey<P> = P extends { field: infer F extends string; reason: infer R extends string } ? `${F}.${R}` : never;
-
-// Every problem a flow can return has its sentence; a new reason without one fails the type check.
-const problemKeys: Record<ProblemKey<PlainProblem>, MessageKey> = {
-  'name.required': 'error.name.required',
-  'name.too-long': 'error.name.too-long',
-  'name.invalid': 'error.name.invalid',
-  'locale.invalid': 'error.locale.invalid',
-  'current.required': 'error.current.required',
-  'current.wrong': 'error.current.wrong',
-  'next.required': 'error.next.required',
-  'next.same-as-current': 'error.next.same-as-current',
-  'confirm.required': 'error.confirm.required',
-  'confirm.mismatch': 'error.confirm.mismatch',
-};
-
-function problemMessage(ctx: PageContext, problem: Problem): string {
-  if (problem.reason === 'policy') {
-    const rules = problem.unmet.map((rule) => ctx.t(ruleMessageKey(rule, ctx.passwordPolicy)));
-    // Inside a sentence the rules read in lower case: "…these rules: use a special character."
-    return ctx.t('error.next.policy', { rules: formatList(ctx.locale, rules.map((rule) => rule.charAt(0).toLowerCase() + rule.slice(1))) });
-  }
-  return ctx.t(problemKeys[`${problem.field}.${problem.reason}` as ProblemKey<PlainProblem>]);
 }

@@ -34,6 +34,9 @@ export function LoginView({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
             required
           />
           <PasswordField name="password" label={ctx.t('login.password')} autocomplete="current-password" error={form.errors.password} required />
+          <p class="auth-links">
+            <a href="/forgot-password">{ctx.t('login.forgot')}</a>
+          </p>
           <button type="submit" class="button button-primary button-block">
             {ctx.t('login.submit')}
           </button>

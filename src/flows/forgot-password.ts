@@ -1,0 +1,38 @@
+// Forgot password? (« Mot de passe oublié ? ») on the log-in page → the email address → Send Reset Email
+// (« Envoyer un e-mail de réinitialisation »). PRODUCT.md "Signed out", steps 1–2.
+// SECURITY 27 (the same answer for every address), 28 (same work and timing, never waiting for SMTP; the
+// email is queued durably), 29 (the worker mails the stored address of the matched account), 30 (capped
+// per address, silently, and per client), 32 (nothing on the account changes).
+import { clientKey } from '../core/client-address.ts';
+import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
+import { digest } from '../core/tokens.ts';
+import type { Deps } from '../deps.ts';
+import { enqueueEmailForAddress } from '../store/outbox.ts';
+import type { ClientInfo } from './sessions.ts';
+
+export type SendResetEmailOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'invalid-email' }
+  | { ok: false; reason: 'throttled'; retryAfterMs: number };
+
+export async function sendResetEmail(deps: Deps, input: { email: string; client: ClientInfo }): Promise<SendResetEmailOutcome> {
+  const address = normaliseEmail(input.email);
+  if (!isEmailAddress(address)) return { ok: false, reason: 'invalid-email' };
+  const keys = { address: digest(address), client: clientKey(input.client.address) };
+  const now = deps.clock.now();
+
+  // The per-client limit answers 429: it says something about the client, nothing about the address.
+  const waits = await deps.limits.resetEmail.waits(keys, now);
+  if (waits.client > 0) return { ok: false, reason: 'throttled', retryAfterMs: waits.client };
+  const capped = waits.address > 0;
+
+  // One transaction, the same statements for every address: the counters, then an insert that finds the
+  // account itself and adds a row only if there is one (and the address is not capped).
+  const queued = await deps.db.transaction().execute(async (tx) => {
+    await deps.limits.resetEmail.record(capped ? { client: keys.client } : keys, now, tx);
+    return enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now);
+  });
+  if (queued > 0) deps.wakeOutbox();
+  deps.log.info({ event: 'reset-requested', client: input.client.address, queued: queued > 0, capped });
+  return { ok: true };
+}

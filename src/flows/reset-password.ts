@@ -1,0 +1,82 @@
+// The link of the reset email (Reset Password / « Réinitialiser le mot de passe ») → New password, Confirm
+// → Set Password (« Définir le mot de passe »). PRODUCT.md "Signed out", steps 3–4.
+// SECURITY 36–39, 41–45 (the token: expiry, single use, atomic, newest only, never used by a GET, failing
+// closed, rate-limited, one purpose, in order), 47 (the rules of Settings), 48 (every session ends),
+// 49 (no silent sign-in), 50 (a "password changed" email), 51 (the brute-force state is cleared).
+import { clientKey } from '../core/client-address.ts';
+import { digest, isTokenShaped } from '../core/tokens.ts';
+import type { Deps } from '../deps.ts';
+import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
+import { consumeResetToken, deleteUnusedResetTokens, findResetToken } from '../store/reset-tokens.ts';
+import { deleteSessionsOfUser } from '../store/sessions.ts';
+import { findUserById, setPasswordHash, type User } from '../store/users.ts';
+import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
+import type { ClientInfo } from './sessions.ts';
+
+export type LinkProblem = 'invalid' | 'expired' | 'used';
+
+export type ResetLinkState = { ok: true; user: User } | { ok: false; reason: LinkProblem };
+
+/** Looks at a link without using it: opening it (mail scanners do) changes nothing (SECURITY 41). */
+export async function openResetLink(deps: Deps, token: string | undefined): Promise<ResetLinkState> {
+  // SECURITY 42: anything that is not one of our tokens fails the same way, before any lookup.
+  if (token === undefined || !isTokenShaped(token)) return { ok: false, reason: 'invalid' };
+  const row = await findResetToken(deps.db, digest(token), 'reset');
+  if (!row) return { ok: false, reason: 'invalid' };
+  if (row.used_at !== null) return { ok: false, reason: 'used' };
+  if (row.expires_at <= deps.clock.now()) return { ok: false, reason: 'expired' };
+  const user = await findUserById(deps.db, row.user_id);
+  // SECURITY 40: a disabled account's links are dead.
+  if (!user || user.disabled_at !== null) return { ok: false, reason: 'invalid' };
+  return { ok: true, user };
+}
+
+export type SetPasswordProblem = NewPasswordProblem | { field: 'next'; reason: 'same-as-current' };
+
+export type SetPasswordOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'link'; link: LinkProblem }
+  | { ok: false; reason: 'invalid'; problems: SetPasswordProblem[] }
+  | { ok: false; reason: 'throttled'; retryAfterMs: number };
+
+export async function setPassword(
+  deps: Deps,
+  input: { token: string | undefined; next: string; confirm: string; client: ClientInfo },
+): Promise<SetPasswordOutcome> {
+  const keys = { link: digest(input.token ?? ''), client: clientKey(input.client.address) };
+  const wait = await deps.limits.setPassword.wait(keys, deps.clock.now());
+  if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
+  const refuse = async <T extends SetPasswordOutcome>(outcome: T): Promise<T> => {
+    await deps.limits.setPassword.record(keys, deps.clock.now());
+    return outcome;
+  };
+
+  const link = await openResetLink(deps, input.token);
+  if (!link.ok) return refuse({ ok: false, reason: 'link', link: link.reason });
+  const { user } = link;
+  const checked = checkNewPassword(deps, user, input);
+  if (!checked.ok) return refuse({ ok: false, reason: 'invalid', problems: checked.problems });
+  // SECURITY 8: the one place a new password costs an extra hash, since no current password was typed.
+  if (await deps.hasher.verify(user.password_hash, checked.password)) {
+    return refuse({ ok: false, reason: 'invalid', problems: [{ field: 'next', reason: 'same-as-current' }] });
+  }
+  const passwordHash = await deps.hasher.hash(checked.password);
+
+  const now = deps.clock.now();
+  const consumed = await deps.db.transaction().execute(async (tx) => {
+    // SECURITY 38: of twenty concurrent submissions of one link, only one gets past this line.
+    if (!(await consumeResetToken(tx, keys.link, 'reset', now))) return false;
+    await setPasswordHash(tx, user.id, passwordHash, now);
+    const endedSessions = await deleteSessionsOfUser(tx, user.id);
+    await deleteUnusedResetTokens(tx, user.id);
+    await cancelPendingEmails(tx, user.id, 'reset-email', now);
+    await enqueueEmail(tx, 'password-changed', user.id, { changedAt: now, via: 'reset' }, now);
+    deps.log.info({ event: 'reset-completed', userId: user.id, endedSessions });
+    return true;
+  });
+  if (!consumed) return refuse({ ok: false, reason: 'link', link: 'used' });
+  deps.wakeOutbox();
+  await deps.limits.signIn.forgetAccount(user.email);
+  await deps.limits.setPassword.clear({ link: keys.link });
+  return { ok: true };
+}

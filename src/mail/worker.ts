@@ -1,0 +1,156 @@
+// Delivers the outbox: claims due rows, renders each email in its user's language, sends it over SMTP,
+// and marks it sent; on failure it retries with growing delays, and gives up only after a day of trying.
+// A reset link is minted here, just before sending, so no usable token is ever stored (SECURITY 35) and a
+// new email makes the older links dead (SECURITY 39).
+import { hostname } from 'node:os';
+import { isLocale, type Locale } from '../core/locale.ts';
+import { digest, newId, newToken } from '../core/tokens.ts';
+import type { Deps } from '../deps.ts';
+import {
+  abandonEmail,
+  claimDueEmails,
+  markEmailFailed,
+  markEmailSent,
+  releaseClaims,
+  type OutboxRow,
+} from '../store/outbox.ts';
+import { deleteResetToken, deleteUnusedResetTokens, insertResetToken } from '../store/reset-tokens.ts';
+import { findUserById, type User } from '../store/users.ts';
+import type { RenderedEmail } from './layout.tsx';
+import { passwordChangedEmail } from './password-changed-email.tsx';
+import { resetEmail } from './reset-email.tsx';
+import type { MailTransport } from './transport.ts';
+
+export interface OutboxWorker {
+  start(): void;
+  /** Sends now what is due, rather than at the next poll. */
+  wake(): void;
+  /** Resolves when nothing due is left (tests and shutdown). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  pollMs?: number;
+  leaseMs?: number;
+  batch?: number;
+}
+
+const MINUTE = 60_000;
+/** 30 s, 1 min, 2 min … then every hour: about a day of attempts before giving up. */
+export function retryDelay(attempts: number): number {
+  return Math.min(30_000 * 2 ** (attempts - 1), 60 * MINUTE);
+}
+export const MAX_ATTEMPTS = 30;
+
+export function createOutboxWorker(deps: Deps, transport: MailTransport, options: WorkerOptions = {}): OutboxWorker {
+  const { pollMs = 2000, leaseMs = 2 * MINUTE, batch = 10 } = options;
+  const worker = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+
+  async function runUntilEmpty(): Promise<void> {
+    do {
+      again = false;
+      const rows = await claimDueEmails(deps.db, { now: deps.clock.now(), leaseMs, worker, limit: batch });
+      for (const row of rows) await deliver(row);
+      if (rows.length === batch) again = true;
+    } while (again && !stopped);
+  }
+
+  function run(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = runUntilEmpty()
+      .catch((error: unknown) => deps.log.error({ err: error }, 'outbox worker failed; retrying at the next poll'))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => void run().finally(schedule), pollMs);
+    timer.unref();
+  }
+
+  async function deliver(row: OutboxRow): Promise<void> {
+    const log = deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id });
+    const user = await findUserById(deps.db, row.user_id);
+    if (!user || user.disabled_at !== null) {
+      await abandonEmail(deps.db, row.id, deps.clock.now(), 'account disabled or gone');
+      log.info({ outcome: 'abandoned' });
+      return;
+    }
+    const minted = row.kind === 'reset-email' ? await mintResetLink(user) : undefined;
+    try {
+      const email = render(row, user, minted?.link);
+      // SECURITY 29: the stored address of the account, whatever was typed on the form.
+      await transport.sendMail({ from: deps.config.mailFrom, to: user.email, subject: email.subject, text: email.text, html: email.html, headers: { 'Auto-Submitted': 'auto-generated' } });
+      // SECURITY 39: once the new link is delivered, the older ones are dead.
+      if (minted) await deleteUnusedResetTokens(deps.db, user.id, minted.tokenHash);
+      await markEmailSent(deps.db, row.id, worker, deps.clock.now());
+      log.info({ outcome: 'sent', attempts: row.attempts + 1 });
+    } catch (error) {
+      // A link that never reached its owner must not stay usable, nor replace the one they already have.
+      if (minted) await deleteResetToken(deps.db, minted.tokenHash);
+      const attempts = row.attempts + 1;
+      const reason = error instanceof Error ? error.message.slice(0, 300) : 'unknown error';
+      if (attempts >= MAX_ATTEMPTS) {
+        await abandonEmail(deps.db, row.id, deps.clock.now(), reason);
+        log.error({ outcome: 'abandoned', attempts, reason });
+      } else {
+        await markEmailFailed(deps.db, row.id, worker, { attempts, at: deps.clock.now() + retryDelay(attempts), error: reason });
+        log.warn({ outcome: 'retry', attempts, reason });
+      }
+    }
+  }
+
+  function render(row: OutboxRow, user: User, resetLink: string | undefined): RenderedEmail {
+    const locale: Locale = isLocale(user.locale) ? user.locale : deps.config.defaultLocale;
+    const common = { locale, brand: deps.config.appName, name: user.name, email: user.email };
+    if (row.kind === 'password-changed') {
+      const { changedAt } = JSON.parse(row.data) as { changedAt: number };
+      return passwordChangedEmail({ ...common, changedAt, forgotUrl: new URL('/forgot-password', deps.config.publicUrl).href });
+    }
+    return resetEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.resetTokenTtlMs });
+  }
+
+  /** SECURITY 31, 34, 36: 256 random bits, stored as a hash, in a link built from PUBLIC_URL only. */
+  async function mintResetLink(user: User): Promise<{ link: string; tokenHash: string }> {
+    const token = newToken();
+    const tokenHash = digest(token);
+    const now = deps.clock.now();
+    await insertResetToken(deps.db, { token_hash: tokenHash, user_id: user.id, purpose: 'reset', created_at: now, expires_at: now + deps.config.resetTokenTtlMs, used_at: null });
+    const link = new URL('/reset-password', deps.config.publicUrl);
+    link.searchParams.set('token', token);
+    return { link: link.href, tokenHash };
+  }
+
+  return {
+    start() {
+      stopped = false;
+      void run();
+      schedule();
+    },
+    wake() {
+      if (!stopped) void run();
+    },
+    async drain() {
+      do await run();
+      while (running);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await releaseClaims(deps.db, worker);
+      transport.close();
+    },
+  };
+}

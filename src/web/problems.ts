@@ -1,0 +1,31 @@
+// The sentence for each problem a flow can return about a form field, in the page's language.
+import type { AccountDetailsProblem } from '../flows/account-details.ts';
+import { formatList, ruleMessageKey, type MessageKey } from '../i18n/index.ts';
+import type { PageContext } from './views/context.ts';
+
+export type FieldProblem = AccountDetailsProblem | { field: 'locale'; reason: 'invalid' };
+type PlainProblem = Exclude<FieldProblem, { reason: 'policy' }>;
+type ProblemKey<P> = P extends { field: infer F extends string; reason: infer R extends string } ? `${F}.${R}` : never;
+
+// Every problem a flow can return has its sentence; a new reason without one fails the type check.
+const problemKeys: Record<ProblemKey<PlainProblem>, MessageKey> = {
+  'name.required': 'error.name.required',
+  'name.too-long': 'error.name.too-long',
+  'name.invalid': 'error.name.invalid',
+  'locale.invalid': 'error.locale.invalid',
+  'current.required': 'error.current.required',
+  'current.wrong': 'error.current.wrong',
+  'next.required': 'error.next.required',
+  'next.same-as-current': 'error.next.same-as-current',
+  'confirm.required': 'error.confirm.required',
+  'confirm.mismatch': 'error.confirm.mismatch',
+};
+
+export function problemMessage(ctx: PageContext, problem: FieldProblem): string {
+  if (problem.reason === 'policy') {
+    const rules = problem.unmet.map((rule) => ctx.t(ruleMessageKey(rule, ctx.passwordPolicy)));
+    // Inside a sentence the rules read in lower case: "…these rules: use a special character."
+    return ctx.t('error.next.policy', { rules: formatList(ctx.locale, rules.map((rule) => rule.charAt(0).toLowerCase() + rule.slice(1))) });
+  }
+  return ctx.t(problemKeys[`${problem.field}.${problem.reason}` as ProblemKey<PlainProblem>]);
+}

@@ -1,0 +1,57 @@
+// The page the email's Reset Password button opens: New password, Confirm, the live rule note, and
+// Set Password (« Définir le mot de passe »); or, for a dead link, why and a way to ask for a new email.
+import type { PageContext } from './context.ts';
+import { Document } from './document.tsx';
+import { ErrorSummary, PasswordField, type FieldErrors } from './form.tsx';
+import { AlertIcon } from './icons.tsx';
+import { RULE_NOTE_ID, RuleNote } from './rule-note.tsx';
+import { AuthShell, CsrfField } from './shell.tsx';
+
+export interface SetPasswordForm {
+  errors: FieldErrors;
+  summary: Array<{ field?: string; message: string }>;
+}
+
+export function SetPasswordView({ ctx, email, form }: { ctx: PageContext; email: string; form: SetPasswordForm }) {
+  const { t } = ctx;
+  return (
+    <Document ctx={ctx} title={t('reset.title')}>
+      <AuthShell ctx={ctx}>
+        <h1>{t('reset.title')}</h1>
+        <p class="lead">{t('reset.intro', { email })}</p>
+        <ErrorSummary title={t('settings.errorSummary')} errors={form.summary} />
+        <form method="post" action="/reset-password" class="stack" novalidate>
+          <CsrfField ctx={ctx} />
+          {/* A hidden username lets password managers file the new password under the right account. */}
+          <input type="email" name="username" value={email} autocomplete="username" hidden readOnly />
+          <PasswordField name="new_password" label={t('reset.newPassword')} autocomplete="new-password" error={form.errors.next} describedBy={RULE_NOTE_ID} />
+          <RuleNote ctx={ctx} forField="new_password" />
+          <PasswordField name="confirm_password" label={t('reset.confirmPassword')} autocomplete="new-password" error={form.errors.confirm} />
+          <button type="submit" class="button button-primary button-block">
+            {t('reset.submit')}
+          </button>
+        </form>
+      </AuthShell>
+    </Document>
+  );
+}
+
+export function DeadLinkView({ ctx, message }: { ctx: PageContext; message: string }) {
+  return (
+    <Document ctx={ctx} title={ctx.t('reset.invalidTitle')}>
+      <AuthShell ctx={ctx}>
+        <div class="result-icon result-icon-error">
+          <AlertIcon />
+        </div>
+        <h1>{ctx.t('reset.invalidTitle')}</h1>
+        <p class="lead">{message}</p>
+        <a class="button button-primary button-block" href="/forgot-password">
+          {ctx.t('reset.askAgain')}
+        </a>
+        <p class="auth-links auth-links-center">
+          <a href="/login">{ctx.t('forgot.back')}</a>
+        </p>
+      </AuthShell>
+    </Document>
+  );
+}
