@@ -2,28 +2,34 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../test/support/browser.ts';
+import { createTestDatabase, type TestDatabase } from '../test/support/database.ts';
 import { freePort } from '../test/support/service.ts';
 
 let folder: string;
+let database: TestDatabase;
 const running: ChildProcess[] = [];
-beforeEach(() => {
+beforeEach(async () => {
   folder = mkdtempSync(join(tmpdir(), 'sc-main-'));
+  database = await createTestDatabase();
 });
 afterEach(async () => {
-  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  const children = running.splice(0).filter((child) => child.exitCode === null);
+  for (const child of children) child.kill('SIGKILL');
+  await Promise.all(children.map(exited));
+  await database.drop();
   rmSync(folder, { recursive: true, force: true });
 });
 
 function environment(port: number, extra: Record<string, string> = {}) {
-  return { PATH: process.env.PATH ?? '', PORT: String(port), DATABASE_URL: `sqlite:${join(folder, 'app.db')}`, LOG_LEVEL: 'warn', ...extra };
+  return { PATH: process.env.PATH ?? '', PORT: String(port), DATABASE_URL: database.url, LOG_LEVEL: 'warn', ...extra };
 }
 
 /** Starts the service and resolves with everything it printed once /healthz answers. */
 async function start(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['dist/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [resolve('dist/main.js')], { env, cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,21 +1,19 @@
 // The admin CLI as an operator runs it: a real process, a real SQLite file, the password on standard input.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 
-let folder: string;
-beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'sc-cli-'));
+let database: TestDatabase;
+beforeEach(async () => {
+  database = await createTestDatabase();
 });
-afterEach(() => rmSync(folder, { recursive: true, force: true }));
+afterEach(() => database.drop());
 
 function cli(args: string[], input = '') {
   const result = spawnSync(process.execPath, ['src/cli/main.ts', ...args], {
     input,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, DATABASE_URL: `sqlite:${join(folder, 'app.db')}`, NODE_ENV: 'test' },
+    env: { PATH: process.env.PATH, DATABASE_URL: database.url, NODE_ENV: 'test' },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

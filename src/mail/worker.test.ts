@@ -1,9 +1,7 @@
 // The outbox worker against a real SMTP server: outages, restarts and crashes delay mail, never lose it,
 // and never send it twice.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { testDeps, type TestDeps } from '../../test/support/deps.ts';
 import { sendResetEmail } from '../flows/forgot-password.ts';
 import { claimDueEmails, enqueueEmail } from '../store/outbox.ts';
@@ -11,17 +9,17 @@ import { createTransport } from './transport.ts';
 import { createOutboxWorker, MAX_ATTEMPTS, retryDelay } from './worker.ts';
 
 const client = { address: '203.0.113.7', userAgent: 'test' };
-let folder: string;
+let database: TestDatabase;
 let t: TestDeps;
 
 beforeEach(async () => {
-  folder = mkdtempSync(join(tmpdir(), 'sc-outbox-'));
-  t = await testDeps({ DATABASE_URL: `sqlite:${join(folder, 'app.db')}` });
+  database = await createTestDatabase();
+  t = await testDeps({ DATABASE_URL: database.url });
   await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
 });
 afterEach(async () => {
   await t.close();
-  rmSync(folder, { recursive: true, force: true });
+  await database.drop();
 });
 
 const outboxRows = () => t.deps.db.selectFrom('outbox').selectAll().execute();
@@ -54,7 +52,7 @@ describe('the outbox worker', () => {
     await t.outbox.drain();
     await t.close();
 
-    t = await testDeps({ DATABASE_URL: `sqlite:${join(folder, 'app.db')}` });
+    t = await testDeps({ DATABASE_URL: database.url });
     t.clock.advance(30_000);
     await t.outbox.drain();
     await t.outbox.drain();
@@ -97,7 +95,8 @@ describe('the outbox worker', () => {
   });
 
   it('never mails an account disabled since the email was queued', async () => {
-    await sendResetEmail(t.deps, { email: 'ada@example.com', client });
+    const [user] = await t.deps.db.selectFrom('users').select('id').execute();
+    await enqueueEmail(t.deps.db, 'reset-email', user!.id, { requestedAt: t.clock.now() }, t.clock.now());
     await t.deps.db.updateTable('users').set({ disabled_at: t.clock.now() }).execute();
     await t.outbox.drain();
     expect(t.smtp.received).toHaveLength(0);

@@ -1,18 +1,51 @@
 // Migrations are listed here, in order, rather than found by scanning a folder: the build cannot drop one.
-// Kysely's migrator takes a lock in the database, so instances starting together apply each migration once.
-import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
-import type { Db } from './database.ts';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import type { Database, Db } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as resetAndOutbox from './migrations/0002-reset-and-outbox.ts';
 
-const migrations: Record<string, Migration> = {
+export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-reset-and-outbox': resetAndOutbox,
 };
 
+// Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.
+const MIGRATION_LOCK_KEY = 7_310_412_227;
+
+/** Applies what is missing and returns the names applied. Instances starting together apply each once. */
 export async function migrate(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return run(db, undefined);
+  // Kysely's own lock lives in a table it first has to create, which two instances can race to do; a
+  // session-level advisory lock on one connection serialises the whole of it.
+  return db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(connection);
+    try {
+      return await run(connection, await currentSchema(connection));
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(connection);
+    }
+  });
+}
+
+// On PostgreSQL, the schema of the connection's search_path: Kysely would otherwise look for its own
+// tables in any schema of the database.
+function migrator(db: Kysely<Database>, schema: string | undefined): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  return (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
+}
+
+async function run(db: Kysely<Database>, schema: string | undefined): Promise<string[]> {
+  const result = await migrator(db, schema).migrateToLatest();
   if (result.error) throw result.error;
   return (result.results ?? []).filter((step) => step.status === 'Success').map((step) => step.migrationName);
+}
+
+/** Migrations known to this build that the database has not applied yet (for /readyz). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  return (await migrator(db, await currentSchema(db)).getMigrations()).filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
 }

@@ -1,5 +1,5 @@
 // The outbox table. Flows enqueue in their own transaction; the worker claims, sends and marks.
-import { PostgresAdapter, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Selectable } from 'kysely';
 import { newId } from '../core/tokens.ts';
 import type { Executor, OutboxTable } from './database.ts';
 
@@ -97,13 +97,14 @@ export async function enqueueEmailForAddress(db: Executor, kind: OutboxKind, nor
     .expression((eb) =>
       eb
         .selectFrom('users')
+        // Parameters in a SELECT list have no type of their own in PostgreSQL: each says what it is.
         .select([
-          eb.val(newId()).as('id'),
-          eb.val(kind).as('kind'),
+          sql<string>`cast(${newId()} as text)`.as('id'),
+          sql<OutboxKind>`cast(${kind} as text)`.as('kind'),
           'users.id as user_id',
-          eb.val(JSON.stringify(data)).as('data'),
-          eb.val(now).as('created_at'),
-          eb.val(now).as('next_attempt_at'),
+          sql<string>`cast(${JSON.stringify(data)} as text)`.as('data'),
+          sql<number>`cast(${now} as bigint)`.as('created_at'),
+          sql<number>`cast(${now} as bigint)`.as('next_attempt_at'),
         ])
         .where('users.email', '=', normalisedEmail)
         .where('users.disabled_at', 'is', null),

@@ -1,8 +1,5 @@
-// Real Deps for flow tests: a fresh SQLite file in a temporary folder, a clock the test moves, and the log
-// lines kept in memory.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Real Deps for flow tests: a fresh database (SQLite or PostgreSQL, see database.ts), a clock the test
+// moves, a real SMTP server, and the log lines kept in memory.
 import { Writable } from 'node:stream';
 import { parseConfig } from '../../src/config.ts';
 import type { Locale } from '../../src/core/locale.ts';
@@ -12,6 +9,7 @@ import type { User } from '../../src/store/users.ts';
 import { createTransport } from '../../src/mail/transport.ts';
 import { createOutboxWorker, type OutboxWorker } from '../../src/mail/worker.ts';
 import { testClock, type TestClock } from './clock.ts';
+import { createTestDatabase } from './database.ts';
 import { startSmtpCapture, type SmtpCapture } from './smtp.ts';
 
 export interface TestDeps {
@@ -25,9 +23,10 @@ export interface TestDeps {
   close(): Promise<void>;
 }
 
+/** With DATABASE_URL in `env`, the deps open that database (to reopen one, as after a restart) and leave it. */
 export async function testDeps(env: Record<string, string> = {}): Promise<TestDeps> {
-  const folder = mkdtempSync(join(tmpdir(), 'sc-test-'));
-  const parsed = parseConfig({ NODE_ENV: 'test', DATABASE_URL: `sqlite:${join(folder, 'app.db')}`, LOG_LEVEL: 'info', ...env });
+  const database = env.DATABASE_URL === undefined ? await createTestDatabase() : undefined;
+  const parsed = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database?.url, LOG_LEVEL: 'info', ...env });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const logs: string[] = [];
   const sink = new Writable({
@@ -58,7 +57,7 @@ export async function testDeps(env: Record<string, string> = {}): Promise<TestDe
       await outbox.stop();
       await smtp.close();
       await close();
-      rmSync(folder, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }
