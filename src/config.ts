@@ -1,5 +1,6 @@
 // Environment → one frozen, typed Config. Every bad value is reported on its own line and the process exits
 // with code 2 before anything starts, so an operator sees all their mistakes at once.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDuration } from './core/duration.ts';
@@ -28,6 +29,15 @@ export interface Config {
   smtpUrl: URL | undefined;
   mailFrom: string;
   resetTokenTtlMs: number;
+  inviteTokenTtlMs: number;
+  /** Rate-limit counters in Redis, shared by every instance; undefined keeps them in the database. */
+  redisUrl: URL | undefined;
+  /** Bearer token that /metrics requires; without one, /metrics is off in production. */
+  metricsToken: string | undefined;
+  /** Prepended to every Redis key, so several deployments can share one Redis. */
+  redisKeyPrefix: string;
+  /** Fastify's trustProxy: whether and which X-Forwarded-For hops to believe for client addresses. */
+  trustProxy: boolean | number | string[];
 }
 
 const duration = (name: string, fallback: string) =>
@@ -82,6 +92,9 @@ const schema = z.object({
   HASH_CONCURRENCY: positiveInteger('HASH_CONCURRENCY', availableParallelism(), 256),
   HASH_QUEUE_LIMIT: positiveInteger('HASH_QUEUE_LIMIT', 64, 100_000),
   RESET_TOKEN_TTL: duration('RESET_TOKEN_TTL', '1h'),
+  INVITE_TOKEN_TTL: duration('INVITE_TOKEN_TTL', '7d'),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').max(256).optional(),
+  REDIS_KEY_PREFIX: z.string().max(100, 'REDIS_KEY_PREFIX must be at most 100 characters').default('sales-connect:'),
   MAIL_FROM: z
     .string()
     .optional()
@@ -102,6 +115,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   const publicUrl = parsePublicUrl(present.PUBLIC_URL ?? `http://localhost:${port}`, problems);
   const database = parseDatabaseUrl(present.DATABASE_URL ?? 'sqlite:./data/app.db', problems);
   const smtpUrl = present.SMTP_URL === undefined ? undefined : parseSmtpUrl(present.SMTP_URL, problems);
+  const redisUrl = present.REDIS_URL === undefined ? undefined : parseRedisUrl(present.REDIS_URL, problems);
+  const trustProxy = parseTrustProxy(present.TRUST_PROXY ?? 'false', problems);
   if (!parsed.success || !publicUrl || !database) return { ok: false, problems };
   const values = parsed.data;
   const production = values.NODE_ENV === 'production';
@@ -113,6 +128,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
     problems.push('SMTP_URL must be set when NODE_ENV=production (the development mailbox is not available there)');
   }
   if (values.RESET_TOKEN_TTL > 86_400_000) problems.push('RESET_TOKEN_TTL must be at most 24h');
+  if (values.INVITE_TOKEN_TTL > 30 * 86_400_000) problems.push('INVITE_TOKEN_TTL must be at most 30d');
   if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
@@ -138,6 +154,11 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       smtpUrl,
       mailFrom: values.MAIL_FROM ?? `"${values.APP_NAME.trim()}" <no-reply@${publicUrl.hostname}>`,
       resetTokenTtlMs: values.RESET_TOKEN_TTL,
+      inviteTokenTtlMs: values.INVITE_TOKEN_TTL,
+      redisUrl,
+      redisKeyPrefix: values.REDIS_KEY_PREFIX,
+      metricsToken: values.METRICS_TOKEN,
+      trustProxy: trustProxy ?? false,
     }),
   };
 }
@@ -184,6 +205,31 @@ function parseSmtpUrl(text: string, problems: string[]): URL | undefined {
     return undefined;
   }
   return url;
+}
+
+function parseRedisUrl(text: string, problems: string[]): URL | undefined {
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname) return url;
+  } catch {
+    // reported below
+  }
+  problems.push(`REDIS_URL must be redis://[user:password@]host[:port][/db] or rediss://… (got "${redactUrl(text)}")`);
+  return undefined;
+}
+
+/**
+ * SECURITY 22: by default X-Forwarded-For is ignored, so a client cannot choose the address it is counted
+ * under. Behind a proxy: "true" (every hop), a number of hops, or the proxies' addresses and CIDR ranges.
+ */
+function parseTrustProxy(text: string, problems: string[]): boolean | number | string[] | undefined {
+  if (text === 'false') return false;
+  if (text === 'true') return true;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim());
+  if (entries.every((entry) => /^[\d.]+(\/\d{1,2})?$|^[0-9a-f:]+(\/\d{1,3})?$/i.test(entry) && isIP(entry.split('/')[0]!) !== 0)) return entries;
+  problems.push(`TRUST_PROXY must be false, true, a number of hops, or a comma-separated list of addresses and CIDR ranges (got "${text}")`);
+  return undefined;
 }
 
 /** Database and SMTP URLs may carry a password: never echo it back. */

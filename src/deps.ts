@@ -3,7 +3,11 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { isCommonPassword } from './core/common-passwords.ts';
 import { createHasher, OWASP_ARGON2ID, type Hasher } from './hasher.ts';
-import { createLimits, databaseFailureStore, type Limits } from './limits.ts';
+import { Redis } from 'ioredis';
+import { databaseFailureStore, memoryFailureStore, redisFailureStore } from './failure-stores.ts';
+import { createLimits, type Limits } from './limits.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { countOutbox } from './store/outbox.ts';
 import { connect } from './store/connect.ts';
 import type { Db } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
@@ -22,6 +26,7 @@ export interface Deps {
   hasher: Hasher;
   limits: Limits;
   log: Logger;
+  metrics: Metrics;
   isCommonPassword: (password: string) => boolean;
   /** Tells the outbox worker that an email was just committed, so it sends now rather than at its next poll. */
   wakeOutbox: () => void;
@@ -64,18 +69,43 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     await connection.close();
     throw error;
   }
-  const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: config.hashConcurrency, queueLimit: config.hashQueueLimit });
+  let metrics: Metrics | undefined;
+  const hasher = await createHasher({
+    params: OWASP_ARGON2ID,
+    concurrency: config.hashConcurrency,
+    queueLimit: config.hashQueueLimit,
+    onShed: () => metrics?.hashesShed.inc(),
+  });
+  metrics = createMetrics({ outbox: () => countOutbox(connection.db), hashing: () => hasher.load() });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+  const store = redis
+    ? redisFailureStore(redis, { prefix: config.redisKeyPrefix, insurance: memoryFailureStore(), log })
+    : databaseFailureStore(connection.db);
   const deps: Deps = {
     config,
     clock: options.clock ?? systemClock,
     db: connection.db,
     hasher,
-    limits: createLimits(databaseFailureStore(connection.db)),
+    limits: createLimits(store),
     log,
+    metrics,
     isCommonPassword,
     wakeOutbox: () => {},
   };
-  return { deps, close: () => connection.close() };
+  return {
+    deps,
+    async close() {
+      redis?.disconnect();
+      await connection.close();
+    },
+  };
+}
+
+/** Commands fail at once while Redis is away, so requests fall back to the in-memory limits, never wait. */
+function connectRedis(url: URL, log: Logger): Redis {
+  const redis = new Redis(url.href, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 1000 });
+  redis.on('error', (error: Error) => log.debug({ err: error }, 'Redis connection error'));
+  return redis;
 }
 
 /** SECURITY 68: JSON lines; cookies and credentials are cut out before anything is written. */

@@ -36,16 +36,21 @@ export interface HasherOptions {
   params: HashParams;
   concurrency: number;
   queueLimit: number;
+  /** Told of every request refused because the queue was full (metrics). */
+  onShed?: () => void;
 }
 
-export async function createHasher({ params, concurrency, queueLimit }: HasherOptions): Promise<Hasher> {
+export async function createHasher({ params, concurrency, queueLimit, onShed }: HasherOptions): Promise<Hasher> {
   const options = { ...params, algorithm: ARGON2ID };
   const waiting: Array<() => void> = [];
   let running = 0;
 
   async function bounded<T>(work: () => Promise<T>): Promise<T> {
     if (running >= concurrency) {
-      if (waiting.length >= queueLimit) throw new HashingOverloaded();
+      if (waiting.length >= queueLimit) {
+        onShed?.();
+        throw new HashingOverloaded();
+      }
       await new Promise<void>((resolve) => waiting.push(resolve));
     } else {
       running++;

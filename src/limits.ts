@@ -1,9 +1,8 @@
 // The named throttles and where their counters live. The delay policy itself is pure: core/throttle.ts.
-import type { Kysely } from 'kysely';
-import { waitBeforeNextAttempt, type FailureCount, type ThrottleRule } from './core/throttle.ts';
+import { waitBeforeNextAttempt, type ThrottleRule } from './core/throttle.ts';
 import { digest } from './core/tokens.ts';
-import type { Database, Executor } from './store/database.ts';
-import { clearFailures, clearFailuresByPrefix, readFailures, recordFailure } from './store/throttles.ts';
+import type { FailureStore } from './failure-stores.ts';
+import type { Executor } from './store/database.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -31,24 +30,6 @@ export const rules = {
     client: { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
   },
 } satisfies Record<string, Record<string, ThrottleRule>>;
-
-export interface FailureStore {
-  read(keys: readonly string[]): Promise<Map<string, FailureCount>>;
-  /** `db`: a transaction of the caller's that a database-backed store joins, so both commit together. */
-  record(key: string, now: number, forgetAfterMs: number, db?: Executor): Promise<FailureCount>;
-  clear(keys: readonly string[]): Promise<void>;
-  /** Clears every counter whose key starts with the prefix. */
-  clearPrefix(prefix: string): Promise<void>;
-}
-
-export function databaseFailureStore(db: Kysely<Database>): FailureStore {
-  return {
-    read: (keys) => readFailures(db, keys),
-    record: (key, now, forgetAfterMs, tx) => recordFailure(tx ?? db, key, now, forgetAfterMs),
-    clear: (keys) => clearFailures(db, keys),
-    clearPrefix: (prefix) => clearFailuresByPrefix(db, prefix),
-  };
-}
 
 /** Counters for one action, one per part (account, client…); the longest wait among them wins. */
 export interface Throttle<Part extends string> {

@@ -47,7 +47,10 @@ export async function saveAccountDetails(
     const { token } = await applyPasswordChange(tx, deps, signedIn, prepared.passwordHash);
     return { ok: true, passwordChanged: true, token } as const;
   });
-  if (outcome.passwordChanged) deps.wakeOutbox();
+  if (outcome.passwordChanged) {
+    deps.metrics.passwordChanges.inc({ via: 'settings' });
+    deps.wakeOutbox();
+  }
   return outcome;
 }
 

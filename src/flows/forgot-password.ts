@@ -33,6 +33,7 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
     return enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now);
   });
   if (queued > 0) deps.wakeOutbox();
+  deps.metrics.resetsRequested.inc();
   deps.log.info({ event: 'reset-requested', client: input.client.address, queued: queued > 0, capped });
   return { ok: true };
 }

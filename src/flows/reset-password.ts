@@ -75,6 +75,8 @@ export async function setPassword(
     return true;
   });
   if (!consumed) return refuse({ ok: false, reason: 'link', link: 'used' });
+  deps.metrics.resetsCompleted.inc();
+  deps.metrics.passwordChanges.inc({ via: 'reset' });
   deps.wakeOutbox();
   await deps.limits.signIn.forgetAccount(user.email);
   await deps.limits.setPassword.clear({ link: keys.link });

@@ -32,6 +32,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const wait = await deps.limits.signIn.wait(account, client, deps.clock.now());
   if (wait > 0) {
     log.warn({ outcome: 'throttled', retryAfterMs: wait });
+    deps.metrics.signIns.inc({ outcome: 'throttled' });
     return { ok: false, reason: 'throttled', retryAfterMs: wait };
   }
 
@@ -45,6 +46,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   if (!verified || !user) {
     await deps.limits.signIn.fail(account, client, deps.clock.now());
     log.info({ outcome: 'failed', userId: user?.id ?? null });
+    deps.metrics.signIns.inc({ outcome: 'failed' });
     return { ok: false, reason: 'invalid-credentials' };
   }
 
@@ -52,6 +54,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   await endSession(deps.db, input.previousToken);
   const token = await startSession(deps.db, deps.clock.now(), user.id, input.client);
   log.info({ outcome: 'succeeded', userId: user.id });
+  deps.metrics.signIns.inc({ outcome: 'succeeded' });
   if (user.password_hash && deps.hasher.needsRehash(user.password_hash)) upgradeHash(deps, user, user.password_hash, password);
   return { ok: true, user, token };
 }

@@ -96,6 +96,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       if (minted) await deleteUnusedResetTokens(deps.db, user.id, minted.tokenHash);
       await markEmailSent(deps.db, row.id, worker, deps.clock.now());
       log.info({ outcome: 'sent', attempts: row.attempts + 1 });
+      deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'sent' });
     } catch (error) {
       // A link that never reached its owner must not stay usable, nor replace the one they already have.
       if (minted) await deleteResetToken(deps.db, minted.tokenHash);
@@ -104,9 +105,11 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       if (attempts >= MAX_ATTEMPTS) {
         await abandonEmail(deps.db, row.id, deps.clock.now(), reason);
         log.error({ outcome: 'abandoned', attempts, reason });
+        deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'abandoned' });
       } else {
         await markEmailFailed(deps.db, row.id, worker, { attempts, at: deps.clock.now() + retryDelay(attempts), error: reason });
         log.warn({ outcome: 'retry', attempts, reason });
+        deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'retry' });
       }
     }
   }

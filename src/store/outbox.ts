@@ -112,3 +112,17 @@ export async function enqueueEmailForAddress(db: Executor, kind: OutboxKind, nor
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n);
 }
+
+export async function countOutbox(db: Executor): Promise<{ pending: number; sent: number; failed: number }> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((eb) => [
+      eb.fn.sum<number | string | null>(eb.case().when('sent_at', 'is not', null).then(1).else(0).end()).as('sent'),
+      eb.fn.sum<number | string | null>(eb.case().when('abandoned_at', 'is not', null).then(1).else(0).end()).as('failed'),
+      eb.fn.countAll<number | string>().as('total'),
+    ])
+    .executeTakeFirstOrThrow();
+  const sent = Number(row.sent ?? 0);
+  const failed = Number(row.failed ?? 0);
+  return { pending: Number(row.total) - sent - failed, sent, failed };
+}

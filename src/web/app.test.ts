@@ -464,7 +464,6 @@ describe('malformed requests (SECURITY 65–67)', () => {
       '/dist/main.js',
       '/data/app.db',
       '/debug',
-      '/metrics',
       '/documentation',
     ]) {
       const page = await visitor.get(path);

@@ -39,7 +39,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: () => randomBytes(8).toString('hex'),
     routerOptions: { maxParamLength: 200 },
-    trustProxy: false,
+    // SECURITY 22: X-Forwarded-For counts only when TRUST_PROXY says which proxies to believe.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // SECURITY 46, 68: Fastify's "incoming request" line logs the whole URL, and a query string is where a
     // link's token travels (or a session id a client misplaced there): only the path is written.
     childLoggerFactory: (logger, bindings, options) =>
@@ -98,13 +99,18 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     protect: [sameOriginCheck(config), app.csrfProtection],
   };
 
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: labels stay few, and no token or address becomes one.
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.requestDuration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000);
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(web, error, request, reply));
   app.setNotFoundHandler(async (request, reply) => {
     const ctx = pageContext(web, request, reply, await profileOf(web, request));
     return sendPage(reply, 404, ErrorView({ ctx, title: ctx.t('page.404.title'), message: ctx.t('page.404') }));
   });
 
-  registerOps(app);
+  registerOps(app, web);
   registerLoginPage(app, web);
   registerSignOut(app, web);
   registerSettingsPages(app, web);
@@ -114,6 +120,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // SECURITY 69: no development endpoint in production, whatever else is configured.
   if (deps.devMailbox && !config.production) registerDevMailbox(app, web, deps.devMailbox);
   return app;
+}
+
+/** "Trust the n proxies nearest to us": proxy-addr's meaning of a number, which Fastify's types omit. */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
 }
 
 function logRequest(request: FastifyRequest) {

@@ -1,0 +1,77 @@
+// The three homes of throttle counters keep the same promises (SECURITY 20): the database, Redis, and the
+// in-memory insurance that takes over while Redis is unreachable.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { testDeps, type TestDeps } from '../test/support/deps.ts';
+import { createLimits } from './limits.ts';
+import { databaseFailureStore, memoryFailureStore, redisFailureStore, type FailureStore } from './failure-stores.ts';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const silent = pino({ level: 'silent' });
+let redis: Redis;
+let t: TestDeps;
+
+beforeAll(async () => {
+  redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  t = await testDeps();
+});
+afterAll(async () => {
+  redis.disconnect();
+  await t.close();
+});
+
+const prefix = () => `sc-test:${Date.now().toString(36)}:${Math.random().toString(36).slice(2)}:`;
+
+const stores: Array<[string, () => FailureStore]> = [
+  ['the database', () => databaseFailureStore(t.deps.db)],
+  ['Redis', () => redisFailureStore(redis, { prefix: prefix(), insurance: memoryFailureStore(), log: silent })],
+  ['memory', () => memoryFailureStore()],
+];
+
+describe.each(stores)('counters in %s', (_name, makeStore) => {
+  it('count every one of twenty concurrent failures', async () => {
+    const store = makeStore();
+    const key = `k-${Math.random()}`;
+    await Promise.all(Array.from({ length: 20 }, () => store.record(key, 1000, 60_000)));
+    expect((await store.read([key])).get(key)).toEqual({ failures: 20, lastFailureAt: 1000 });
+  });
+
+  it('start again from one after a quiet period, and forget on clear', async () => {
+    const store = makeStore();
+    await store.record('a', 1000, 60_000);
+    await store.record('a', 2000, 60_000);
+    expect(await store.record('a', 62_000, 60_000)).toEqual({ failures: 1, lastFailureAt: 62_000 });
+    await store.record('b:1', 1000, 60_000);
+    await store.record('b:2', 1000, 60_000);
+    await store.clear(['a']);
+    await store.clearPrefix('b:');
+    expect((await store.read(['a', 'b:1', 'b:2'])).size).toBe(0);
+  });
+
+  it('throttle sign-in the same way', async () => {
+    const limits = createLimits(makeStore());
+    const account = `ada-${Math.random()}@example.com`;
+    for (let i = 0; i < 6; i++) await limits.signIn.fail(account, '203.0.113.7', 1000);
+    expect(await limits.signIn.wait(account, '203.0.113.7', 1000)).toBe(1000);
+    expect(await limits.signIn.wait(account, '198.51.100.1', 1000)).toBe(0);
+    await limits.signIn.forgetAccount(account);
+    expect(await limits.signIn.wait(account, '203.0.113.7', 1000)).toBe(0);
+  });
+});
+
+describe('when Redis cannot be reached', () => {
+  it('keeps limiting, in memory, and answers at once', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
+    const limits = createLimits(redisFailureStore(down, { prefix: prefix(), insurance: memoryFailureStore(), log: silent }));
+    for (let i = 0; i < 6; i++) await limits.signIn.fail('ada@example.com', '203.0.113.7', 1000);
+    expect(await limits.signIn.wait('ada@example.com', '203.0.113.7', 1000)).toBe(1000);
+    down.disconnect();
+  });
+
+  it('never keeps more keys in memory than its bound', async () => {
+    const store = memoryFailureStore(3);
+    for (const key of ['a', 'b', 'c', 'd']) await store.record(key, 1000, 60_000);
+    expect([...(await store.read(['a', 'b', 'c', 'd'])).keys()]).toEqual(['b', 'c', 'd']);
+  });
+});
