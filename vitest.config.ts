@@ -25,7 +25,8 @@ export default defineConfig({
     // Under CI a JSON report feeds the one-line summary of .ci/run (scripts/test-summary.ts).
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
-      { extends: true, test: { ...shared, name: 'sqlite', provide: { postgresRunUrl: undefined } } },
+      // Several instances need a shared database: that test runs with PostgreSQL only.
+      { extends: true, test: { ...shared, name: 'sqlite', exclude: [...shared.exclude, 'test/multi-instance.test.ts'], provide: { postgresRunUrl: undefined } } },
       ...(postgres ? [{ extends: true, test: { ...shared, name: 'postgres', globalSetup: ['test/support/postgres-run.ts'] } }] : []),
     ],
   },

@@ -70,7 +70,8 @@ function throttle<Part extends string>(store: FailureStore, name: string, partRu
 
 export interface SignInThrottle {
   wait(account: string, client: string, now: number): Promise<number>;
-  fail(account: string, client: string, now: number): Promise<void>;
+  /** `db`: the caller's transaction, joined by a database-backed store. */
+  fail(account: string, client: string, now: number, db?: Executor): Promise<void>;
   /** A correct password clears the account's counters, but not the client's. */
   succeed(account: string, client: string): Promise<void>;
   /** A password reset proves ownership: the account starts afresh everywhere (SECURITY 51). */
@@ -96,8 +97,8 @@ export function createLimits(store: FailureStore): Limits {
   return {
     signIn: {
       wait: (account, client, now) => signIn.wait(keys(account, client), now),
-      fail: async (account, client, now) => {
-        await signIn.record(keys(account, client), now);
+      fail: async (account, client, now, db) => {
+        await signIn.record(keys(account, client), now, db);
       },
       succeed: (account, client) => {
         const { account: accountKey, accountAtClient } = keys(account, client);

@@ -42,6 +42,7 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
@@ -87,5 +88,65 @@ describe('npm start', () => {
     await browser.get('/login');
     const answer = await browser.post('/login', { email: 'demo@example.com', password: 'anything' }, { origin: 'https://accounts.example.test' });
     expect(answer.status).toBe(401);
+  });
+});
+
+describe('operating the service', () => {
+  it('finishes the requests in flight on SIGTERM, then exits with 0', async () => {
+    const port = await freePort();
+    const service = await start(environment(port, { PUBLIC_URL: `http://127.0.0.1:${port}`, HASH_CONCURRENCY: '1' }));
+    const browser = new TestBrowser(`http://127.0.0.1:${port}`);
+    await browser.get('/login');
+    // One hash at a time, thirty sign-ins: most of them wait in the queue when the signal comes.
+    const attempts = Array.from({ length: 30 }, (_, i) => browser.post('/login', { email: `user${i}@example.com`, password: 'Wrong-Otter-9' }));
+    // Let the requests reach the server before asking it to stop.
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text().then((text) => /hashing_queue\{state="waiting"\} [1-9]/.test(text))).toBe(true);
+    service.child.kill('SIGTERM');
+    const answers = await Promise.all(attempts);
+    expect(answers.map((answer) => answer.status)).toEqual(Array(30).fill(401));
+    expect(await exited(service.child)).toBe(0);
+  });
+
+  it('writes no password, cookie, token or token-bearing URL into its logs, through a whole run (SECURITY 46, 68)', async () => {
+    const { startSmtpCapture, resetLinkOf } = await import('../test/support/smtp.ts');
+    const smtp = await startSmtpCapture();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const service = await start(environment(port, { PUBLIC_URL: base, SMTP_URL: smtp.url.href, LOG_LEVEL: 'trace' }));
+    const secrets: string[] = [];
+    const remember = (browser: TestBrowser) => {
+      secrets.push(...browser.cookies.values());
+      if (browser.csrf) secrets.push(browser.csrf);
+    };
+
+    const password = /password: +(\S+)/.exec(service.output())![1]!;
+    const browser = new TestBrowser(base);
+    await browser.signIn('demo@example.com', password);
+    remember(browser);
+    await new TestBrowser(base).signIn('demo@example.com', 'Wrong-Otter-9');
+    const changed = await browser.changePassword(password, 'Amber-Heron-27!');
+    expect(changed.status).toBe(303);
+    remember(browser);
+    await browser.get('/forgot-password');
+    await browser.post('/forgot-password', { email: 'demo@example.com' });
+    await expect.poll(() => smtp.received.filter((email) => email.subject.startsWith('Reset')).length, { timeout: 20_000 }).toBe(1);
+    const link = resetLinkOf(smtp.received.find((email) => email.subject.startsWith('Reset'))!);
+    await browser.get(link.pathname + link.search);
+    remember(browser);
+    await browser.get('/reset-password');
+    await browser.post('/reset-password', { new_password: 'Coral-Finch-31!', confirm_password: 'Coral-Finch-31!' });
+    await browser.signIn('demo@example.com', 'Coral-Finch-31!');
+    remember(browser);
+    service.child.kill('SIGTERM');
+    await exited(service.child);
+    await smtp.close();
+
+    const log = service.output().replace(/^[\s\S]*?password: +\S+\n/, '');
+    expect(log).toContain('"event":"sign-in"');
+    expect(log).toContain('"event":"reset-completed"');
+    for (const secret of [password, 'Wrong-Otter-9', 'Amber-Heron-27!', 'Coral-Finch-31!', link.searchParams.get('token')!, ...secrets]) {
+      expect(log).not.toContain(secret);
+    }
+    expect(log).not.toMatch(/token=/);
   });
 });

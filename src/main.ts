@@ -9,6 +9,7 @@ import { createDeps, type Deps } from './deps.ts';
 import { addUser } from './flows/add-user.ts';
 import { startDevMailbox } from './mail/dev-mailbox.ts';
 import { createTransport } from './mail/transport.ts';
+import { startHousekeeping } from './housekeeping.ts';
 import { createOutboxWorker } from './mail/worker.ts';
 import { countUsers } from './store/users.ts';
 import { buildApp } from './web/app.ts';
@@ -28,6 +29,7 @@ if (!config.production) await createDemoAccount(deps);
 const app = await buildApp(deps);
 await app.listen({ port: config.port, host: config.host });
 worker.start();
+const housekeeping = startHousekeeping(deps);
 process.stdout.write(`${config.appName} accounts is ready at ${config.publicUrl.origin}\n`);
 if (devMailbox) process.stdout.write(`Emails go to the development mailbox: ${config.publicUrl.origin}/dev/mailbox\n`);
 
@@ -38,6 +40,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     deps.log.info({ signal }, 'stopping');
     // In-flight requests finish, the worker hands back what it claimed, then the database closes.
+    housekeeping.stop();
     app
       .close()
       .then(() => worker.stop())
@@ -64,6 +67,8 @@ async function createDemoAccount(deps: Deps): Promise<void> {
   if ((await countUsers(deps.db)) > 0) return;
   const password = `Xy7!${randomBytes(12).toString('base64url')}`;
   const added = await addUser(deps, { email: 'demo@example.com', name: 'Demo User', locale: deps.config.defaultLocale, password });
+  // Another instance starting at the same moment may have created it first: then it is not ours to show.
+  if (!added.ok && added.reason === 'duplicate-email') return;
   if (!added.ok) throw new Error(`could not create the demo account: ${added.reason}`);
   process.stdout.write(`\nDemo account (development only; shown once):\n  email:    demo@example.com\n  password: ${password}\n\n`);
 }

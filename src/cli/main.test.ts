@@ -75,3 +75,38 @@ describe('npm run cli -- users', () => {
     expect(bad.stderr).toBe('Refused: that is not a valid email address.\n');
   });
 });
+
+describe('npm run cli -- (administration)', () => {
+  const run = (args: string[]) => cli(args);
+
+  it('invites a user without a password, queueing the invitation with the account', async () => {
+    const invited = run(['users', 'add', '--email', 'bob@example.com', '--name', 'Bob', '--locale', 'en', '--invite']);
+    expect(invited.code).toBe(0);
+    expect(invited.stdout).toMatch(/^Invited bob@example\.com/);
+    expect(run(['users', 'list']).stdout).toMatch(/^bob@example\.com\tBob\ten\tinvited\t/);
+    expect(run(['users', 'add', '--email', 'c@example.com', '--name', 'C', '--locale', 'en', '--invite', '--password-stdin']).code).toBe(2);
+  });
+
+  it('disables and enables an account, saying when there is nothing to do', () => {
+    add('ada@example.com', 'Velvet-Otter-9');
+    expect(run(['users', 'disable', '--email', 'ADA@example.com'])).toMatchObject({ code: 0, stdout: 'Disabled ADA@example.com\n' });
+    expect(run(['users', 'list']).stdout).toContain('\tdisabled\t');
+    expect(run(['users', 'disable', '--email', 'ada@example.com'])).toMatchObject({ code: 1, stderr: 'ada@example.com is already disabled.\n' });
+    expect(run(['users', 'enable', '--email', 'ada@example.com']).code).toBe(0);
+    expect(run(['users', 'list']).stdout).toContain('\tactive\t');
+    expect(run(['users', 'disable', '--email', 'nobody@example.com'])).toMatchObject({ code: 1, stderr: 'No user has the address nobody@example.com.\n' });
+    expect(run(['users', 'disable']).code).toBe(2);
+  });
+
+  it('signs a user out everywhere', () => {
+    add('ada@example.com', 'Velvet-Otter-9');
+    expect(run(['sessions', 'revoke', '--email', 'ada@example.com'])).toMatchObject({ code: 0, stdout: 'Signed out ada@example.com\n' });
+  });
+
+  it('migrates the database, and says when it is up to date', () => {
+    const first = run(['db', 'migrate']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Applied 0001-initial, 0002-reset-and-outbox, 0003-security-events\n$/);
+    expect(run(['db', 'migrate']).stdout).toBe('The database is up to date.\n');
+  });
+});

@@ -7,11 +7,19 @@ import { isLocale } from '../core/locale.ts';
 import type { Rule } from '../core/password-policy.ts';
 import { createDeps, createLogger } from '../deps.ts';
 import { addUser } from '../flows/add-user.ts';
+import { disableUser, enableUser, revokeAllSessions } from '../flows/administer.ts';
+import { connect } from '../store/connect.ts';
+import { migrate } from '../store/migrate.ts';
 import { listUsers } from '../store/users.ts';
 
 const usage = `Usage:
   npm run cli -- users add --email EMAIL --name "NAME" --locale en|fr --password-stdin
+  npm run cli -- users add --email EMAIL --name "NAME" --locale en|fr --invite
   npm run cli -- users list
+  npm run cli -- users disable --email EMAIL
+  npm run cli -- users enable --email EMAIL
+  npm run cli -- sessions revoke --email EMAIL
+  npm run cli -- db migrate
 `;
 
 /** Exit codes: 0 done, 1 refused (duplicate, weak password), 2 wrong usage or configuration. */
@@ -30,18 +38,26 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'users' && command === 'add') {
     const { values } = parseArgs({
       args: rest,
-      options: { email: { type: 'string' }, name: { type: 'string' }, locale: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+      options: {
+        email: { type: 'string' },
+        name: { type: 'string' },
+        locale: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        invite: { type: 'boolean' },
+      },
       strict: true,
     });
     if (!values.email || !values.name || !values.locale) throw new UsageError('users add needs --email, --name and --locale');
     if (!isLocale(values.locale)) throw new UsageError(`--locale must be en or fr (got "${values.locale}")`);
-    if (!values['password-stdin']) throw new UsageError('users add needs --password-stdin, with the password on standard input');
-    const password = await readPassword();
+    if (values['password-stdin'] === values.invite) {
+      throw new UsageError('users add needs either --password-stdin (the password on standard input) or --invite (an email to choose one)');
+    }
+    const password = values.invite ? undefined : await readPassword();
     const { deps, close } = await createDeps(parsed.config, { log });
     try {
       const added = await addUser(deps, { email: values.email, name: values.name, locale: values.locale, password });
       if (added.ok) {
-        process.stdout.write(`Added ${added.user.email} (${added.user.id})\n`);
+        process.stdout.write(values.invite ? `Invited ${added.user.email} (${added.user.id}); the service sends the invitation from its outbox\n` : `Added ${added.user.email} (${added.user.id})\n`);
         return 0;
       }
       process.stderr.write(`${refusal(added)}\n`);
@@ -64,6 +80,37 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     } finally {
       await close();
+    }
+  }
+
+  if ((group === 'users' && (command === 'disable' || command === 'enable')) || (group === 'sessions' && command === 'revoke')) {
+    const { values } = parseArgs({ args: rest, options: { email: { type: 'string' } }, strict: true });
+    if (!values.email) throw new UsageError(`${group} ${command} needs --email`);
+    const action = command === 'disable' ? disableUser : command === 'enable' ? enableUser : revokeAllSessions;
+    const { deps, close } = await createDeps(parsed.config, { log });
+    try {
+      const outcome = await action(deps, values.email);
+      if (!outcome.ok) {
+        process.stderr.write(outcome.reason === 'no-such-user' ? `No user has the address ${values.email}.\n` : `${values.email} is already ${command}d.\n`);
+        return 1;
+      }
+      const done = { disable: 'Disabled', enable: 'Enabled', revoke: 'Signed out' }[command];
+      process.stdout.write(`${done} ${values.email}${outcome.endedSessions > 0 ? `; ${outcome.endedSessions} session(s) ended` : ''}\n`);
+      return 0;
+    } finally {
+      await close();
+    }
+  }
+
+  if (group === 'db' && command === 'migrate') {
+    if (rest.length > 0) throw new UsageError(`db migrate takes no arguments (got "${rest.join(' ')}")`);
+    const connection = connect(parsed.config.database);
+    try {
+      const applied = await migrate(connection.db);
+      process.stdout.write(applied.length === 0 ? 'The database is up to date.\n' : `Applied ${applied.join(', ')}\n`);
+      return 0;
+    } finally {
+      await connection.close();
     }
   }
 

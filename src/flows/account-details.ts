@@ -44,7 +44,7 @@ export async function saveAccountDetails(
   const outcome = await deps.db.transaction().execute(async (tx) => {
     await updateProfile(tx, signedIn.user.id, { name, locale: input.locale }, deps.clock.now());
     if (!prepared) return { ok: true, passwordChanged: false } as const;
-    const { token } = await applyPasswordChange(tx, deps, signedIn, prepared.passwordHash);
+    const { token } = await applyPasswordChange(tx, deps, signedIn, prepared.passwordHash, client);
     return { ok: true, passwordChanged: true, token } as const;
   });
   if (outcome.passwordChanged) {

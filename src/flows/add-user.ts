@@ -5,6 +5,7 @@ import type { Locale } from '../core/locale.ts';
 import { newId } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { isUniqueViolation } from '../store/connect.ts';
+import { enqueueEmail } from '../store/outbox.ts';
 import { insertUser, type User } from '../store/users.ts';
 import { checkName } from './account-details.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
@@ -13,7 +14,8 @@ export interface AddUserInput {
   email: string;
   name: string;
   locale: Locale;
-  password: string;
+  /** Omitted for an invitation: the user gets an email with a link to choose one. */
+  password?: string;
 }
 
 export type AddUserOutcome =
@@ -26,8 +28,12 @@ export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserO
   if (!isEmailAddress(email)) return { ok: false, reason: 'invalid-email' };
   const name = input.name.trim();
   if (checkName(name)) return { ok: false, reason: 'invalid-name' };
-  const checked = checkNewPassword(deps, { email, name }, { next: input.password, confirm: input.password });
-  if (!checked.ok) return { ok: false, reason: 'password', problems: checked.problems };
+  let passwordHash: string | null = null;
+  if (input.password !== undefined) {
+    const checked = checkNewPassword(deps, { email, name }, { next: input.password, confirm: input.password });
+    if (!checked.ok) return { ok: false, reason: 'password', problems: checked.problems };
+    passwordHash = await deps.hasher.hash(checked.password);
+  }
 
   const now = deps.clock.now();
   const user: User = {
@@ -35,17 +41,22 @@ export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserO
     email,
     name,
     locale: input.locale,
-    password_hash: await deps.hasher.hash(checked.password),
+    password_hash: passwordHash,
     disabled_at: null,
     created_at: now,
     updated_at: now,
   };
   try {
-    await insertUser(deps.db, user);
+    // The invitation is queued with the account: both exist, or neither.
+    await deps.db.transaction().execute(async (tx) => {
+      await insertUser(tx, user);
+      if (passwordHash === null) await enqueueEmail(tx, 'invite-email', user.id, { invitedAt: now }, now);
+    });
   } catch (error) {
     if (isUniqueViolation(error)) return { ok: false, reason: 'duplicate-email' };
     throw error;
   }
-  deps.log.info({ event: 'user-added', userId: user.id });
+  if (passwordHash === null) deps.wakeOutbox();
+  deps.log.info({ event: 'user-added', userId: user.id, invited: passwordHash === null });
   return { ok: true, user };
 }

@@ -9,6 +9,7 @@ import { normalisePassword } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
 import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
+import { recordEvent } from '../store/events.ts';
 import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { setPasswordHash } from '../store/users.ts';
@@ -70,8 +71,10 @@ export async function applyPasswordChange(
   deps: Deps,
   signedIn: SignedIn,
   passwordHash: string,
+  client: ClientInfo,
 ): Promise<{ token: string; endedSessions: number }> {
   const now = deps.clock.now();
+  await recordEvent(tx, signedIn.user.id, 'password-changed', client, now);
   await setPasswordHash(tx, signedIn.user.id, passwordHash, now);
   const endedSessions = await deleteSessionsOfUser(tx, signedIn.user.id, signedIn.session.id_hash);
   const token = await renewSessionId(tx, now, signedIn.session);

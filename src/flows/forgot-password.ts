@@ -7,6 +7,7 @@ import { clientKey } from '../core/client-address.ts';
 import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
 import { digest } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
+import { recordEventForAddress } from '../store/events.ts';
 import { enqueueEmailForAddress } from '../store/outbox.ts';
 import type { ClientInfo } from './sessions.ts';
 
@@ -30,6 +31,7 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
   // account itself and adds a row only if there is one (and the address is not capped).
   const queued = await deps.db.transaction().execute(async (tx) => {
     await deps.limits.resetEmail.record(capped ? { client: keys.client } : keys, now, tx);
+    await recordEventForAddress(tx, address, 'reset-requested', input.client, now);
     return enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now);
   });
   if (queued > 0) deps.wakeOutbox();

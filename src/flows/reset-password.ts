@@ -1,13 +1,15 @@
 // The link of the reset email (Reset Password / « Réinitialiser le mot de passe ») → New password, Confirm
-// → Set Password (« Définir le mot de passe »). PRODUCT.md "Signed out", steps 3–4.
+// → Set Password (« Définir le mot de passe »). PRODUCT.md "Signed out", steps 3–4. The link of an
+// invitation (an account added with `users add --invite`) goes through the same steps with its own tokens.
 // SECURITY 36–39, 41–45 (the token: expiry, single use, atomic, newest only, never used by a GET, failing
 // closed, rate-limited, one purpose, in order), 47 (the rules of Settings), 48 (every session ends),
 // 49 (no silent sign-in), 50 (a "password changed" email), 51 (the brute-force state is cleared).
 import { clientKey } from '../core/client-address.ts';
 import { digest, isTokenShaped } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
+import { recordEvent } from '../store/events.ts';
 import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
-import { consumeResetToken, deleteUnusedResetTokens, findResetToken } from '../store/reset-tokens.ts';
+import { consumeResetToken, deleteUnusedResetTokens, findResetToken, type TokenPurpose } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { findUserById, setPasswordHash, type User } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
@@ -18,10 +20,10 @@ export type LinkProblem = 'invalid' | 'expired' | 'used';
 export type ResetLinkState = { ok: true; user: User } | { ok: false; reason: LinkProblem };
 
 /** Looks at a link without using it: opening it (mail scanners do) changes nothing (SECURITY 41). */
-export async function openResetLink(deps: Deps, token: string | undefined): Promise<ResetLinkState> {
+export async function openResetLink(deps: Deps, token: string | undefined, purpose: TokenPurpose = 'reset'): Promise<ResetLinkState> {
   // SECURITY 42: anything that is not one of our tokens fails the same way, before any lookup.
   if (token === undefined || !isTokenShaped(token)) return { ok: false, reason: 'invalid' };
-  const row = await findResetToken(deps.db, digest(token), 'reset');
+  const row = await findResetToken(deps.db, digest(token), purpose);
   if (!row) return { ok: false, reason: 'invalid' };
   if (row.used_at !== null) return { ok: false, reason: 'used' };
   if (row.expires_at <= deps.clock.now()) return { ok: false, reason: 'expired' };
@@ -41,7 +43,7 @@ export type SetPasswordOutcome =
 
 export async function setPassword(
   deps: Deps,
-  input: { token: string | undefined; next: string; confirm: string; client: ClientInfo },
+  input: { token: string | undefined; purpose?: TokenPurpose; next: string; confirm: string; client: ClientInfo },
 ): Promise<SetPasswordOutcome> {
   const keys = { link: digest(input.token ?? ''), client: clientKey(input.client.address) };
   const wait = await deps.limits.setPassword.wait(keys, deps.clock.now());
@@ -51,7 +53,8 @@ export async function setPassword(
     return outcome;
   };
 
-  const link = await openResetLink(deps, input.token);
+  const purpose = input.purpose ?? 'reset';
+  const link = await openResetLink(deps, input.token, purpose);
   if (!link.ok) return refuse({ ok: false, reason: 'link', link: link.reason });
   const { user } = link;
   const checked = checkNewPassword(deps, user, input);
@@ -65,18 +68,20 @@ export async function setPassword(
   const now = deps.clock.now();
   const consumed = await deps.db.transaction().execute(async (tx) => {
     // SECURITY 38: of twenty concurrent submissions of one link, only one gets past this line.
-    if (!(await consumeResetToken(tx, keys.link, 'reset', now))) return false;
+    if (!(await consumeResetToken(tx, keys.link, purpose, now))) return false;
     await setPasswordHash(tx, user.id, passwordHash, now);
     const endedSessions = await deleteSessionsOfUser(tx, user.id);
     await deleteUnusedResetTokens(tx, user.id);
     await cancelPendingEmails(tx, user.id, 'reset-email', now);
-    await enqueueEmail(tx, 'password-changed', user.id, { changedAt: now, via: 'reset' }, now);
+    await cancelPendingEmails(tx, user.id, 'invite-email', now);
+    await enqueueEmail(tx, 'password-changed', user.id, { changedAt: now, via: purpose }, now);
+    await recordEvent(tx, user.id, purpose === 'invite' ? 'invitation-accepted' : 'reset-completed', input.client, now);
     deps.log.info({ event: 'reset-completed', userId: user.id, endedSessions });
     return true;
   });
   if (!consumed) return refuse({ ok: false, reason: 'link', link: 'used' });
   deps.metrics.resetsCompleted.inc();
-  deps.metrics.passwordChanges.inc({ via: 'reset' });
+  deps.metrics.passwordChanges.inc({ via: purpose });
   deps.wakeOutbox();
   await deps.limits.signIn.forgetAccount(user.email);
   await deps.limits.setPassword.clear({ link: keys.link });

@@ -7,6 +7,7 @@ import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
 import { MAX_LENGTH, normalisePassword } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
 import { HashingOverloaded } from '../hasher.ts';
+import { recordEvent, recordEventForAddress } from '../store/events.ts';
 import { findUserByEmail, upgradePasswordHash, type User } from '../store/users.ts';
 import { endSession, startSession, type ClientInfo } from './sessions.ts';
 
@@ -44,7 +45,12 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const verified = plausible && (await deps.hasher.verify(active ? user.password_hash : null, password));
 
   if (!verified || !user) {
-    await deps.limits.signIn.fail(account, client, deps.clock.now());
+    // One transaction, the same statements whether or not the account exists (SECURITY 16, 17).
+    const now = deps.clock.now();
+    await deps.db.transaction().execute(async (tx) => {
+      await deps.limits.signIn.fail(account, client, now, tx);
+      await recordEventForAddress(tx, account, 'sign-in-failed', input.client, now);
+    });
     log.info({ outcome: 'failed', userId: user?.id ?? null });
     deps.metrics.signIns.inc({ outcome: 'failed' });
     return { ok: false, reason: 'invalid-credentials' };
@@ -52,7 +58,10 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
 
   await deps.limits.signIn.succeed(account, client);
   await endSession(deps.db, input.previousToken);
-  const token = await startSession(deps.db, deps.clock.now(), user.id, input.client);
+  const token = await deps.db.transaction().execute(async (tx) => {
+    await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, deps.clock.now());
+    return startSession(tx, deps.clock.now(), user.id, input.client);
+  });
   log.info({ outcome: 'succeeded', userId: user.id });
   deps.metrics.signIns.inc({ outcome: 'succeeded' });
   if (user.password_hash && deps.hasher.needsRehash(user.password_hash)) upgradeHash(deps, user, user.password_hash, password);

@@ -1,7 +1,8 @@
 // The reset email: "Reset Password" / « Réinitialiser le mot de passe », the link in plain text too, its
 // expiry, and what to do if it was not you (SECURITY 33). The link comes from PUBLIC_URL (SECURITY 31).
+// The invitation of an account added by an administrator is the same email with other words.
 import type { Locale } from '../core/locale.ts';
-import { formatWait, translator } from '../i18n/index.ts';
+import { formatWait, translator, type MessageKey } from '../i18n/index.ts';
 import { EmailButton, Paragraph, renderEmailHtml, type RenderedEmail } from './layout.tsx';
 
 export interface ResetEmailInput {
@@ -13,18 +14,34 @@ export interface ResetEmailInput {
   ttlMs: number;
 }
 
-export function resetEmail({ locale, brand, name, email, link, ttlMs }: ResetEmailInput): RenderedEmail {
+type Wording = Record<'subject' | 'intro' | 'button' | 'expiry' | 'ignore', MessageKey>;
+
+const wording: Record<'reset' | 'invite', Wording> = {
+  reset: { subject: 'email.reset.subject', intro: 'email.reset.intro', button: 'email.reset.button', expiry: 'email.reset.expiry', ignore: 'email.reset.ignore' },
+  invite: { subject: 'email.invite.subject', intro: 'email.invite.intro', button: 'email.invite.button', expiry: 'email.invite.expiry', ignore: 'email.invite.ignore' },
+};
+
+export function resetEmail(input: ResetEmailInput): RenderedEmail {
+  return linkEmail(wording.reset, input);
+}
+
+export function inviteEmail(input: ResetEmailInput): RenderedEmail {
+  return linkEmail(wording.invite, input);
+}
+
+function linkEmail(keys: Wording, { locale, brand, name, email, link, ttlMs }: ResetEmailInput): RenderedEmail {
   const t = translator(locale);
-  const subject = t('email.reset.subject', { brand });
+  const subject = t(keys.subject, { brand });
   const lines = {
     greeting: t('email.greeting', { name }),
-    intro: t('email.reset.intro', { brand }),
+    intro: t(keys.intro, { brand }),
     linkIntro: t('email.reset.link'),
-    expiry: t('email.reset.expiry', { expiry: formatWait(locale, ttlMs) }),
-    ignore: t('email.reset.ignore'),
+    expiry: t(keys.expiry, { expiry: formatWait(locale, ttlMs) }),
+    ignore: t(keys.ignore),
     footer: t('email.footer', { brand, email }),
   };
-  const text = [lines.greeting, lines.intro, `${t('email.reset.button')}: ${link}`, lines.expiry, lines.ignore, '--', lines.footer].join('\n\n');
+  const button = t(keys.button);
+  const text = [lines.greeting, lines.intro, `${button}: ${link}`, lines.expiry, lines.ignore, '--', lines.footer].join('\n\n');
   const html = renderEmailHtml({
     lang: locale,
     title: subject,
@@ -34,7 +51,7 @@ export function resetEmail({ locale, brand, name, email, link, ttlMs }: ResetEma
       <>
         <Paragraph>{lines.greeting}</Paragraph>
         <Paragraph>{lines.intro}</Paragraph>
-        <EmailButton href={link}>{t('email.reset.button')}</EmailButton>
+        <EmailButton href={link}>{button}</EmailButton>
         <Paragraph muted>{lines.linkIntro}</Paragraph>
         <Paragraph muted>
           <a href={link} style="color: #4338ca; word-break: break-all;">

@@ -14,11 +14,11 @@ import {
   releaseClaims,
   type OutboxRow,
 } from '../store/outbox.ts';
-import { deleteResetToken, deleteUnusedResetTokens, insertResetToken } from '../store/reset-tokens.ts';
+import { deleteResetToken, deleteUnusedResetTokens, insertResetToken, type TokenPurpose } from '../store/reset-tokens.ts';
 import { findUserById, type User } from '../store/users.ts';
 import type { RenderedEmail } from './layout.tsx';
 import { passwordChangedEmail } from './password-changed-email.tsx';
-import { resetEmail } from './reset-email.tsx';
+import { inviteEmail, resetEmail } from './reset-email.tsx';
 import type { MailTransport } from './transport.ts';
 
 export interface OutboxWorker {
@@ -87,7 +87,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       log.info({ outcome: 'abandoned' });
       return;
     }
-    const minted = row.kind === 'reset-email' ? await mintResetLink(user) : undefined;
+    const minted = row.kind === 'password-changed' ? undefined : await mintLink(user, row.kind === 'invite-email' ? 'invite' : 'reset');
     try {
       const email = render(row, user, minted?.link);
       // SECURITY 29: the stored address of the account, whatever was typed on the form.
@@ -121,16 +121,18 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       const { changedAt } = JSON.parse(row.data) as { changedAt: number };
       return passwordChangedEmail({ ...common, changedAt, forgotUrl: new URL('/forgot-password', deps.config.publicUrl).href });
     }
+    if (row.kind === 'invite-email') return inviteEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.inviteTokenTtlMs });
     return resetEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.resetTokenTtlMs });
   }
 
   /** SECURITY 31, 34, 36: 256 random bits, stored as a hash, in a link built from PUBLIC_URL only. */
-  async function mintResetLink(user: User): Promise<{ link: string; tokenHash: string }> {
+  async function mintLink(user: User, purpose: TokenPurpose): Promise<{ link: string; tokenHash: string }> {
     const token = newToken();
     const tokenHash = digest(token);
     const now = deps.clock.now();
-    await insertResetToken(deps.db, { token_hash: tokenHash, user_id: user.id, purpose: 'reset', created_at: now, expires_at: now + deps.config.resetTokenTtlMs, used_at: null });
-    const link = new URL('/reset-password', deps.config.publicUrl);
+    const ttl = purpose === 'invite' ? deps.config.inviteTokenTtlMs : deps.config.resetTokenTtlMs;
+    await insertResetToken(deps.db, { token_hash: tokenHash, user_id: user.id, purpose, created_at: now, expires_at: now + ttl, used_at: null });
+    const link = new URL(purpose === 'invite' ? '/welcome' : '/reset-password', deps.config.publicUrl);
     link.searchParams.set('token', token);
     return { link: link.href, tokenHash };
   }

@@ -33,8 +33,8 @@ export interface ThrottlesTable {
 export interface ResetTokensTable {
   token_hash: string;
   user_id: string;
-  /** SECURITY 44: a token opens one door only. */
-  purpose: 'reset';
+  /** SECURITY 44: a token opens one door only: a reset link never works as an invitation, nor the reverse. */
+  purpose: 'reset' | 'invite';
   created_at: number;
   expires_at: number;
   used_at: number | null;
@@ -42,7 +42,7 @@ export interface ResetTokensTable {
 
 export interface OutboxTable {
   id: string;
-  kind: 'reset-email' | 'password-changed';
+  kind: 'reset-email' | 'invite-email' | 'password-changed';
   user_id: string;
   /** JSON of the kind's data; never a secret. */
   data: string;
@@ -56,12 +56,33 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+export type SecurityEventKind =
+  | 'sign-in-succeeded'
+  | 'sign-in-failed'
+  | 'password-changed'
+  | 'reset-requested'
+  | 'reset-completed'
+  | 'invitation-accepted'
+  | 'sessions-revoked'
+  | 'account-disabled'
+  | 'account-enabled';
+
+export interface SecurityEventsTable {
+  id: string;
+  user_id: string;
+  kind: SecurityEventKind;
+  at: number;
+  client_address: string;
+  user_agent: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   throttles: ThrottlesTable;
   reset_tokens: ResetTokensTable;
   outbox: OutboxTable;
+  security_events: SecurityEventsTable;
 }
 
 /** Store functions take either the database or an open transaction. */

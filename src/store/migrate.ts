@@ -4,10 +4,12 @@ import { Migrator, type Migration } from 'kysely/migration';
 import type { Database, Db } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as resetAndOutbox from './migrations/0002-reset-and-outbox.ts';
+import * as securityEvents from './migrations/0003-security-events.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-reset-and-outbox': resetAndOutbox,
+  '0003-security-events': securityEvents,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

@@ -126,3 +126,11 @@ export async function countOutbox(db: Executor): Promise<{ pending: number; sent
   const failed = Number(row.failed ?? 0);
   return { pending: Number(row.total) - sent - failed, sent, failed };
 }
+
+/** Sent or abandoned rows older than `before`: their story is in the log and the security events. */
+export async function deleteSettledEmails(db: Executor, before: number): Promise<void> {
+  await db
+    .deleteFrom('outbox')
+    .where((eb) => eb.or([eb('sent_at', '<', before), eb('abandoned_at', '<', before)]))
+    .execute();
+}

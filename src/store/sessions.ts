@@ -88,3 +88,15 @@ export async function countSessionsOfUser(db: Executor, userId: string): Promise
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+export function sessionsOfUser(db: Executor, userId: string): Promise<SessionRow[]> {
+  return db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('last_seen_at', 'desc').execute();
+}
+
+/** Sessions past either limit: nobody can use them any more, so they need not be kept. */
+export async function deleteExpiredSessions(db: Executor, limits: { idleBefore: number; createdBefore: number }): Promise<void> {
+  await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('last_seen_at', '<', limits.idleBefore), eb('created_at', '<', limits.createdBefore)]))
+    .execute();
+}

@@ -49,3 +49,7 @@ export async function countUsers(db: Executor): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+export async function setDisabled(db: Executor, id: string, disabledAt: number | null, now: number): Promise<void> {
+  await db.updateTable('users').set({ disabled_at: disabledAt, updated_at: now }).where('id', '=', id).execute();
+}

@@ -20,6 +20,7 @@ import { registerLanguageSwitch } from './pages/language.ts';
 import { registerLoginPage } from './pages/login.ts';
 import { registerOps } from './pages/ops.ts';
 import { registerResetPassword } from './pages/reset-password.ts';
+import { registerSecurityPage } from './pages/security.ts';
 import { registerSettingsPages } from './pages/settings.ts';
 import { registerSignOut } from './pages/sign-out.ts';
 import { sendPage } from './render.ts';
@@ -104,6 +105,15 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.requestDuration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000);
   });
+  // Graceful stop: requests in flight when SIGTERM comes still get their answer, and their keep-alive
+  // connections are closed after it, or the server would wait for the clients to hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(web, error, request, reply));
   app.setNotFoundHandler(async (request, reply) => {
     const ctx = pageContext(web, request, reply, await profileOf(web, request));
@@ -114,6 +124,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerLoginPage(app, web);
   registerSignOut(app, web);
   registerSettingsPages(app, web);
+  registerSecurityPage(app, web);
   registerLanguageSwitch(app, web);
   registerForgotPassword(app, web);
   registerResetPassword(app, web);

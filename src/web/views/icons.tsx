@@ -60,3 +60,12 @@ export function UserIcon() {
     </svg>
   );
 }
+
+export function ShieldIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 20 20" width="18" height="18" aria-hidden="true" focusable="false">
+      <path d="M10 2.5l6 2.3v4.6c0 3.8-2.5 6.9-6 8.1-3.5-1.2-6-4.3-6-8.1V4.8z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" />
+      <path d="M7.4 10.1l1.8 1.8 3.5-3.7" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round" />
+    </svg>
+  );
+}

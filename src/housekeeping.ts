@@ -1,0 +1,39 @@
+// Once an hour, every instance deletes what nobody can use any more: expired sessions, quiet throttle
+// counters, dead reset links, settled outbox rows and old security events. Each delete is idempotent, so
+// instances running it at the same time do no harm.
+import type { Deps } from './deps.ts';
+import { deleteEventsBefore } from './store/events.ts';
+import { deleteSettledEmails } from './store/outbox.ts';
+import { deleteExpiredResetTokens } from './store/reset-tokens.ts';
+import { deleteExpiredSessions } from './store/sessions.ts';
+import { forgetQuietCounters } from './store/throttles.ts';
+
+const DAY = 86_400_000;
+
+/** How long the traces of each kind are kept; README documents them. */
+export const retention = {
+  // Dead links stay a day, so opening one still says "expired" or "already used" rather than "not valid".
+  resetLinksMs: DAY,
+  // Longest forgetAfterMs of limits.ts: a counter quiet for a day has already been forgotten.
+  throttleCountersMs: DAY,
+  settledEmailsMs: 7 * DAY,
+  securityEventsMs: 90 * DAY,
+};
+
+export async function sweep(deps: Deps): Promise<void> {
+  const now = deps.clock.now();
+  const { sessionIdleTimeoutMs, sessionAbsoluteTimeoutMs } = deps.config;
+  await deleteExpiredSessions(deps.db, { idleBefore: now - sessionIdleTimeoutMs, createdBefore: now - sessionAbsoluteTimeoutMs });
+  await forgetQuietCounters(deps.db, now - retention.throttleCountersMs);
+  await deleteExpiredResetTokens(deps.db, now - retention.resetLinksMs);
+  await deleteSettledEmails(deps.db, now - retention.settledEmailsMs);
+  await deleteEventsBefore(deps.db, now - retention.securityEventsMs);
+}
+
+export function startHousekeeping(deps: Deps, everyMs = 3_600_000): { stop(): void } {
+  const timer = setInterval(() => {
+    sweep(deps).catch((error: unknown) => deps.log.error({ err: error }, 'housekeeping failed; trying again in an hour'));
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

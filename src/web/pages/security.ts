@@ -1,0 +1,43 @@
+// GET /settings/security and its two actions. Flow: flows/security.ts.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { activeSessions, recentActivity, revokeSession, signOutEverywhereElse } from '../../flows/security.ts';
+import { requireSignedIn } from '../auth.ts';
+import { csrfField, field, parseForm } from '../forms.ts';
+import { redirect, sendPage } from '../render.ts';
+import { SecurityView } from '../views/security.tsx';
+import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
+
+const PATH = '/settings/security';
+const notices = { revoked: 'security.revoked', 'signed-out-others': 'security.signedOutOthers', 'not-found': 'security.notFound' } as const;
+const securityQuery = z.object({ notice: z.string().optional() });
+const revokeBody = z.object({ ...csrfField, session: field(64) });
+
+export function registerSecurityPage(app: FastifyInstance, web: WebContext): void {
+  app.get(PATH, async (request, reply) => {
+    const signedIn = await requireSignedIn(web, request, reply);
+    if (!signedIn) return reply;
+    const ctx = pageContext(web, request, reply, signedIn.user);
+    const { notice } = securityQuery.safeParse(request.query).data ?? {};
+    const key = notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    const [sessions, events] = await Promise.all([activeSessions(web.deps, signedIn), recentActivity(web.deps, signedIn)]);
+    return sendPage(reply, 200, SecurityView({ ctx, sessions, events, notice: key && ctx.t(key) }));
+  });
+
+  app.post(`${PATH}/sessions/revoke`, { preHandler: web.protect }, async (request, reply) => {
+    const signedIn = await requireSignedIn(web, request, reply);
+    if (!signedIn) return reply;
+    const { session } = parseForm(revokeBody, request);
+    const outcome = await revokeSession(web.deps, signedIn, session, clientInfo(request));
+    // This device is signed out from the gear menu; its row has no button, so "current" means tampering.
+    return redirect(reply, `${PATH}?notice=${outcome.ok ? 'revoked' : 'not-found'}`);
+  });
+
+  app.post(`${PATH}/sign-out-others`, { preHandler: web.protect }, async (request, reply) => {
+    const signedIn = await requireSignedIn(web, request, reply);
+    if (!signedIn) return reply;
+    parseForm(z.object(csrfField), request);
+    await signOutEverywhereElse(web.deps, signedIn, clientInfo(request));
+    return redirect(reply, `${PATH}?notice=signed-out-others`);
+  });
+}
