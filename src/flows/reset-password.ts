@@ -15,6 +15,8 @@ import { findUserById, setPasswordHash, type User } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 import type { ClientInfo } from './sessions.ts';
 
+export type { TokenPurpose };
+
 export type LinkProblem = 'invalid' | 'expired' | 'used';
 
 export type ResetLinkState = { ok: true; user: User } | { ok: false; reason: LinkProblem };

@@ -111,6 +111,7 @@ export const en = {
   'login.passwordReset': 'Your password has been set. Sign in with your new password.',
 
   'email.greeting': 'Hello {name},',
+  'email.linkLine': '{button}: {link}',
   'email.footer': 'This email was sent by {brand} to {email}.',
   'email.reset.subject': 'Reset your {brand} password',
   'email.reset.intro': 'We received a request to reset the password of your {brand} account. To choose a new password, click the button below.',

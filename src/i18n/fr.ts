@@ -113,6 +113,7 @@ export const fr = {
   'login.passwordReset': 'Votre mot de passe a été défini. Connectez-vous avec votre nouveau mot de passe.',
 
   'email.greeting': 'Bonjour {name},',
+  'email.linkLine': '{button}\u00a0: {link}',
   'email.footer': 'Cet e-mail a été envoyé par {brand} à {email}.',
   'email.reset.subject': 'Réinitialisez votre mot de passe {brand}',
   'email.reset.intro': 'Nous avons reçu une demande de réinitialisation du mot de passe de votre compte {brand}. Pour choisir un nouveau mot de passe, cliquez sur le bouton ci-dessous.',

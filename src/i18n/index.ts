@@ -54,7 +54,9 @@ export function formatWait(locale: Locale, ms: number): string {
   if (seconds < 60) return format.format(seconds, 'second');
   const minutes = Math.ceil(seconds / 60);
   if (minutes < 60) return format.format(minutes, 'minute');
-  return format.format(Math.ceil(minutes / 60), 'hour');
+  const hours = Math.ceil(minutes / 60);
+  if (hours < 48) return format.format(hours, 'hour');
+  return format.format(Math.ceil(hours / 24), 'day');
 }
 
 /** A list in the language's own style: "a, b and c" / « a, b et c ». */

@@ -24,7 +24,7 @@ export function passwordChangedEmail({ locale, brand, name, email, changedAt, fo
     notYou: t('email.changed.notYou'),
     footer: t('email.footer', { brand, email }),
   };
-  const text = [lines.greeting, lines.intro, lines.ok, `${lines.notYou} ${forgotUrl}`, '--', lines.footer].join('\n\n');
+  const text = [lines.greeting, lines.intro, lines.ok, lines.notYou, t('email.linkLine', { button: t('email.changed.button'), link: forgotUrl }), '--', lines.footer].join('\n\n');
   const html = renderEmailHtml({
     lang: locale,
     title: subject,

@@ -41,7 +41,7 @@ function linkEmail(keys: Wording, { locale, brand, name, email, link, ttlMs }: R
     footer: t('email.footer', { brand, email }),
   };
   const button = t(keys.button);
-  const text = [lines.greeting, lines.intro, `${button}: ${link}`, lines.expiry, lines.ignore, '--', lines.footer].join('\n\n');
+  const text = [lines.greeting, lines.intro, t('email.linkLine', { button, link }), lines.expiry, lines.ignore, '--', lines.footer].join('\n\n');
   const html = renderEmailHtml({
     lang: locale,
     title: subject,

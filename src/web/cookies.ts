@@ -10,11 +10,13 @@ export interface CookieNames {
   locale: string;
   /** The token of a reset link, between opening the link and Set Password (flows/reset-password.ts). */
   reset: string;
+  /** The same for the link of an invitation (SECURITY 44: each token has its own door). */
+  invite: string;
 }
 
 export function cookieNames(config: Config): CookieNames {
   const prefix = config.secureCookies ? '__Host-' : '';
-  return { session: `${prefix}session`, csrf: `${prefix}csrf`, locale: `${prefix}lang`, reset: `${prefix}reset` };
+  return { session: `${prefix}session`, csrf: `${prefix}csrf`, locale: `${prefix}lang`, reset: `${prefix}reset`, invite: `${prefix}invite` };
 }
 
 export function cookieOptions(config: Config, extra: Partial<CookieSerializeOptions> = {}): CookieSerializeOptions {

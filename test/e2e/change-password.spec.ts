@@ -16,6 +16,7 @@ import {
   errorSummary,
   escapeRegExp,
   expectExactText,
+  expectRuleStates,
   gearIcon,
   loadsNewPage,
   openGearMenu,
@@ -49,18 +50,7 @@ for (const lang of langs) {
       await expectExactText(details.noteTitle, t.rulesTitle);
       await expect(details.note.getByRole('listitem')).toHaveText(noteRules.map((rule) => t.rules[rule]));
 
-      const expectStates = async (met: readonly NoteRule[]) => {
-        for (const rule of noteRules) {
-          const item = details.rule(rule);
-          if (met.includes(rule)) {
-            await expect(item).toHaveAttribute('data-state', 'met');
-            await expect(item).toContainText(t.ruleMet);
-          } else {
-            await expect(item).toHaveAttribute('data-state', 'unmet');
-            await expect(item).toContainText(t.ruleUnmet);
-          }
-        }
-      };
+      const expectStates = (met: readonly NoteRule[]) => expectRuleStates(details, lang, met);
       await details.next.pressSequentially('v');
       await expectStates([]);
       await details.next.pressSequentially('H');

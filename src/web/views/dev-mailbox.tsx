@@ -3,6 +3,7 @@
 import type { MailboxMessage, MailboxSummary } from '../../deps.ts';
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
+import { LanguageSwitch } from './shell.tsx';
 
 function when(ctx: PageContext, at: number): string {
   return new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(at);
@@ -16,6 +17,7 @@ function Frame({ ctx, title, children }: { ctx: PageContext; title: string; chil
           <a href="/dev/mailbox" class="brand-link">
             <strong>{ctx.brand}</strong> · {ctx.t('mailbox.title')}
           </a>
+          <LanguageSwitch ctx={ctx} />
         </header>
         <main id="main" tabIndex={-1} class="mailbox-main">
           {children}
@@ -70,7 +72,8 @@ export function MailboxMessageView({ ctx, message }: { ctx: PageContext; message
         {message.html !== undefined && (
           <section class="card-body" aria-labelledby="html-part">
             <h2 id="html-part">{ctx.t('mailbox.html')}</h2>
-            <iframe class="mailbox-frame" title={`${ctx.t('mailbox.html')}: ${message.subject}`} src={`/dev/mailbox/${message.id}/html`} sandbox="allow-top-navigation-by-user-activation allow-popups" />
+            {/* A dash, not a colon: French wants a non-breaking space before « : » and the catalogue has no key for this title. */}
+            <iframe class="mailbox-frame" title={`${ctx.t('mailbox.html')} — ${message.subject}`} src={`/dev/mailbox/${message.id}/html`} sandbox="allow-top-navigation-by-user-activation allow-popups" />
           </section>
         )}
         <section class="card-body" aria-labelledby="text-part">

@@ -1,5 +1,6 @@
 // The page the email's Reset Password button opens: New password, Confirm, the live rule note, and
 // Set Password (« Définir le mot de passe »); or, for a dead link, why and a way to ask for a new email.
+// An invitation's link opens the same form under a welcome.
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
 import { ErrorSummary, PasswordField, type FieldErrors } from './form.tsx';
@@ -12,15 +13,22 @@ export interface SetPasswordForm {
   summary: Array<{ field?: string; message: string }>;
 }
 
-export function SetPasswordView({ ctx, email, form }: { ctx: PageContext; email: string; form: SetPasswordForm }) {
+export interface SetPasswordPage {
+  /** Where the form posts: /reset-password or /welcome. */
+  action: string;
+  title: string;
+  intro: string;
+}
+
+export function SetPasswordView({ ctx, page, email, form }: { ctx: PageContext; page: SetPasswordPage; email: string; form: SetPasswordForm }) {
   const { t } = ctx;
   return (
-    <Document ctx={ctx} title={t('reset.title')}>
+    <Document ctx={ctx} title={page.title}>
       <AuthShell ctx={ctx}>
-        <h1>{t('reset.title')}</h1>
-        <p class="lead">{t('reset.intro', { email })}</p>
+        <h1>{page.title}</h1>
+        <p class="lead">{page.intro}</p>
         <ErrorSummary title={t('settings.errorSummary')} errors={form.summary} />
-        <form method="post" action="/reset-password" class="stack" novalidate>
+        <form method="post" action={page.action} class="stack" novalidate>
           <CsrfField ctx={ctx} />
           {/* A hidden username lets password managers file the new password under the right account. */}
           <input type="email" name="username" value={email} autocomplete="username" hidden readOnly />

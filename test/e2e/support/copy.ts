@@ -47,6 +47,36 @@ export interface Copy {
   passwordChanged: string;
   notFoundTitle: string;
   notFound: string;
+  // Signed out: Forgot password? → Send Reset Email → the email's Reset Password → Set Password.
+  /** The link on the log-in page, and the title of the page it opens. */
+  forgotPassword: string;
+  sendResetEmail: string;
+  backToLogIn: string;
+  emailInvalid: string;
+  checkEmailTitle: string;
+  /** The answer to Send Reset Email, the same whether or not the address has an account (links last 1 hour). */
+  resetEmailSent: (email: string) => string;
+  checkSpam: string;
+  sendAnother: string;
+  resetEmailSubject: string;
+  /** The button in the reset email. */
+  resetPassword: string;
+  setPasswordTitle: string;
+  setPasswordIntro: (email: string) => string;
+  setPassword: string;
+  sameAsCurrent: string;
+  passwordSet: string;
+  deadLinkTitle: string;
+  linkUsed: string;
+  sendNewResetEmail: string;
+  passwordChangedSubject: string;
+  // The development mailbox (/dev/mailbox), in the language of the page.
+  mailboxTitle: string;
+  /** How the list names a message's recipient. */
+  mailboxTo: (address: string) => string;
+  /** The heading of the message's HTML part; its frame is named after it and the subject. */
+  mailboxHtmlPart: string;
+  mailboxTextPart: string;
 }
 
 export const copy: Record<Lang, Copy> = {
@@ -92,6 +122,30 @@ export const copy: Record<Lang, Copy> = {
     passwordChanged: 'Your password has been changed. Any other sessions have been signed out.',
     notFoundTitle: 'Page not found',
     notFound: 'This page does not exist.',
+    forgotPassword: 'Forgot password?',
+    sendResetEmail: 'Send Reset Email',
+    backToLogIn: 'Back to log-in',
+    emailInvalid: 'Enter a valid email address, like name@example.com.',
+    checkEmailTitle: 'Check your email',
+    resetEmailSent: (email) =>
+      `If an account exists for ${email}, we have sent it an email with a link to reset the password. The link expires in 1 hour.`,
+    checkSpam: 'Be sure to check your Spam folder too, as this email can sometimes end up there.',
+    sendAnother: 'Didn’t get it? Send another email',
+    resetEmailSubject: 'Reset your Sales Connect password',
+    resetPassword: 'Reset Password',
+    setPasswordTitle: 'Set a new password',
+    setPasswordIntro: (email) => `Choose a new password for ${email}.`,
+    setPassword: 'Set Password',
+    sameAsCurrent: 'The new password must be different from your current password.',
+    passwordSet: 'Your password has been set. Sign in with your new password.',
+    deadLinkTitle: 'This link cannot be used',
+    linkUsed: 'This password reset link has already been used. If you still need to change your password, ask for a new email.',
+    sendNewResetEmail: 'Send a new reset email',
+    passwordChangedSubject: 'Your Sales Connect password was changed',
+    mailboxTitle: 'Development mailbox',
+    mailboxTo: (address) => `To ${address}`,
+    mailboxHtmlPart: 'HTML part',
+    mailboxTextPart: 'Text part',
   },
   fr: {
     languageButton: 'FR Français',
@@ -135,5 +189,29 @@ export const copy: Record<Lang, Copy> = {
     passwordChanged: 'Votre mot de passe a été modifié. Vos autres sessions ont été déconnectées.',
     notFoundTitle: 'Page introuvable',
     notFound: 'Cette page n’existe pas.',
+    forgotPassword: 'Mot de passe oublié\u00a0?',
+    sendResetEmail: 'Envoyer un e-mail de réinitialisation',
+    backToLogIn: 'Retour à la connexion',
+    emailInvalid: 'Saisissez une adresse e-mail valide, comme nom@exemple.fr.',
+    checkEmailTitle: 'Consultez votre messagerie',
+    resetEmailSent: (email) =>
+      `Si un compte existe pour ${email}, nous lui avons envoyé un e-mail contenant un lien pour réinitialiser le mot de passe. Le lien expire dans 1 heure.`,
+    checkSpam: 'Veillez également à vérifier votre dossier Spam, car cet e-mail peut parfois y aboutir.',
+    sendAnother: 'Rien reçu\u00a0? Envoyer un autre e-mail',
+    resetEmailSubject: 'Réinitialisez votre mot de passe Sales Connect',
+    resetPassword: 'Réinitialiser le mot de passe',
+    setPasswordTitle: 'Définir un nouveau mot de passe',
+    setPasswordIntro: (email) => `Choisissez un nouveau mot de passe pour ${email}.`,
+    setPassword: 'Définir le mot de passe',
+    sameAsCurrent: 'Le nouveau mot de passe doit être différent du mot de passe actuel.',
+    passwordSet: 'Votre mot de passe a été défini. Connectez-vous avec votre nouveau mot de passe.',
+    deadLinkTitle: 'Ce lien ne peut pas être utilisé',
+    linkUsed: 'Ce lien de réinitialisation a déjà été utilisé. Si vous devez encore changer votre mot de passe, demandez un nouvel e-mail.',
+    sendNewResetEmail: 'Envoyer un nouvel e-mail de réinitialisation',
+    passwordChangedSubject: 'Le mot de passe de votre compte Sales Connect a été modifié',
+    mailboxTitle: 'Boîte aux lettres de développement',
+    mailboxTo: (address) => `À ${address}`,
+    mailboxHtmlPart: 'Partie HTML',
+    mailboxTextPart: 'Partie texte',
   },
 };

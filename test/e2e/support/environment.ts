@@ -30,4 +30,10 @@ export const serviceEnv: Record<string, string> = {
   APP_NAME: 'Sales Connect',
   DEFAULT_LOCALE: 'en',
   PASSWORD_POLICY: 'documented',
+  // Empty means unset (config.ts), and the runner passes its own environment on to the service: a shell's
+  // SMTP_URL would take the emails away from the development mailbox the tests read, and its REDIS_URL or
+  // TRUST_PROXY would keep rate-limit counters across runs or key them by a header (see sendResetEmail).
+  SMTP_URL: '',
+  REDIS_URL: '',
+  TRUST_PROXY: '',
 };

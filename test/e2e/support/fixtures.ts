@@ -28,11 +28,16 @@ export const passwords = {
 
 const names: Record<Lang, string> = { en: 'Ada Lovelace', fr: 'Amélie Poulain' };
 
+/** An address no other test uses; no account has it until `addUser` gives it one. */
+export function newAddress(lang: Lang): string {
+  return `e2e-${lang}-${randomBytes(6).toString('hex')}@example.com`;
+}
+
 export const test = base.extend<{ addUser: (lang: Lang) => Promise<Account> }>({
   // eslint-disable-next-line no-empty-pattern
   addUser: async ({}, use) => {
     await use(async (lang) => {
-      const email = `e2e-${lang}-${randomBytes(6).toString('hex')}@example.com`;
+      const email = newAddress(lang);
       const name = names[lang];
       await runCli(['users', 'add', '--email', email, '--name', name, '--locale', lang, '--password-stdin'], passwords.first);
       return { email, name, password: passwords.first, lang };

@@ -1,6 +1,6 @@
 // The documentation's steps, each by what the user sees: visible labels and roles in the page's language.
-import { expect, type Locator, type Page } from '@playwright/test';
-import { copy, type Lang, type NoteRule } from './copy.ts';
+import { expect, type FrameLocator, type Locator, type Page } from '@playwright/test';
+import { copy, noteRules, type Lang, type NoteRule } from './copy.ts';
 
 /**
  * Does what leads to a new page and waits for that page: where the new page looks like the old one (the
@@ -73,7 +73,6 @@ export async function chooseSignOut(page: Page, lang: Lang): Promise<void> {
 export function accountDetails(page: Page, lang: Lang) {
   const t = copy[lang];
   const form = page.getByRole('form', { name: t.accountDetails });
-  const note = form.locator('[data-rule-note]');
   return {
     form,
     name: form.getByLabel(t.name, { exact: true }),
@@ -82,10 +81,34 @@ export function accountDetails(page: Page, lang: Lang) {
     next: form.getByLabel(t.newPassword, { exact: true }),
     confirm: form.getByLabel(t.confirmPassword, { exact: true }),
     save: form.getByRole('button', { name: t.save, exact: true }),
+    ...ruleNote(form, lang),
+  };
+}
+
+/** The documentation's note of the password rules, beside a New password field (Settings and Set Password). */
+export function ruleNote(scope: Page | Locator, lang: Lang) {
+  const t = copy[lang];
+  const note = scope.locator('[data-rule-note]');
+  return {
     note,
     noteTitle: note.getByText(t.rulesTitle, { exact: true }),
     rule: (rule: NoteRule) => note.getByRole('listitem').filter({ hasText: t.rules[rule] }),
   };
+}
+
+/** Every rule of the note says, in words, whether what is typed so far meets it: `met` ones do, the rest not yet. */
+export async function expectRuleStates(note: ReturnType<typeof ruleNote>, lang: Lang, met: readonly NoteRule[]): Promise<void> {
+  const t = copy[lang];
+  for (const rule of noteRules) {
+    const item = note.rule(rule);
+    if (met.includes(rule)) {
+      await expect(item).toHaveAttribute('data-state', 'met');
+      await expect(item).toContainText(t.ruleMet);
+    } else {
+      await expect(item).toHaveAttribute('data-state', 'unmet');
+      await expect(item).toContainText(t.ruleUnmet);
+    }
+  }
 }
 
 /** Tick "Change password": the three fields and the note appear. */
@@ -98,6 +121,100 @@ export async function tickChangePassword(page: Page, lang: Lang): Promise<Return
   await expect(details.confirm).toBeVisible();
   await expect(details.noteTitle).toBeVisible();
   return details;
+}
+
+// Signed out (« Modifier votre mot de passe lors de la déconnexion »): Forgot password? → Send Reset Email →
+// the email's Reset Password → Set Password.
+
+/** Step 1: "click Forgot password?" on the log-in page already open. */
+export async function clickForgotPassword(page: Page, lang: Lang): Promise<void> {
+  const t = copy[lang];
+  await page.getByRole('link', { name: t.forgotPassword, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(t.forgotPassword);
+}
+
+/**
+ * Step 2: "enter the email address of the account and click Send Reset Email", on the Forgot password? page
+ * already open; the answer tells the user to check their Spam folder too.
+ *
+ * Budget: every browser test reaches the service from 127.0.0.1, and the service lets one client ask for
+ * eleven reset emails an hour before it slows it down with a 429 (src/limits.ts, `resetEmail.client`). The
+ * whole suite asks ten times (forgot-password.spec.ts eight, accessibility.spec.ts two): count before adding.
+ */
+export async function sendResetEmail(page: Page, lang: Lang, email: string): Promise<void> {
+  const t = copy[lang];
+  await page.getByLabel(t.email, { exact: true }).fill(email);
+  await page.getByRole('button', { name: t.sendResetEmail, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 }), 'the answer to Send Reset Email (a 429 here: see the budget above)').toHaveText(t.checkEmailTitle);
+  await expect(page.getByText(t.checkSpam, { exact: true })).toBeVisible();
+}
+
+/** Steps 1 and 2 from the start: the log-in page in that language, Forgot password?, the address, Send Reset Email. */
+export async function askForResetEmail(page: Page, lang: Lang, email: string): Promise<void> {
+  await openLogIn(page, lang);
+  await clickForgotPassword(page, lang);
+  await sendResetEmail(page, lang, email);
+}
+
+/**
+ * In the development mailbox (whose language is the page's), opens the newest message addressed to `address`
+ * and checks it is the one called `subject`. A worker sends the email a moment after the request, so the
+ * list is loaded again until it shows.
+ */
+export async function openNewestEmail(page: Page, lang: Lang, address: string, subject: string): Promise<void> {
+  const newest = page.getByRole('list').getByRole('link').filter({ hasText: copy[lang].mailboxTo(address) }).first();
+  await expect(async () => {
+    await page.goto('/dev/mailbox');
+    await expect(newest).toContainText(subject, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await loadsNewPage(page, () => newest.click());
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(subject);
+}
+
+/** The HTML part of the message open in the mailbox: the email as a mail client shows it, in a sandboxed frame. */
+export function emailBody(page: Page, lang: Lang, subject: string): FrameLocator {
+  return page.frameLocator(`iframe[title="${copy[lang].mailboxHtmlPart} — ${subject}"]`);
+}
+
+/**
+ * Step 3: "click Reset Password" in the reset email open in the mailbox (the user's language is the page's
+ * in every test): the link opens in the top window, as from a mail client. What it opens depends on the
+ * link; the caller checks.
+ */
+export async function clickResetPassword(page: Page, lang: Lang): Promise<void> {
+  const t = copy[lang];
+  const button = emailBody(page, lang, t.resetEmailSubject).getByRole('link', { name: t.resetPassword, exact: true });
+  await loadsNewPage(page, () => button.click());
+}
+
+/** Steps 3 and 4's page: Set a new password for the account, opened from the email, the token out of the address. */
+export function setPasswordForm(page: Page, lang: Lang) {
+  const t = copy[lang];
+  return {
+    heading: page.getByRole('heading', { level: 1 }),
+    next: page.getByLabel(t.newPassword, { exact: true }),
+    confirm: page.getByLabel(t.confirmPassword, { exact: true }),
+    submit: page.getByRole('button', { name: t.setPassword, exact: true }),
+    ...ruleNote(page, lang),
+  };
+}
+
+export async function expectSetPasswordPage(page: Page, lang: Lang, email: string): Promise<ReturnType<typeof setPasswordForm>> {
+  const t = copy[lang];
+  const form = setPasswordForm(page, lang);
+  await expect(form.heading).toHaveText(t.setPasswordTitle);
+  // The link's token moved into a cookie: the address bar, the history and any Referer hold none of it.
+  await expect(page).toHaveURL((url) => url.pathname === '/reset-password' && url.search === '' && url.hash === '');
+  await expect(page.getByText(t.setPasswordIntro(email), { exact: true })).toBeVisible();
+  return form;
+}
+
+/** Step 4: "enter and confirm your new password, and click Set Password"; a refusal looks like the page it replaces. */
+export async function submitSetPassword(page: Page, lang: Lang, next: string, confirm: string = next): Promise<void> {
+  const form = setPasswordForm(page, lang);
+  await form.next.fill(next);
+  await form.confirm.fill(confirm);
+  await loadsNewPage(page, () => form.submit.click());
 }
 
 /** The error summary at the top: announced (role=alert) and holding the focus, so a screen reader reads it. */
