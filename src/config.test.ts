@@ -106,6 +106,15 @@ describe('configuration from the environment', () => {
     ]);
   });
 
+  it('refuses settings that would let a client choose its address or read the development mailbox', () => {
+    expect(problems({ TRUST_PROXY: 'true' })[0]).toMatch(/^TRUST_PROXY=true would let clients choose/);
+    expect(parseConfig({ TRUST_PROXY: '2' }).ok && (parseConfig({ TRUST_PROXY: '2' }) as { config: { trustProxy: unknown } }).config.trustProxy).toBe(2);
+    expect(problems({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5' })).toEqual([]);
+    expect(problems({ TRUST_PROXY: 'sometimes' })).toHaveLength(1);
+    expect(problems({ HOST: '0.0.0.0' })[0]).toMatch(/^SMTP_URL must be set when HOST is not a loopback address/);
+    expect(problems({ HOST: '0.0.0.0', SMTP_URL: 'smtp://mail.internal' })).toEqual([]);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(parseConfig({ PORT: '', APP_NAME: '' }).ok).toBe(true);
   });

@@ -37,7 +37,7 @@ export interface Config {
   /** Prepended to every Redis key, so several deployments can share one Redis. */
   redisKeyPrefix: string;
   /** Fastify's trustProxy: whether and which X-Forwarded-For hops to believe for client addresses. */
-  trustProxy: boolean | number | string[];
+  trustProxy: false | number | string[];
 }
 
 const duration = (name: string, fallback: string) =>
@@ -127,6 +127,10 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   if (production && present.SMTP_URL === undefined) {
     problems.push('SMTP_URL must be set when NODE_ENV=production (the development mailbox is not available there)');
   }
+  // The development mailbox shows every reset link to whoever can reach it: loopback only.
+  if (!production && present.SMTP_URL === undefined && !isLoopback(values.HOST)) {
+    problems.push(`SMTP_URL must be set when HOST is not a loopback address (${values.HOST}): the development mailbox would show every email to the network`);
+  }
   if (values.RESET_TOKEN_TTL > 86_400_000) problems.push('RESET_TOKEN_TTL must be at most 24h');
   if (values.INVITE_TOKEN_TTL > 30 * 86_400_000) problems.push('INVITE_TOKEN_TTL must be at most 30d');
   if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
@@ -207,6 +211,10 @@ function parseSmtpUrl(text: string, problems: string[]): URL | undefined {
   return url;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function parseRedisUrl(text: string, problems: string[]): URL | undefined {
   try {
     const url = new URL(text);
@@ -220,11 +228,15 @@ function parseRedisUrl(text: string, problems: string[]): URL | undefined {
 
 /**
  * SECURITY 22: by default X-Forwarded-For is ignored, so a client cannot choose the address it is counted
- * under. Behind a proxy: "true" (every hop), a number of hops, or the proxies' addresses and CIDR ranges.
+ * under. Behind a proxy: the number of proxies in front, or their addresses and CIDR ranges. "true" is
+ * refused: it would believe the left-most entry, which the client writes itself.
  */
-function parseTrustProxy(text: string, problems: string[]): boolean | number | string[] | undefined {
+function parseTrustProxy(text: string, problems: string[]): false | number | string[] | undefined {
   if (text === 'false') return false;
-  if (text === 'true') return true;
+  if (text === 'true') {
+    problems.push('TRUST_PROXY=true would let clients choose the address they are counted under: give the number of proxies in front (TRUST_PROXY=1) or their addresses');
+    return undefined;
+  }
   if (/^\d{1,2}$/.test(text)) return Number(text);
   const entries = text.split(',').map((entry) => entry.trim());
   if (entries.every((entry) => /^[\d.]+(\/\d{1,2})?$|^[0-9a-f:]+(\/\d{1,3})?$/i.test(entry) && isIP(entry.split('/')[0]!) !== 0)) return entries;

@@ -52,11 +52,28 @@ describe.each(stores)('counters in %s', (_name, makeStore) => {
   it('throttle sign-in the same way', async () => {
     const limits = createLimits(makeStore());
     const account = `ada-${Math.random()}@example.com`;
-    for (let i = 0; i < 6; i++) await limits.signIn.fail(account, '203.0.113.7', 1000);
-    expect(await limits.signIn.wait(account, '203.0.113.7', 1000)).toBe(1000);
-    expect(await limits.signIn.wait(account, '198.51.100.1', 1000)).toBe(0);
+    for (let i = 0; i < 6; i++) expect(await limits.signIn.attempt(account, '203.0.113.7', 1000)).toBe(0);
+    expect(await limits.signIn.attempt(account, '203.0.113.7', 1000)).toBe(1000);
+    expect(await limits.signIn.attempt(account, '198.51.100.1', 1000)).toBe(0);
     await limits.signIn.forgetAccount(account);
-    expect(await limits.signIn.wait(account, '203.0.113.7', 1000)).toBe(0);
+    expect(await limits.signIn.attempt(account, '203.0.113.7', 1000)).toBe(0);
+  });
+
+  it('let through no more parallel attempts than the limits allow (SECURITY 20)', async () => {
+    const limits = createLimits(makeStore());
+    const account = `ada-${Math.random()}@example.com`;
+    const waits = await Promise.all(Array.from({ length: 30 }, () => limits.signIn.attempt(account, '203.0.113.7', 1000)));
+    expect(waits.filter((wait) => wait === 0)).toHaveLength(6);
+  });
+
+  it('give an attempt back to the client when the password was right', async () => {
+    const store = makeStore();
+    const limits = createLimits(store);
+    for (let i = 0; i < 60; i++) {
+      expect(await limits.signIn.attempt(`user${i}@example.com`, '203.0.113.9', 1000)).toBe(0);
+      await limits.signIn.succeed(`user${i}@example.com`, '203.0.113.9');
+    }
+    expect(await limits.signIn.attempt('another@example.com', '203.0.113.9', 1000)).toBe(0);
   });
 });
 
@@ -64,8 +81,8 @@ describe('when Redis cannot be reached', () => {
   it('keeps limiting, in memory, and answers at once', async () => {
     const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
     const limits = createLimits(redisFailureStore(down, { prefix: prefix(), insurance: memoryFailureStore(), log: silent }));
-    for (let i = 0; i < 6; i++) await limits.signIn.fail('ada@example.com', '203.0.113.7', 1000);
-    expect(await limits.signIn.wait('ada@example.com', '203.0.113.7', 1000)).toBe(1000);
+    for (let i = 0; i < 6; i++) await limits.signIn.attempt('ada@example.com', '203.0.113.7', 1000);
+    expect(await limits.signIn.attempt('ada@example.com', '203.0.113.7', 1000)).toBe(1000);
     down.disconnect();
   });
 

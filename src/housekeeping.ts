@@ -2,6 +2,8 @@
 // counters, dead reset links, settled outbox rows and old security events. Each delete is idempotent, so
 // instances running it at the same time do no harm.
 import type { Deps } from './deps.ts';
+import { KNOWN_DEVICE_MS } from './limits.ts';
+import { deleteDevicesBefore } from './store/devices.ts';
 import { deleteEventsBefore } from './store/events.ts';
 import { deleteSettledEmails } from './store/outbox.ts';
 import { deleteExpiredResetTokens } from './store/reset-tokens.ts';
@@ -28,6 +30,7 @@ export async function sweep(deps: Deps): Promise<void> {
   await deleteExpiredResetTokens(deps.db, now - retention.resetLinksMs);
   await deleteSettledEmails(deps.db, now - retention.settledEmailsMs);
   await deleteEventsBefore(deps.db, now - retention.securityEventsMs);
+  await deleteDevicesBefore(deps.db, now - KNOWN_DEVICE_MS);
 }
 
 export function startHousekeeping(deps: Deps, everyMs = 3_600_000): { stop(): void } {

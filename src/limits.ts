@@ -5,6 +5,9 @@ import type { FailureStore } from './failure-stores.ts';
 import type { Executor } from './store/database.ts';
 
 const DAY = 86_400_000;
+
+/** How long a browser stays known to an account after it signed in (SECURITY 21). */
+export const KNOWN_DEVICE_MS = 180 * DAY;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
@@ -33,46 +36,70 @@ export const rules = {
 
 /** Counters for one action, one per part (account, client…); the longest wait among them wins. */
 export interface Throttle<Part extends string> {
-  /** Milliseconds before the next attempt may go ahead; 0 when it may go ahead now. */
-  wait(keys: Record<Part, string>, now: number): Promise<number>;
-  /** The same, part by part, for actions that answer differently depending on which part is throttled. */
-  waits(keys: Record<Part, string>, now: number): Promise<Record<Part, number>>;
-  /** Counts one attempt against each part given. */
-  record(keys: Partial<Record<Part, string>>, now: number, db?: Executor): Promise<void>;
+  /** Milliseconds before an attempt may go ahead, part by part; 0 when it may go ahead now. Counts nothing. */
+  waits(keys: Partial<Record<Part, string>>, now: number, db?: Executor): Promise<Record<Part, number>>;
+  /**
+   * Counts an attempt against each part given and says, part by part, how long it should have waited (0:
+   * it goes ahead). SECURITY 20: the count is taken before the answer, atomically, so a burst of parallel
+   * attempts cannot all slip through between a check and a count. An attempt already too early by the
+   * counters' last state is refused without being counted.
+   */
+  take(keys: Partial<Record<Part, string>>, now: number, db?: Executor): Promise<Record<Part, number>>;
   clear(keys: Partial<Record<Part, string>>): Promise<void>;
+  /** Gives back one counted attempt: it was not a failure after all. */
+  release(keys: Partial<Record<Part, string>>): Promise<void>;
 }
 
+export const longest = (waits: Record<string, number>): number => Math.max(0, ...Object.values(waits));
+
 function throttle<Part extends string>(store: FailureStore, name: string, partRules: Record<Part, ThrottleRule>): Throttle<Part> {
-  const parts = Object.keys(partRules) as Part[];
   const keyOf = (part: Part, value: string) => `${name}:${part}:${value}`;
-  const waits = async (keys: Record<Part, string>, now: number) => {
-    const counts = await store.read(parts.map((part) => keyOf(part, keys[part])));
+  const given = (keys: Partial<Record<Part, string>>) =>
+    (Object.keys(partRules) as Part[]).flatMap((part) => (keys[part] === undefined ? [] : [{ part, key: keyOf(part, keys[part]) }]));
+  const waits = async (keys: Partial<Record<Part, string>>, now: number, db?: Executor) => {
+    const entries = given(keys);
+    const counts = await store.read(entries.map(({ key }) => key), db);
     const result = {} as Record<Part, number>;
-    for (const part of parts) result[part] = waitBeforeNextAttempt(partRules[part], counts.get(keyOf(part, keys[part])), now);
+    for (const { part, key } of entries) result[part] = waitBeforeNextAttempt(partRules[part], counts.get(key), now);
     return result;
   };
   return {
     waits,
-    async wait(keys, now) {
-      return Math.max(...Object.values<number>(await waits(keys, now)));
-    },
-    async record(keys, now, db) {
-      for (const part of parts) {
-        const value = keys[part];
-        if (value !== undefined) await store.record(keyOf(part, value), now, partRules[part].forgetAfterMs, db);
+    async take(keys, now, db) {
+      const entries = given(keys);
+      const before = await store.read(entries.map(({ key }) => key), db);
+      const result = {} as Record<Part, number>;
+      for (const { part, key } of entries) result[part] = waitBeforeNextAttempt(partRules[part], before.get(key), now);
+      if (longest(result) > 0) return result;
+      for (const { part, key } of entries) {
+        const rule = partRules[part];
+        const after = await store.record(key, now, rule.forgetAfterMs, db);
+        const seen = before.get(key);
+        const seenCount = seen && now - seen.lastFailureAt < rule.forgetAfterMs ? seen.failures : 0;
+        // More attempts than we saw were counted in between: they happened just now, and this one is judged
+        // as coming right after them.
+        const basis = after.failures - 1 === seenCount ? seen : { failures: after.failures - 1, lastFailureAt: now };
+        result[part] = after.failures === 1 ? 0 : waitBeforeNextAttempt(rule, basis, now);
       }
+      return result;
     },
     async clear(keys) {
-      await store.clear(parts.flatMap((part) => (keys[part] === undefined ? [] : [keyOf(part, keys[part])])));
+      await store.clear(given(keys).map(({ key }) => key));
+    },
+    async release(keys) {
+      for (const { key } of given(keys)) await store.release(key);
     },
   };
 }
 
 export interface SignInThrottle {
-  wait(account: string, client: string, now: number): Promise<number>;
-  /** `db`: the caller's transaction, joined by a database-backed store. */
-  fail(account: string, client: string, now: number, db?: Executor): Promise<void>;
-  /** A correct password clears the account's counters, but not the client's. */
+  /**
+   * Counts a sign-in attempt (or a guess at the current password) before the password is verified, and
+   * returns how long it must wait; 0 means go ahead. A known device of the account skips the account-wide
+   * counter, so an attacker elsewhere cannot lock the owner out (SECURITY 21).
+   */
+  attempt(account: string, client: string, now: number, options?: { knownDevice?: boolean; db?: Executor }): Promise<number>;
+  /** A correct password clears the account's counters and gives the client its attempt back. */
   succeed(account: string, client: string): Promise<void>;
   /** A password reset proves ownership: the account starts afresh everywhere (SECURITY 51). */
   forgetAccount(account: string): Promise<void>;
@@ -96,15 +123,16 @@ export function createLimits(store: FailureStore): Limits {
   };
   return {
     signIn: {
-      wait: (account, client, now) => signIn.wait(keys(account, client), now),
-      fail: async (account, client, now, db) => {
-        await signIn.record(keys(account, client), now, db);
+      async attempt(account, client, now, { knownDevice = false, db } = {}) {
+        const { account: accountKey, ...perClient } = keys(account, client);
+        return longest(await signIn.take(knownDevice ? perClient : { account: accountKey, ...perClient }, now, db));
       },
-      succeed: (account, client) => {
+      async succeed(account, client) {
         const { account: accountKey, accountAtClient } = keys(account, client);
-        return signIn.clear({ account: accountKey, accountAtClient });
+        await signIn.clear({ account: accountKey, accountAtClient });
+        await signIn.release({ client });
       },
-      forgetAccount: async (account) => {
+      async forgetAccount(account) {
         const accountKey = digest(account);
         await signIn.clear({ account: accountKey });
         await store.clearPrefix(`sign-in:accountAtClient:${accountKey}:`);

@@ -79,6 +79,18 @@ describe('npm start', () => {
     expect((await new TestBrowser(`http://127.0.0.1:${port}`).signIn(printed![1]!, printed![2]!)).location).toBe('/settings');
   });
 
+  it('disables in production a demo account left by development (SECURITY 26)', async () => {
+    const port = await freePort();
+    const development = await start(environment(port, { PUBLIC_URL: `http://127.0.0.1:${port}` }));
+    const password = /password: +(\S+)/.exec(development.output())![1]!;
+    development.child.kill('SIGTERM');
+    await exited(development.child);
+    await start(environment(port, { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://127.0.0.1:1' }));
+    const browser = new TestBrowser(`http://127.0.0.1:${port}`);
+    await browser.get('/login');
+    expect((await browser.post('/login', { email: 'demo@example.com', password }, { origin: 'https://accounts.example.test' })).status).toBe(401);
+  });
+
   it('creates no demo account in production (SECURITY 26)', async () => {
     const port = await freePort();
     const service = await start(environment(port, { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://127.0.0.1:1' }));

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { parseConfig, type Config } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
 import { addUser } from './flows/add-user.ts';
+import { disableUser } from './flows/administer.ts';
 import { startDevMailbox } from './mail/dev-mailbox.ts';
 import { createTransport } from './mail/transport.ts';
 import { startHousekeeping } from './housekeeping.ts';
@@ -14,6 +15,7 @@ import { createOutboxWorker } from './mail/worker.ts';
 import { countUsers } from './store/users.ts';
 import { buildApp } from './web/app.ts';
 
+const DEMO_EMAIL = 'demo@example.com';
 const parsed = parseConfig(process.env);
 if (!parsed.ok) {
   for (const problem of parsed.problems) process.stderr.write(`${problem}\n`);
@@ -25,7 +27,8 @@ const devMailbox = config.smtpUrl ? undefined : await startDevMailbox(mailboxFol
 const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url));
 deps.devMailbox = devMailbox;
 deps.wakeOutbox = worker.wake;
-if (!config.production) await createDemoAccount(deps);
+if (config.production) await retireDemoAccount(deps);
+else await createDemoAccount(deps);
 const app = await buildApp(deps);
 await app.listen({ port: config.port, host: config.host });
 worker.start();
@@ -54,6 +57,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+/** SECURITY 26: a database first used in development keeps its demo account; production disables it. */
+async function retireDemoAccount(deps: Deps): Promise<void> {
+  const retired = await disableUser(deps, DEMO_EMAIL);
+  if (retired.ok) deps.log.warn({ event: 'demo-account-disabled' }, `${DEMO_EMAIL} came from development and is now disabled`);
+}
+
 /** Beside the SQLite file, or under ./data for PostgreSQL. */
 function mailboxFolder(config: Config): string {
   return join(config.database.kind === 'sqlite' ? dirname(config.database.path) : 'data', 'dev-mailbox');
@@ -66,9 +75,9 @@ function mailboxFolder(config: Config): string {
 async function createDemoAccount(deps: Deps): Promise<void> {
   if ((await countUsers(deps.db)) > 0) return;
   const password = `Xy7!${randomBytes(12).toString('base64url')}`;
-  const added = await addUser(deps, { email: 'demo@example.com', name: 'Demo User', locale: deps.config.defaultLocale, password });
+  const added = await addUser(deps, { email: DEMO_EMAIL, name: 'Demo User', locale: deps.config.defaultLocale, password });
   // Another instance starting at the same moment may have created it first: then it is not ours to show.
   if (!added.ok && added.reason === 'duplicate-email') return;
   if (!added.ok) throw new Error(`could not create the demo account: ${added.reason}`);
-  process.stdout.write(`\nDemo account (development only; shown once):\n  email:    demo@example.com\n  password: ${password}\n\n`);
+  process.stdout.write(`\nDemo account (development only; shown once):\n  email:    ${DEMO_EMAIL}\n  password: ${password}\n\n`);
 }

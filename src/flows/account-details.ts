@@ -4,7 +4,7 @@
 import type { Locale } from '../core/locale.ts';
 import type { Deps } from '../deps.ts';
 import { setLocale, updateProfile } from '../store/users.ts';
-import { applyPasswordChange, preparePasswordChange, type ChangePasswordProblem, type PasswordChange } from './change-password.ts';
+import { applyPasswordChange, preparePasswordChange, StaleCredentials, type ChangePasswordProblem, type PasswordChange } from './change-password.ts';
 import type { ClientInfo, SignedIn } from './sessions.ts';
 
 export const MAX_NAME_LENGTH = 100;
@@ -41,12 +41,19 @@ export async function saveAccountDetails(
   }
   if (nameProblem) return { ok: false, reason: 'invalid', problems: [nameProblem] };
 
-  const outcome = await deps.db.transaction().execute(async (tx) => {
-    await updateProfile(tx, signedIn.user.id, { name, locale: input.locale }, deps.clock.now());
-    if (!prepared) return { ok: true, passwordChanged: false } as const;
-    const { token } = await applyPasswordChange(tx, deps, signedIn, prepared.passwordHash, client);
-    return { ok: true, passwordChanged: true, token } as const;
-  });
+  let outcome;
+  try {
+    outcome = await deps.db.transaction().execute(async (tx) => {
+      await updateProfile(tx, signedIn.user.id, { name, locale: input.locale }, deps.clock.now());
+      if (!prepared) return { ok: true, passwordChanged: false } as const;
+      const { token } = await applyPasswordChange(tx, deps, signedIn, prepared, client);
+      return { ok: true, passwordChanged: true, token } as const;
+    });
+  } catch (error) {
+    // The password changed since it was verified (a second Save, a reset): the typed one is no longer it.
+    if (error instanceof StaleCredentials) return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
+    throw error;
+  }
   if (outcome.passwordChanged) {
     deps.metrics.passwordChanges.inc({ via: 'settings' });
     deps.wakeOutbox();

@@ -78,6 +78,14 @@ describe('changing the password while signed in', () => {
     });
   }
 
+  it('applies one of two concurrent changes and refuses the other cleanly, never a crash', async () => {
+    const { signedIn: session } = await signedIn();
+    const outcomes = await Promise.all([save(session, { current, next, confirm: next }), save(session, { current, next: 'Coral-Finch-31!', confirm: 'Coral-Finch-31!' })]);
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([{ ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] }]);
+    expect(await passwordWorks(current)).toBe(false);
+  });
+
   it('treats a confirmation in another Unicode form as matching (SECURITY 5, 9)', async () => {
     const { signedIn: session } = await signedIn();
     expect((await save(session, { current, next: 'Café-Heron-27', confirm: 'Cafe\u0301-Heron-27' })).ok).toBe(true);

@@ -12,7 +12,8 @@ import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
 import { recordEvent } from '../store/events.ts';
 import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
-import { setPasswordHash } from '../store/users.ts';
+import { forgetDevices } from '../store/devices.ts';
+import { lockUser, setPasswordHash } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 import { renewSessionId, type ClientInfo, type SignedIn } from './sessions.ts';
 
@@ -28,7 +29,8 @@ export type ChangePasswordProblem =
   | { field: 'next'; reason: 'same-as-current' };
 
 export type PreparedPasswordChange =
-  | { ok: true; passwordHash: string }
+  /** `verifiedHash`: the hash the current password was checked against; the change applies only over it. */
+  | { ok: true; verifiedHash: string; passwordHash: string }
   | { ok: false; reason: 'invalid'; problems: ChangePasswordProblem[] }
   | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
@@ -53,16 +55,22 @@ export async function preparePasswordChange(
 
   const account = user.email;
   const client_ = clientKey(client.address);
-  const wait = await deps.limits.signIn.wait(account, client_, deps.clock.now());
+  const wait = await deps.limits.signIn.attempt(account, client_, deps.clock.now());
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   // Verify before hashing the new password: a wrong guess costs one hash, not two.
   if (!(await deps.hasher.verify(user.password_hash, normalisePassword(change.current)))) {
-    await deps.limits.signIn.fail(account, client_, deps.clock.now());
     deps.log.info({ event: 'change-password', outcome: 'wrong-current-password', userId: user.id });
     return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
   }
   await deps.limits.signIn.succeed(account, client_);
-  return { ok: true, passwordHash: await deps.hasher.hash(checked.password) };
+  return { ok: true, verifiedHash: user.password_hash ?? '', passwordHash: await deps.hasher.hash(checked.password) };
+}
+
+/** The password changed between its verification and the write (another tab, a reset): nothing is applied. */
+export class StaleCredentials extends Error {
+  constructor() {
+    super('the password changed while this change was being prepared');
+  }
 }
 
 /** Inside the caller's transaction: the new hash, every other session ended, this one renamed. */
@@ -70,14 +78,18 @@ export async function applyPasswordChange(
   tx: Executor,
   deps: Deps,
   signedIn: SignedIn,
-  passwordHash: string,
+  prepared: { verifiedHash: string; passwordHash: string },
   client: ClientInfo,
 ): Promise<{ token: string; endedSessions: number }> {
   const now = deps.clock.now();
+  const current = await lockUser(tx, signedIn.user.id);
+  if (current?.password_hash !== prepared.verifiedHash) throw new StaleCredentials();
   await recordEvent(tx, signedIn.user.id, 'password-changed', client, now);
-  await setPasswordHash(tx, signedIn.user.id, passwordHash, now);
+  await setPasswordHash(tx, signedIn.user.id, prepared.passwordHash, now);
+  await forgetDevices(tx, signedIn.user.id);
   const endedSessions = await deleteSessionsOfUser(tx, signedIn.user.id, signedIn.session.id_hash);
   const token = await renewSessionId(tx, now, signedIn.session);
+  if (token === undefined) throw new StaleCredentials();
   // SECURITY 39: any password change kills outstanding reset links, sent or still queued.
   await deleteUnusedResetTokens(tx, signedIn.user.id);
   await cancelPendingEmails(tx, signedIn.user.id, 'reset-email', now);

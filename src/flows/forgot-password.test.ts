@@ -85,6 +85,17 @@ describe('sending the reset email', () => {
     expect(await sendResetEmail(t.deps, { email: 'user11@example.com', client })).toEqual({ ok: false, reason: 'throttled', retryAfterMs: 1000 });
   });
 
+  it('sends at most three emails for a burst of forty parallel requests (SECURITY 20, 30)', async () => {
+    await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } })),
+    );
+    expect(answers.every((answer) => answer.ok)).toBe(true);
+    await t.outbox.drain();
+    expect(t.smtp.received.length).toBeLessThanOrEqual(3);
+    expect(t.smtp.received.length).toBeGreaterThan(0);
+  });
+
   it('refuses what is not an email address', async () => {
     expect(await sendResetEmail(t.deps, { email: 'not an address', client })).toEqual({ ok: false, reason: 'invalid-email' });
   });

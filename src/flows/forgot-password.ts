@@ -22,18 +22,19 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
   const keys = { address: digest(address), client: clientKey(input.client.address) };
   const now = deps.clock.now();
 
-  // The per-client limit answers 429: it says something about the client, nothing about the address.
-  const waits = await deps.limits.resetEmail.waits(keys, now);
-  if (waits.client > 0) return { ok: false, reason: 'throttled', retryAfterMs: waits.client };
-  const capped = waits.address > 0;
-
-  // One transaction, the same statements for every address: the counters, then an insert that finds the
-  // account itself and adds a row only if there is one (and the address is not capped).
-  const queued = await deps.db.transaction().execute(async (tx) => {
-    await deps.limits.resetEmail.record(capped ? { client: keys.client } : keys, now, tx);
+  // One transaction, the same statements for every address: the counters, counted before they are
+  // judged (SECURITY 20: a burst of parallel requests cannot all pass), then an insert that finds the
+  // account itself and adds a row only if there is one and the address is not capped.
+  const result = await deps.db.transaction().execute(async (tx) => {
+    // The per-client limit answers 429: it says something about the client, nothing about the address.
+    const { client: clientWait } = await deps.limits.resetEmail.take({ client: keys.client }, now, tx);
+    if (clientWait > 0) return { throttled: clientWait };
+    const capped = (await deps.limits.resetEmail.take({ address: keys.address }, now, tx)).address > 0;
     await recordEventForAddress(tx, address, 'reset-requested', input.client, now);
-    return enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now);
+    return { queued: await enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now), capped };
   });
+  if (result.throttled !== undefined) return { ok: false, reason: 'throttled', retryAfterMs: result.throttled };
+  const { queued, capped } = result;
   if (queued > 0) deps.wakeOutbox();
   deps.metrics.resetsRequested.inc();
   deps.log.info({ event: 'reset-requested', client: input.client.address, queued: queued > 0, capped });

@@ -7,9 +7,11 @@
 import { clientKey } from '../core/client-address.ts';
 import { digest, isTokenShaped } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
+import { longest } from '../limits.ts';
 import { recordEvent } from '../store/events.ts';
 import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
 import { consumeResetToken, deleteUnusedResetTokens, findResetToken, type TokenPurpose } from '../store/reset-tokens.ts';
+import { forgetDevices } from '../store/devices.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { findUserById, setPasswordHash, type User } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
@@ -35,6 +37,22 @@ export async function openResetLink(deps: Deps, token: string | undefined, purpo
   return { ok: true, user };
 }
 
+/**
+ * Opening the link's page: the link's state, with SECURITY 43's throttle, so a client cannot probe tokens
+ * through the page either. A link that does not work counts as a refused attempt.
+ */
+export async function viewResetLink(
+  deps: Deps,
+  input: { token: string | undefined; purpose: TokenPurpose; client: ClientInfo },
+): Promise<ResetLinkState | { ok: false; reason: 'throttled'; retryAfterMs: number }> {
+  const keys = { link: digest(input.token ?? ''), client: clientKey(input.client.address) };
+  const wait = longest(await deps.limits.setPassword.waits(keys, deps.clock.now()));
+  if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
+  const link = await openResetLink(deps, input.token, input.purpose);
+  if (!link.ok) await deps.limits.setPassword.take(keys, deps.clock.now());
+  return link;
+}
+
 export type SetPasswordProblem = NewPasswordProblem | { field: 'next'; reason: 'same-as-current' };
 
 export type SetPasswordOutcome =
@@ -48,10 +66,11 @@ export async function setPassword(
   input: { token: string | undefined; purpose?: TokenPurpose; next: string; confirm: string; client: ClientInfo },
 ): Promise<SetPasswordOutcome> {
   const keys = { link: digest(input.token ?? ''), client: clientKey(input.client.address) };
-  const wait = await deps.limits.setPassword.wait(keys, deps.clock.now());
+  const wait = longest(await deps.limits.setPassword.waits(keys, deps.clock.now()));
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   const refuse = async <T extends SetPasswordOutcome>(outcome: T): Promise<T> => {
-    await deps.limits.setPassword.record(keys, deps.clock.now());
+    await deps.limits.setPassword.take(keys, deps.clock.now());
+    deps.log.info({ event: 'set-password', outcome: 'refused', reason: outcome.ok ? undefined : outcome.reason, client: input.client.address });
     return outcome;
   };
 
@@ -72,6 +91,7 @@ export async function setPassword(
     // SECURITY 38: of twenty concurrent submissions of one link, only one gets past this line.
     if (!(await consumeResetToken(tx, keys.link, purpose, now))) return false;
     await setPasswordHash(tx, user.id, passwordHash, now);
+    await forgetDevices(tx, user.id);
     const endedSessions = await deleteSessionsOfUser(tx, user.id);
     await deleteUnusedResetTokens(tx, user.id);
     await cancelPendingEmails(tx, user.id, 'reset-email', now);

@@ -68,12 +68,10 @@ export async function resumeSession(deps: Deps, token: string | undefined): Prom
   return { status: 'active', signedIn: found };
 }
 
-/** Gives the session a new id (after a privilege change) and returns the new cookie value. */
-export async function renewSessionId(db: Executor, now: number, session: SessionRow): Promise<string> {
+/** Gives the session a new id (after a privilege change): the new cookie value, or undefined if it ended. */
+export async function renewSessionId(db: Executor, now: number, session: SessionRow): Promise<string | undefined> {
   const token = newToken();
-  const renamed = await renameSession(db, session.id_hash, digest(token), now);
-  if (!renamed) throw new Error('the session to renew no longer exists');
-  return token;
+  return (await renameSession(db, session.id_hash, digest(token), now)) ? token : undefined;
 }
 
 export async function endSession(db: Executor, token: string | undefined): Promise<void> {

@@ -1,14 +1,18 @@
 // Sign in on the "Sales Connect log-in" page (« Connexion à Sales Connect »): email and password.
 // SECURITY 16 (an unknown account costs a full hash), 17 (one answer for every failure), 18–21 (throttled
-// per account, client and both, before any hash), 23 (a new session; the one sent in is ended), 13 (rehash
+// per account, client and both, before any hash; a browser that signed in before skips the account-wide
+// counter, so an attacker cannot lock the owner out), 23 (a new session; the one sent in is ended), 13 (rehash
 // when the parameters rose), 68 (events logged without secrets).
 import { clientKey } from '../core/client-address.ts';
 import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
 import { MAX_LENGTH, normalisePassword } from '../core/password-policy.ts';
+import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
+import { KNOWN_DEVICE_MS } from '../limits.ts';
 import { HashingOverloaded } from '../hasher.ts';
 import { recordEvent, recordEventForAddress } from '../store/events.ts';
-import { findUserByEmail, upgradePasswordHash, type User } from '../store/users.ts';
+import { deviceOwner, insertDevice } from '../store/devices.ts';
+import { findUserByEmail, lockUser, upgradePasswordHash, type User } from '../store/users.ts';
 import { endSession, startSession, type ClientInfo } from './sessions.ts';
 
 export interface SignInInput {
@@ -17,10 +21,13 @@ export interface SignInInput {
   client: ClientInfo;
   /** The session cookie the browser sent, if any: it is ended, never promoted. */
   previousToken?: string;
+  /** The known-device cookie the browser sent, if any (SECURITY 21). */
+  deviceToken?: string;
 }
 
 export type SignInOutcome =
-  | { ok: true; user: User; token: string }
+  /** `deviceToken`: a new known-device cookie for this browser, when it did not present one. */
+  | { ok: true; user: User; token: string; deviceToken?: string }
   | { ok: false; reason: 'invalid-credentials' }
   | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
@@ -28,16 +35,17 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const account = normaliseEmail(input.email);
   const client = clientKey(input.client.address);
   const log = deps.log.child({ event: 'sign-in', client: input.client.address });
+  const user = isEmailAddress(account) ? await findUserByEmail(deps.db, account) : undefined;
+  const knownDevice = user !== undefined && (await isKnownDevice(deps, input.deviceToken, user.id));
 
-  // SECURITY 19: the throttle is consulted before the password is looked at, so its answer cannot depend on it.
-  const wait = await deps.limits.signIn.wait(account, client, deps.clock.now());
+  // SECURITY 19, 20: the attempt is counted, and the throttle consulted, before the password is looked at.
+  const wait = await deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice });
   if (wait > 0) {
     log.warn({ outcome: 'throttled', retryAfterMs: wait });
     deps.metrics.signIns.inc({ outcome: 'throttled' });
     return { ok: false, reason: 'throttled', retryAfterMs: wait };
   }
 
-  const user = isEmailAddress(account) ? await findUserByEmail(deps.db, account) : undefined;
   const password = normalisePassword(input.password);
   // No stored password is longer than the policy allows, so a longer one is wrong without hashing it.
   const plausible = password.length <= MAX_LENGTH * 2;
@@ -45,12 +53,8 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const verified = plausible && (await deps.hasher.verify(active ? user.password_hash : null, password));
 
   if (!verified || !user) {
-    // One transaction, the same statements whether or not the account exists (SECURITY 16, 17).
-    const now = deps.clock.now();
-    await deps.db.transaction().execute(async (tx) => {
-      await deps.limits.signIn.fail(account, client, now, tx);
-      await recordEventForAddress(tx, account, 'sign-in-failed', input.client, now);
-    });
+    // The same statement whether or not the account exists (SECURITY 16, 17).
+    await recordEventForAddress(deps.db, account, 'sign-in-failed', input.client, deps.clock.now());
     log.info({ outcome: 'failed', userId: user?.id ?? null });
     deps.metrics.signIns.inc({ outcome: 'failed' });
     return { ok: false, reason: 'invalid-credentials' };
@@ -58,14 +62,31 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
 
   await deps.limits.signIn.succeed(account, client);
   await endSession(deps.db, input.previousToken);
+  const deviceToken = knownDevice ? undefined : newToken();
   const token = await deps.db.transaction().execute(async (tx) => {
-    await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, deps.clock.now());
-    return startSession(tx, deps.clock.now(), user.id, input.client);
+    // SECURITY 48, 56: a reset or change committed while the password was being verified has ended every
+    // session; a session started now from the old password must not outlive it.
+    const current = await lockUser(tx, user.id);
+    if (!current || current.password_hash !== user.password_hash || current.disabled_at !== null) return undefined;
+    const now = deps.clock.now();
+    await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
+    if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
+    return startSession(tx, now, user.id, input.client);
   });
+  if (token === undefined) {
+    log.info({ outcome: 'failed', userId: user.id, reason: 'credentials changed meanwhile' });
+    deps.metrics.signIns.inc({ outcome: 'failed' });
+    return { ok: false, reason: 'invalid-credentials' };
+  }
   log.info({ outcome: 'succeeded', userId: user.id });
   deps.metrics.signIns.inc({ outcome: 'succeeded' });
   if (user.password_hash && deps.hasher.needsRehash(user.password_hash)) upgradeHash(deps, user, user.password_hash, password);
-  return { ok: true, user, token };
+  return deviceToken ? { ok: true, user, token, deviceToken } : { ok: true, user, token };
+}
+
+async function isKnownDevice(deps: Deps, deviceToken: string | undefined, userId: string): Promise<boolean> {
+  if (deviceToken === undefined || !isTokenShaped(deviceToken)) return false;
+  return (await deviceOwner(deps.db, digest(deviceToken), deps.clock.now() - KNOWN_DEVICE_MS)) === userId;
 }
 
 /** Rehash with today's parameters in the background; the sign-in does not wait for it. */

@@ -5,4 +5,5 @@ import { endSession } from './sessions.ts';
 
 export async function signOut(deps: Deps, token: string | undefined): Promise<void> {
   await endSession(deps.db, token);
+  deps.log.info({ event: 'sign-out' });
 }

@@ -4,6 +4,10 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 
 export type MailTransport = Pick<Transporter, 'sendMail' | 'close'>;
 
+function loopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
 export function createTransport(url: URL): MailTransport {
   return nodemailer.createTransport({
     url: url.href,
@@ -11,7 +15,9 @@ export function createTransport(url: URL): MailTransport {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
-    // The development mailbox listens on loopback without TLS; everything else may offer STARTTLS.
-    ignoreTLS: url.hostname === '127.0.0.1' && url.searchParams.has('dev-mailbox'),
+    // SECURITY 46: reset links never cross a network in clear. smtp:// to another host must upgrade with
+    // STARTTLS (a stripped offer fails the send, and the worker retries); only loopback may stay plain.
+    requireTLS: !loopback(url.hostname),
+    ignoreTLS: loopback(url.hostname) && url.searchParams.has('dev-mailbox'),
   } as SMTPTransport.Options);
 }

@@ -10,6 +10,7 @@ import {
   abandonEmail,
   claimDueEmails,
   markEmailFailed,
+  isStillPending,
   markEmailSent,
   releaseClaims,
   type OutboxRow,
@@ -87,13 +88,17 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       log.info({ outcome: 'abandoned' });
       return;
     }
-    const minted = row.kind === 'password-changed' ? undefined : await mintLink(user, row.kind === 'invite-email' ? 'invite' : 'reset');
+    const minted = row.kind === 'password-changed' ? undefined : await mintLink(row, user, row.kind === 'invite-email' ? 'invite' : 'reset');
+    if (minted === null) {
+      log.info({ outcome: 'cancelled' });
+      return;
+    }
     try {
       const email = render(row, user, minted?.link);
       // SECURITY 29: the stored address of the account, whatever was typed on the form.
       await transport.sendMail({ from: deps.config.mailFrom, to: user.email, subject: email.subject, text: email.text, html: email.html, headers: { 'Auto-Submitted': 'auto-generated' } });
       // SECURITY 39: once the new link is delivered, the older ones are dead.
-      if (minted) await deleteUnusedResetTokens(deps.db, user.id, minted.tokenHash);
+      if (minted) await deleteUnusedResetTokens(deps.db, user.id, { purpose: minted.purpose, keep: minted.tokenHash });
       await markEmailSent(deps.db, row.id, worker, deps.clock.now());
       log.info({ outcome: 'sent', attempts: row.attempts + 1 });
       deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'sent' });
@@ -126,15 +131,21 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   }
 
   /** SECURITY 31, 34, 36: 256 random bits, stored as a hash, in a link built from PUBLIC_URL only. */
-  async function mintLink(user: User, purpose: TokenPurpose): Promise<{ link: string; tokenHash: string }> {
+  async function mintLink(row: OutboxRow, user: User, purpose: TokenPurpose): Promise<{ link: string; tokenHash: string; purpose: TokenPurpose } | null> {
     const token = newToken();
     const tokenHash = digest(token);
     const now = deps.clock.now();
     const ttl = purpose === 'invite' ? deps.config.inviteTokenTtlMs : deps.config.resetTokenTtlMs;
-    await insertResetToken(deps.db, { token_hash: tokenHash, user_id: user.id, purpose, created_at: now, expires_at: now + ttl, used_at: null });
+    // SECURITY 39: a password change committed since the row was claimed cancelled it; no link is made then.
+    const live = await deps.db.transaction().execute(async (tx) => {
+      if (!(await isStillPending(tx, row.id))) return false;
+      await insertResetToken(tx, { token_hash: tokenHash, user_id: user.id, purpose, created_at: now, expires_at: now + ttl, used_at: null });
+      return true;
+    });
+    if (!live) return null;
     const link = new URL(purpose === 'invite' ? '/welcome' : '/reset-password', deps.config.publicUrl);
     link.searchParams.set('token', token);
-    return { link: link.href, tokenHash };
+    return { link: link.href, tokenHash, purpose };
   }
 
   return {

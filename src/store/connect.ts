@@ -2,9 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import type { Database, Db } from './database.ts';
+import type { Database, Db, Executor } from './database.ts';
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -35,6 +35,11 @@ export function connect(target: DatabaseTarget): Connection {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** PostgreSQL needs a few statements SQLite has no use for (row locks, SKIP LOCKED, advisory locks). */
+export function isPostgres(db: Kysely<Database> | Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /** A unique constraint refused the write: SQLite and PostgreSQL say it differently. */

@@ -76,6 +76,12 @@ export interface SecurityEventsTable {
   user_agent: string;
 }
 
+export interface KnownDevicesTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -83,6 +89,7 @@ export interface Database {
   reset_tokens: ResetTokensTable;
   outbox: OutboxTable;
   security_events: SecurityEventsTable;
+  known_devices: KnownDevicesTable;
 }
 
 /** Store functions take either the database or an open transaction. */

@@ -1,15 +1,18 @@
 // Migrations are listed here, in order, rather than found by scanning a folder: the build cannot drop one.
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { isPostgres } from './connect.ts';
 import { Migrator, type Migration } from 'kysely/migration';
 import type { Database, Db } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as resetAndOutbox from './migrations/0002-reset-and-outbox.ts';
 import * as securityEvents from './migrations/0003-security-events.ts';
+import * as knownDevices from './migrations/0004-known-devices.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-reset-and-outbox': resetAndOutbox,
   '0003-security-events': securityEvents,
+  '0004-known-devices': knownDevices,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.
@@ -17,7 +20,7 @@ const MIGRATION_LOCK_KEY = 7_310_412_227;
 
 /** Applies what is missing and returns the names applied. Instances starting together apply each once. */
 export async function migrate(db: Db): Promise<string[]> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return run(db, undefined);
+  if (!isPostgres(db)) return run(db, undefined);
   // Kysely's own lock lives in a table it first has to create, which two instances can race to do; a
   // session-level advisory lock on one connection serialises the whole of it.
   return db.connection().execute(async (connection) => {
@@ -37,7 +40,7 @@ function migrator(db: Kysely<Database>, schema: string | undefined): Migrator {
 }
 
 async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  if (!isPostgres(db)) return undefined;
   return (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
 }
 

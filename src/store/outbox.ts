@@ -1,5 +1,6 @@
 // The outbox table. Flows enqueue in their own transaction; the worker claims, sends and marks.
-import { PostgresAdapter, sql, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { isPostgres } from './connect.ts';
 import { newId } from '../core/tokens.ts';
 import type { Executor, OutboxTable } from './database.ts';
 
@@ -20,7 +21,7 @@ export async function enqueueEmail(db: Executor, kind: OutboxKind, userId: strin
  */
 export async function claimDueEmails(db: Executor, options: { now: number; leaseMs: number; worker: string; limit: number }): Promise<OutboxRow[]> {
   const { now, leaseMs, worker, limit } = options;
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const postgres = isPostgres(db);
   return db
     .updateTable('outbox')
     .set({ claimed_by: worker, claimed_until: now + leaseMs })
@@ -133,4 +134,10 @@ export async function deleteSettledEmails(db: Executor, before: number): Promise
     .deleteFrom('outbox')
     .where((eb) => eb.or([eb('sent_at', '<', before), eb('abandoned_at', '<', before)]))
     .execute();
+}
+
+/** Neither sent nor abandoned: read inside the transaction that acts on it, under a row lock on PostgreSQL. */
+export async function isStillPending(tx: Executor, id: string): Promise<boolean> {
+  const query = tx.selectFrom('outbox').select('id').where('id', '=', id).where('sent_at', 'is', null).where('abandoned_at', 'is', null);
+  return (await (isPostgres(tx) ? query.forUpdate() : query).executeTakeFirst()) !== undefined;
 }

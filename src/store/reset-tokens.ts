@@ -30,12 +30,13 @@ export async function consumeResetToken(db: Executor, tokenHash: string, purpose
 }
 
 /**
- * Kills every outstanding link of a user, except `keep` (the one just sent). Used links stay, so that
- * opening one again can say "already used".
+ * Kills every outstanding link of a user, or, with `only`, the other links of one purpose once a new one is
+ * sent (a reset request must not kill an invitation). Used links stay, so that opening one again can say
+ * "already used".
  */
-export async function deleteUnusedResetTokens(db: Executor, userId: string, keep?: string): Promise<void> {
+export async function deleteUnusedResetTokens(db: Executor, userId: string, only?: { purpose: TokenPurpose; keep: string }): Promise<void> {
   let query = db.deleteFrom('reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null);
-  if (keep !== undefined) query = query.where('token_hash', '!=', keep);
+  if (only !== undefined) query = query.where('purpose', '=', only.purpose).where('token_hash', '!=', only.keep);
   await query.execute();
 }
 

@@ -1,5 +1,6 @@
 // The users table. Plain reads and writes; the rules about who may do what live in flows/.
 import type { Selectable } from 'kysely';
+import { isPostgres } from './connect.ts';
 import type { Executor, UsersTable } from './database.ts';
 
 export type User = Selectable<UsersTable>;
@@ -10,6 +11,15 @@ export function findUserByEmail(db: Executor, normalisedEmail: string): Promise<
 
 export function findUserById(db: Executor, id: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The user, locked until the transaction ends (PostgreSQL; SQLite runs one writer at a time anyway), so a
+ * password change or reset cannot slip between reading the credentials and acting on them.
+ */
+export function lockUser(tx: Executor, id: string): Promise<User | undefined> {
+  const query = tx.selectFrom('users').selectAll().where('id', '=', id);
+  return (isPostgres(tx) ? query.forUpdate() : query).executeTakeFirst();
 }
 
 export async function insertUser(db: Executor, user: User): Promise<void> {

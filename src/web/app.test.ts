@@ -688,3 +688,30 @@ describe('the logs (SECURITY 68)', () => {
     }
   });
 });
+
+describe('findings of the security review', () => {
+  it('answers a URL it cannot route with the security headers and without echoing it (SECURITY 46, 65, 66)', async () => {
+    const page = await new Browser(service.url).get('/reset-password%zz?token=Secret-Token-In-Url');
+    expect(page.status).toBe(400);
+    expect(page.text).not.toContain('Secret-Token-In-Url');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('believes X-Forwarded-For only from the proxies TRUST_PROXY names (SECURITY 22)', async () => {
+    const behindProxy = await startService({ TRUST_PROXY: '1' });
+    try {
+      const email = 'proxied@example.com';
+      await behindProxy.addUser({ email, password });
+      const from = (address: string) => new TestBrowser(behindProxy.url, { 'x-forwarded-for': address });
+      for (let i = 0; i < 6; i++) expect((await from('203.0.113.50').signIn(email, `Wrong-Horse-${i}`)).status).toBe(401);
+      expect((await from('203.0.113.50').signIn(email, password)).status).toBe(429);
+      expect((await from('198.51.100.60').signIn(email, password)).status).toBe(303);
+      const events = await behindProxy.deps.db.selectFrom('security_events').select('client_address').execute();
+      expect(new Set(events.map((event) => event.client_address))).toEqual(new Set(['203.0.113.50', '198.51.100.60']));
+    } finally {
+      await behindProxy.close();
+    }
+  });
+});

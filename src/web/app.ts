@@ -40,6 +40,18 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: () => randomBytes(8).toString('hex'),
     routerOptions: { maxParamLength: 200 },
+    // A URL Fastify cannot even route (bad percent-encoding, an over-long parameter) is refused before any
+    // hook runs: answered here with the same headers as every page, and without echoing the URL back,
+    // which may hold a token (SECURITY 46, 65, 66).
+    frameworkErrors: (error, _request, generic) => {
+      // Fastify types this reply with the route's generics, which do not exist yet at this stage.
+      const reply = generic as unknown as FastifyReply;
+      reply
+        .status(error.statusCode ?? 400)
+        .headers(bareErrorHeaders)
+        .type('text/plain; charset=utf-8')
+        .send('Bad request / Requête incorrecte');
+    },
     // SECURITY 22: X-Forwarded-For counts only when TRUST_PROXY says which proxies to believe.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // SECURITY 46, 68: Fastify's "incoming request" line logs the whole URL, and a query string is where a
@@ -132,6 +144,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   if (deps.devMailbox && !config.production) registerDevMailbox(app, web, deps.devMailbox);
   return app;
 }
+
+/** For the rare answers given before helmet's hook can run. */
+const bareErrorHeaders = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'cross-origin-resource-policy': 'same-origin',
+};
 
 /** "Trust the n proxies nearest to us": proxy-addr's meaning of a number, which Fastify's types omit. */
 function trustHops(hops: number) {

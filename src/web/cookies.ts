@@ -12,11 +12,13 @@ export interface CookieNames {
   reset: string;
   /** The same for the link of an invitation (SECURITY 44: each token has its own door). */
   invite: string;
+  /** This browser signed in to an account before (SECURITY 21). */
+  device: string;
 }
 
 export function cookieNames(config: Config): CookieNames {
   const prefix = config.secureCookies ? '__Host-' : '';
-  return { session: `${prefix}session`, csrf: `${prefix}csrf`, locale: `${prefix}lang`, reset: `${prefix}reset`, invite: `${prefix}invite` };
+  return { session: `${prefix}session`, csrf: `${prefix}csrf`, locale: `${prefix}lang`, reset: `${prefix}reset`, invite: `${prefix}invite`, device: `${prefix}device` };
 }
 
 export function cookieOptions(config: Config, extra: Partial<CookieSerializeOptions> = {}): CookieSerializeOptions {

@@ -62,6 +62,8 @@ describe('the development mailbox', () => {
     const browser = new TestBrowser(service.url);
     expect((await browser.get('/dev/mailbox/123-not-there')).status).toBe(404);
     expect((await browser.get('/dev/mailbox/..%2F..%2Fapp.db')).status).toBe(404);
+    expect((await browser.get(`/dev/mailbox/${'a'.repeat(150)}`)).status).toBe(404);
+    expect((await browser.get(`/dev/mailbox/${'a'.repeat(150)}/html`)).status).toBe(404);
   });
 });
 

@@ -22,16 +22,16 @@ export function registerDevMailbox(app: FastifyInstance, web: WebContext, mailbo
   });
 
   app.get('/dev/mailbox/:id', async (request, reply) => {
-    const { id } = messageParams.parse(request.params);
-    const message = await mailbox.get(id);
+    const id = messageParams.safeParse(request.params).data?.id;
+    const message = id === undefined ? undefined : await mailbox.get(id);
     if (!message) return reply.callNotFound();
     reply.header('content-security-policy', messagePagePolicy);
     return sendPage(reply, 200, MailboxMessageView({ ctx: pageContext(web, request, reply), message }));
   });
 
   app.get('/dev/mailbox/:id/html', async (request, reply) => {
-    const { id } = messageParams.parse(request.params);
-    const message = await mailbox.get(id);
+    const id = messageParams.safeParse(request.params).data?.id;
+    const message = id === undefined ? undefined : await mailbox.get(id);
     if (!message?.html) return reply.callNotFound();
     return reply
       .header('content-security-policy', emailFramePolicy)

@@ -2,9 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { signIn } from '../../flows/sign-in.ts';
+import { KNOWN_DEVICE_MS } from '../../limits.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { currentSession } from '../auth.ts';
-import { readSessionCookie, setSessionCookie } from '../cookies.ts';
+import { cookieOptions, readSessionCookie, setSessionCookie } from '../cookies.ts';
 import { csrfField, field, parseForm, passwordField } from '../forms.ts';
 import { redirect, sendPage } from '../render.ts';
 import { LoginView, type LoginForm } from '../views/login.tsx';
@@ -47,9 +48,13 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
       password: body.password,
       client: clientInfo(request),
       previousToken: readSessionCookie(web.deps.config, request),
+      deviceToken: request.cookies[web.cookies.device],
     });
     if (outcome.ok) {
       setSessionCookie(web.deps.config, reply, outcome.token);
+      if (outcome.deviceToken) {
+        reply.setCookie(web.cookies.device, outcome.deviceToken, cookieOptions(web.deps.config, { maxAge: KNOWN_DEVICE_MS / 1000 }));
+      }
       return redirect(reply, HOME);
     }
     if (outcome.reason === 'throttled') {

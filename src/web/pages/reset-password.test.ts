@@ -19,6 +19,21 @@ async function invite(email = 'bob@example.com', locale: 'en' | 'fr' = 'en'): Pr
   return new URL(/https?:\/\/\S+\/welcome\?token=[\w-]+/.exec(email_.text)![0]);
 }
 
+describe('opening a link', () => {
+  it('is throttled per client like submitting one (SECURITY 43)', async () => {
+    const prober = new TestBrowser(service.url);
+    for (let i = 0; i < 20; i++) {
+      await prober.get(`/reset-password?token=${String(i).padStart(43, 'A')}`);
+      expect((await prober.get('/reset-password')).status).toBe(404);
+    }
+    await prober.get(`/reset-password?token=${'B'.repeat(43)}`);
+    expect((await prober.get('/reset-password')).status).toBe(404);
+    const throttled = await prober.get('/reset-password');
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('1');
+  });
+});
+
 describe('an invitation', () => {
   it('mails a link to choose a first password, in the user’s language', async () => {
     const link = await invite('bob@example.com', 'fr');

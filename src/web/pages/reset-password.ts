@@ -4,7 +4,7 @@
 // changing nothing else; 46: no-referrer while the token is in the address bar, never in a log.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { openResetLink, setPassword, type LinkProblem, type SetPasswordProblem, type TokenPurpose } from '../../flows/reset-password.ts';
+import { openResetLink, setPassword, viewResetLink, type LinkProblem, type SetPasswordProblem, type TokenPurpose } from '../../flows/reset-password.ts';
 import { formatTimeSpan, formatWait, type MessageKey } from '../../i18n/index.ts';
 import { cookieOptions } from '../cookies.ts';
 import { csrfField, parseForm, passwordField } from '../forms.ts';
@@ -63,7 +63,11 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
       return redirect(reply, door.path);
     }
     const ctx = pageContext(web, request, reply);
-    const link = await openResetLink(web.deps, request.cookies[door.cookie], door.purpose);
+    const link = await viewResetLink(web.deps, { token: request.cookies[door.cookie], purpose: door.purpose, client: clientInfo(request) });
+    if (!link.ok && link.reason === 'throttled') {
+      reply.header('retry-after', Math.ceil(link.retryAfterMs / 1000));
+      return sendPage(reply, 429, DeadLinkView({ ctx, message: ctx.t('reset.throttled', { wait: formatWait(ctx.locale, link.retryAfterMs) }) }));
+    }
     if (!link.ok) return deadLink(ctx, reply, link.reason);
     return sendPage(reply, 200, SetPasswordView({ ctx, page: door.page(ctx, link.user.email), email: link.user.email, form: { errors: {}, summary: [] } }));
   });
