@@ -127,6 +127,29 @@ for (const lang of langs) {
       await inspect(page, lang, 'settings-saved');
     });
 
+    test('Settings → Security: active sessions and recent activity, and signing out another session', async ({ page, browser, addUser }) => {
+      const user = await addUser(lang);
+      const otherDevice = await browser.newContext({ locale: lang === 'fr' ? 'fr-FR' : 'en-US' });
+      const other = await otherDevice.newPage();
+      await other.goto('/login');
+      await submitLogIn(other, lang, user.email, user.password);
+      await page.goto('/login');
+      await submitLogIn(page, lang, user.email, user.password);
+      await page.getByRole('link', { name: t.security, exact: true }).click();
+      await expect(page.getByRole('heading', { level: 2 })).toHaveText(t.security);
+      await expect(page.getByRole('heading', { name: t.activeSessions })).toBeVisible();
+      await expect(page.getByText(t.thisDevice, { exact: true })).toBeVisible();
+      await expect(page.getByRole('heading', { name: t.recentActivity })).toBeVisible();
+      await inspect(page, lang, 'settings-security');
+
+      await page.getByRole('button', { name: new RegExp(`^${t.revoke} .*, `) }).click();
+      await expect(page.getByRole('status')).toHaveText(t.revoked);
+      await inspect(page, lang, 'settings-security-revoked');
+      await other.reload();
+      await expect(other.getByRole('heading', { level: 1 })).toHaveText(t.logInTitle);
+      await otherDevice.close();
+    });
+
     test('Forgot password?, empty and with an error', async ({ page }) => {
       await page.goto('/login');
       await clickForgotPassword(page, lang);

@@ -26,6 +26,12 @@ export interface Copy {
   signOut: string;
   signedInAs: string;
   myProfile: string;
+  security: string;
+  activeSessions: string;
+  thisDevice: string;
+  recentActivity: string;
+  revoked: string;
+  revoke: string;
   accountDetails: string;
   name: string;
   changePassword: string;
@@ -96,6 +102,12 @@ export const copy: Record<Lang, Copy> = {
     signOut: 'Sign out',
     signedInAs: 'Signed in as',
     myProfile: 'My Profile',
+    security: 'Security',
+    activeSessions: 'Active sessions',
+    thisDevice: 'This device',
+    recentActivity: 'Recent activity',
+    revoked: 'That session has been signed out.',
+    revoke: 'Sign out',
     accountDetails: 'Account Details',
     name: 'Name',
     changePassword: 'Change password',
@@ -163,6 +175,12 @@ export const copy: Record<Lang, Copy> = {
     signOut: 'Se déconnecter',
     signedInAs: 'Connecté en tant que',
     myProfile: 'Mon profil',
+    security: 'Sécurité',
+    activeSessions: 'Sessions actives',
+    thisDevice: 'Cet appareil',
+    recentActivity: 'Activité récente',
+    revoked: 'Cette session a été déconnectée.',
+    revoke: 'Déconnecter',
     accountDetails: 'Détails du compte',
     name: 'Nom',
     changePassword: 'Modifier le mot de passe',
