@@ -21,6 +21,7 @@ import { registerLoginPage } from './pages/login.ts';
 import { registerOps } from './pages/ops.ts';
 import { registerResetPassword } from './pages/reset-password.ts';
 import { registerSecurityPage } from './pages/security.ts';
+import { registerSessionApi } from './pages/session-api.ts';
 import { registerSettingsPages } from './pages/settings.ts';
 import { registerSignOut } from './pages/sign-out.ts';
 import { sendPage } from './render.ts';
@@ -137,6 +138,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerSignOut(app, web);
   registerSettingsPages(app, web);
   registerSecurityPage(app, web);
+  registerSessionApi(app, web);
   registerLanguageSwitch(app, web);
   registerForgotPassword(app, web);
   registerResetPassword(app, web);

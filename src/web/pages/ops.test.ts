@@ -72,3 +72,21 @@ describe('metrics', () => {
     expect((await new TestBrowser(service.url).get('/metrics')).status).toBe(404);
   });
 });
+
+describe('who am I (GET /api/session)', () => {
+  it('answers the signed-in user as JSON, and 401 without a live session', async () => {
+    service = await startService();
+    await service.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9', name: 'Ada Lovelace', locale: 'fr' });
+    const browser = new TestBrowser(service.url);
+    const anonymous = await browser.get('/api/session');
+    expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.text)).toEqual({ signedIn: false });
+    await browser.signIn('ada@example.com', 'Velvet-Otter-9');
+    const page = await browser.get('/api/session');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(JSON.parse(page.text)).toMatchObject({ signedIn: true, user: { email: 'ada@example.com', name: 'Ada Lovelace', locale: 'fr' } });
+    service.clock.advance(3_600_000);
+    expect((await browser.get('/api/session')).status).toBe(401);
+  });
+});
