@@ -3,7 +3,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { isCommonPassword } from './core/common-passwords.ts';
 import { createHasher, OWASP_ARGON2ID, type Hasher } from './hasher.ts';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { databaseFailureStore, memoryFailureStore, redisFailureStore } from './failure-stores.ts';
 import { createLimits, type Limits } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -77,7 +77,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     onShed: () => metrics?.hashesShed.inc(),
   });
   metrics = createMetrics({ outbox: () => countOutbox(connection.db), hashing: () => hasher.load() });
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const store = redis
     ? redisFailureStore(redis, { prefix: config.redisKeyPrefix, insurance: memoryFailureStore(), log })
     : databaseFailureStore(connection.db);
@@ -102,7 +102,9 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
 }
 
 /** Commands fail at once while Redis is away, so requests fall back to the in-memory limits, never wait. */
-function connectRedis(url: URL, log: Logger): Redis {
+async function connectRedis(url: URL, log: Logger): Promise<Redis> {
+  // Imported only when REDIS_URL is set: a deployment without Redis does not carry the client.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url.href, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 1000 });
   redis.on('error', (error: Error) => log.debug({ err: error }, 'Redis connection error'));
   return redis;

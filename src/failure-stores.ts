@@ -12,9 +12,9 @@ export interface FailureStore {
   read(keys: readonly string[], db?: Executor): Promise<Map<string, FailureCount>>;
   /** `db`: a transaction of the caller's that a database-backed store joins, so both commit together. */
   record(key: string, now: number, forgetAfterMs: number, db?: Executor): Promise<FailureCount>;
-  clear(keys: readonly string[]): Promise<void>;
+  clear(keys: readonly string[], db?: Executor): Promise<void>;
   /** Takes one back from a counter (never below zero). */
-  release(key: string): Promise<void>;
+  release(key: string, db?: Executor): Promise<void>;
   /** Clears every counter whose key starts with the prefix. */
   clearPrefix(prefix: string): Promise<void>;
 }
@@ -23,8 +23,8 @@ export function databaseFailureStore(db: Kysely<Database>): FailureStore {
   return {
     read: (keys, tx) => readFailures(tx ?? db, keys),
     record: (key, now, forgetAfterMs, tx) => recordFailure(tx ?? db, key, now, forgetAfterMs),
-    clear: (keys) => clearFailures(db, keys),
-    release: (key) => releaseFailure(db, key),
+    clear: (keys, tx) => clearFailures(tx ?? db, keys),
+    release: (key, tx) => releaseFailure(tx ?? db, key),
     clearPrefix: (prefix) => clearFailuresByPrefix(db, prefix),
   };
 }

@@ -2,6 +2,8 @@
 // At most `concurrency` hashes run at once on libuv's threads and at most `queueLimit` wait; anything beyond
 // is refused at once with HashingOverloaded (the web layer answers 503 + Retry-After), so a flood of
 // sign-ins costs a bounded amount of memory and never delays pages that need no hash.
+import { readdirSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 
 // Algorithm.Argon2id: the package declares an ambient const enum, which cannot be imported as a value here.
@@ -28,6 +30,11 @@ export interface Hasher {
   /** A null hash (unknown user, no password yet) costs a full verification and returns false (SECURITY 16). */
   verify(passwordHash: string | null, password: string): Promise<boolean>;
   needsRehash(passwordHash: string): boolean;
+  /**
+   * False (and counted as shed) when the queue is already full, so a request that will need a hash is
+   * turned away before its body is even read (SECURITY 15: the excess costs next to nothing).
+   */
+  admit(): boolean;
   /** Hashes running or waiting, for metrics and tests. */
   load(): { running: number; waiting: number };
 }
@@ -45,12 +52,15 @@ export async function createHasher({ params, concurrency, queueLimit, onShed }: 
   const waiting: Array<() => void> = [];
   let running = 0;
 
+  const admit = () => {
+    if (running < concurrency || waiting.length < queueLimit) return true;
+    onShed?.();
+    return false;
+  };
+
   async function bounded<T>(work: () => Promise<T>): Promise<T> {
     if (running >= concurrency) {
-      if (waiting.length >= queueLimit) {
-        onShed?.();
-        throw new HashingOverloaded();
-      }
+      if (!admit()) throw new HashingOverloaded();
       await new Promise<void>((resolve) => waiting.push(resolve));
     } else {
       running++;
@@ -66,6 +76,8 @@ export async function createHasher({ params, concurrency, queueLimit, onShed }: 
   }
 
   const dummyHash = await argon2Hash('not a password anyone has: the cost of an unknown account', options);
+  // libuv has started its threads by now: the hashes they run yield the CPU to the event loop.
+  lowerWorkerPriority();
 
   return {
     hash: (password) => bounded(() => argon2Hash(password, options)),
@@ -83,8 +95,26 @@ export async function createHasher({ params, concurrency, queueLimit, onShed }: 
         stored.parallelism !== params.parallelism
       );
     },
+    admit,
     load: () => ({ running, waiting: waiting.length }),
   };
+}
+
+/**
+ * Hashing runs on libuv's worker threads, the event loop on the main thread. Under a flood of sign-ins the
+ * hashes would take every core and pages that need no hash (a session check, the log-in page) would wait
+ * behind them. A lower scheduling priority for the workers (nice 10; allowed without privileges) lets the
+ * event loop run the moment it has work, while the hashes still use every cycle it leaves. Linux only; a
+ * no-op elsewhere.
+ */
+function lowerWorkerPriority(): void {
+  try {
+    for (const thread of readdirSync('/proc/self/task')) {
+      if (readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim() === 'libuv-worker') setPriority(Number(thread), 10);
+    }
+  } catch {
+    // No /proc, or the threads are named otherwise: hashing keeps the normal priority.
+  }
 }
 
 /** The parameters of an Argon2id PHC string, or undefined if it is anything else. */

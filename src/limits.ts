@@ -45,9 +45,9 @@ export interface Throttle<Part extends string> {
    * counters' last state is refused without being counted.
    */
   take(keys: Partial<Record<Part, string>>, now: number, db?: Executor): Promise<Record<Part, number>>;
-  clear(keys: Partial<Record<Part, string>>): Promise<void>;
+  clear(keys: Partial<Record<Part, string>>, db?: Executor): Promise<void>;
   /** Gives back one counted attempt: it was not a failure after all. */
-  release(keys: Partial<Record<Part, string>>): Promise<void>;
+  release(keys: Partial<Record<Part, string>>, db?: Executor): Promise<void>;
 }
 
 export const longest = (waits: Record<string, number>): number => Math.max(0, ...Object.values(waits));
@@ -83,11 +83,11 @@ function throttle<Part extends string>(store: FailureStore, name: string, partRu
       }
       return result;
     },
-    async clear(keys) {
-      await store.clear(given(keys).map(({ key }) => key));
+    async clear(keys, db) {
+      await store.clear(given(keys).map(({ key }) => key), db);
     },
-    async release(keys) {
-      for (const { key } of given(keys)) await store.release(key);
+    async release(keys, db) {
+      for (const { key } of given(keys)) await store.release(key, db);
     },
   };
 }
@@ -100,7 +100,7 @@ export interface SignInThrottle {
    */
   attempt(account: string, client: string, now: number, options?: { knownDevice?: boolean; db?: Executor }): Promise<number>;
   /** A correct password clears the account's counters and gives the client its attempt back. */
-  succeed(account: string, client: string): Promise<void>;
+  succeed(account: string, client: string, db?: Executor): Promise<void>;
   /** A password reset proves ownership: the account starts afresh everywhere (SECURITY 51). */
   forgetAccount(account: string): Promise<void>;
 }
@@ -127,10 +127,10 @@ export function createLimits(store: FailureStore): Limits {
         const { account: accountKey, ...perClient } = keys(account, client);
         return longest(await signIn.take(knownDevice ? perClient : { account: accountKey, ...perClient }, now, db));
       },
-      async succeed(account, client) {
+      async succeed(account, client, db) {
         const { account: accountKey, accountAtClient } = keys(account, client);
-        await signIn.clear({ account: accountKey, accountAtClient });
-        await signIn.release({ client });
+        await signIn.clear({ account: accountKey, accountAtClient }, db);
+        await signIn.release({ client }, db);
       },
       async forgetAccount(account) {
         const accountKey = digest(account);

@@ -8,7 +8,6 @@ import { parseConfig, type Config } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
 import { addUser } from './flows/add-user.ts';
 import { disableUser } from './flows/administer.ts';
-import { startDevMailbox } from './mail/dev-mailbox.ts';
 import { createTransport } from './mail/transport.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import { createOutboxWorker } from './mail/worker.ts';
@@ -23,7 +22,8 @@ if (!parsed.ok) {
 }
 const { config } = parsed;
 const { deps, close } = await createDeps(config);
-const devMailbox = config.smtpUrl ? undefined : await startDevMailbox(mailboxFolder(config));
+// Loaded only when it runs: its SMTP server and mail parser are of no use, and no weight, in production.
+const devMailbox = config.smtpUrl ? undefined : await (await import('./mail/dev-mailbox.ts')).startDevMailbox(mailboxFolder(config));
 const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url));
 deps.devMailbox = devMailbox;
 deps.wakeOutbox = worker.wake;

@@ -1,7 +1,7 @@
 // The two systems under test, started the same way: our service (built, production mode, SQLite or
 // PostgreSQL) and Better Auth from bench/peers/better-auth, on the same Node.js.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startProcess, type Running } from './processes.ts';
@@ -15,6 +15,12 @@ export interface Ours extends Running {
   signInRequest(email: string): Promise<{ headers: Record<string, string>; body: string }>;
   /** A signed-in session's cookie header. */
   session(email: string): Promise<string>;
+}
+
+/** The Node.js flags of `npm start` (package.json), so the benchmark runs the service exactly as operators do. */
+function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
 export function sqliteUrl(): string {
@@ -35,7 +41,7 @@ export function addUsers(databaseUrl: string, emails: string[]): void {
 export async function startOurs(options: { databaseUrl: string; smtpUrl: string; env?: Record<string, string> }): Promise<Ours> {
   const port = await freePort();
   const running = await startProcess({
-    args: [resolve('dist/main.js')],
+    args: [...startFlags(), resolve('dist/main.js')],
     port,
     readyPath: '/healthz',
     env: {

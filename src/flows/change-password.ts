@@ -55,14 +55,14 @@ export async function preparePasswordChange(
 
   const account = user.email;
   const client_ = clientKey(client.address);
-  const wait = await deps.limits.signIn.attempt(account, client_, deps.clock.now());
+  const wait = await deps.db.transaction().execute((tx) => deps.limits.signIn.attempt(account, client_, deps.clock.now(), { db: tx }));
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   // Verify before hashing the new password: a wrong guess costs one hash, not two.
   if (!(await deps.hasher.verify(user.password_hash, normalisePassword(change.current)))) {
     deps.log.info({ event: 'change-password', outcome: 'wrong-current-password', userId: user.id });
     return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
   }
-  await deps.limits.signIn.succeed(account, client_);
+  await deps.db.transaction().execute((tx) => deps.limits.signIn.succeed(account, client_, tx));
   return { ok: true, verifiedHash: user.password_hash ?? '', passwordHash: await deps.hasher.hash(checked.password) };
 }
 

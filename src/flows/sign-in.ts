@@ -39,7 +39,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const knownDevice = user !== undefined && (await isKnownDevice(deps, input.deviceToken, user.id));
 
   // SECURITY 19, 20: the attempt is counted, and the throttle consulted, before the password is looked at.
-  const wait = await deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice });
+  const wait = await deps.db.transaction().execute((tx) => deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice, db: tx }));
   if (wait > 0) {
     log.warn({ outcome: 'throttled', retryAfterMs: wait });
     deps.metrics.signIns.inc({ outcome: 'throttled' });
@@ -60,10 +60,11 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     return { ok: false, reason: 'invalid-credentials' };
   }
 
-  await deps.limits.signIn.succeed(account, client);
-  await endSession(deps.db, input.previousToken);
   const deviceToken = knownDevice ? undefined : newToken();
+  // One transaction, one commit: the counters, the session sent in, and the new session.
   const token = await deps.db.transaction().execute(async (tx) => {
+    await deps.limits.signIn.succeed(account, client, tx);
+    await endSession(tx, input.previousToken);
     // SECURITY 48, 56: a reset or change committed while the password was being verified has ended every
     // session; a session started now from the old password must not outlive it.
     const current = await lockUser(tx, user.id);

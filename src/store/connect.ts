@@ -33,8 +33,36 @@ export function connect(target: DatabaseTarget): Connection {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query afresh; SQLite then parses and plans it again each time. The service runs
+ * the same few dozen statements over and over, so each is prepared once and kept (better-sqlite3
+ * statements are reusable, and Kysely never runs two at once on its single connection).
+ */
+function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+  const statements = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value: unknown = Reflect.get(target, property, receiver);
+        // Native methods must be called on the real object, not on the proxy.
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let statement = statements.get(source);
+        if (!statement) {
+          statement = prepare(source);
+          // Queries built with values inlined would grow the cache without end; ours use parameters.
+          if (statements.size < 1000) statements.set(source, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 /** PostgreSQL needs a few statements SQLite has no use for (row locks, SKIP LOCKED, advisory locks). */

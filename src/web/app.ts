@@ -9,7 +9,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import { HashingOverloaded } from '../hasher.ts';
-import { formatWait, type MessageKey } from '../i18n/index.ts';
+import { locales, type Locale } from '../core/locale.ts';
+import { formatWait, pickLocale, translator, type MessageKey } from '../i18n/index.ts';
+import { renderToString } from 'preact-render-to-string';
 import { assetUrls, publicDir } from './assets.ts';
 import { currentSession } from './auth.ts';
 import { cookieNames, cookieOptions } from './cookies.ts';
@@ -26,7 +28,7 @@ import { registerSettingsPages } from './pages/settings.ts';
 import { registerSignOut } from './pages/sign-out.ts';
 import { sendPage } from './render.ts';
 import { sameOriginCheck } from './same-origin.ts';
-import { ErrorView } from './views/error-page.tsx';
+import { BusyView, ErrorView } from './views/error-page.tsx';
 import { pageContext, type WebContext } from './web-context.ts';
 
 // SECURITY 65: forms here are a few short fields; anything bigger is refused before it is parsed.
@@ -120,6 +122,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   // Graceful stop: requests in flight when SIGTERM comes still get their answer, and their keep-alive
   // connections are closed after it, or the server would wait for the clients to hang up.
+  // Routes marked { config: { hashes: true } } need an Argon2id hash: when the queue is full they are
+  // refused at once, before the body is parsed or the CSRF token checked.
+  const busy = busyPages(web);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!(request.routeOptions.config as { hashes?: boolean } | undefined)?.hashes || deps.hasher.admit()) return;
+    // A page rendered once per language: under a flood the answer to the excess must cost nothing, or it
+    // would take the CPU the hashes in progress need.
+    const locale = pickLocale({ cookie: request.cookies[web.cookies.locale], acceptLanguage: request.headers['accept-language'], fallback: config.defaultLocale });
+    return reply.status(503).header('retry-after', 1).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(busy[locale]);
+  });
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -145,6 +157,16 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // SECURITY 69: no development endpoint in production, whatever else is configured.
   if (deps.devMailbox && !config.production) registerDevMailbox(app, web, deps.devMailbox);
   return app;
+}
+
+/** The 503 page of a full hashing queue, per language: no form, so nothing in it varies per request. */
+function busyPages(web: WebContext): Record<Locale, string> {
+  const render = (locale: Locale) => {
+    const t = translator(locale);
+    const ctx = { locale, t, brand: web.deps.config.appName, path: '/', csrfToken: '', assets: web.assets, passwordPolicy: web.deps.config.passwordPolicy };
+    return `<!doctype html>${renderToString(BusyView({ ctx, title: t('page.error.title'), message: t('page.503', { wait: formatWait(locale, 1000) }) }))}`;
+  };
+  return Object.fromEntries(locales.map((locale) => [locale, render(locale)])) as Record<Locale, string>;
 }
 
 /** For the rare answers given before helmet's hook can run. */

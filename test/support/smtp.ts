@@ -38,6 +38,16 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
       }
       callback();
     },
+    // Connections opened before the outage (the service keeps a pool) fail too, at the first command.
+    onMailFrom(_address, _session, callback) {
+      if (down) {
+        const error = new Error('service unavailable') as Error & { responseCode: number };
+        error.responseCode = 421;
+        callback(error);
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       simpleParser(stream)
         .then(async (mail) => {

@@ -35,7 +35,7 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
     return sendPage(reply, 200, LoginView({ ctx, form }));
   });
 
-  app.post('/login', { preHandler: web.protect }, async (request, reply) => {
+  app.post('/login', { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
     const body = parseForm(loginBody, request);
     const ctx = pageContext(web, request, reply);
     const form: LoginForm = { email: body.email, errors: {} };

@@ -72,7 +72,7 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
     return sendPage(reply, 200, SetPasswordView({ ctx, page: door.page(ctx, link.user.email), email: link.user.email, form: { errors: {}, summary: [] } }));
   });
 
-  app.post(door.path, { preHandler: web.protect }, async (request, reply) => {
+  app.post(door.path, { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
     const body = parseForm(setPasswordBody, request);
     const token = request.cookies[door.cookie];
     const outcome = await setPassword(web.deps, {

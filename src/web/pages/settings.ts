@@ -51,7 +51,7 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
     return sendPage(reply, 200, view(ctx, signedIn, { ...blankForm(signedIn), notice: key && ctx.t(key) }));
   });
 
-  app.post('/settings/profile', { preHandler: web.protect }, async (request, reply) => {
+  app.post('/settings/profile', { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
     const signedIn = await requireSignedIn(web, request, reply);
     if (!signedIn) return reply;
     const body = parseForm(profileBody, request);

@@ -19,3 +19,24 @@ export function ErrorView({ ctx, title, message, reference }: { ctx: PageContext
     </Document>
   );
 }
+
+/** The answer to a request shed under load: like ErrorView, without the language switch and its form. */
+export function BusyView({ ctx, title, message }: { ctx: PageContext; title: string; message: string }) {
+  return (
+    <Document ctx={ctx} title={title}>
+      <div class="auth">
+        <main id="main" class="auth-main" tabIndex={-1}>
+          <div class="card auth-card">
+            <h1>{title}</h1>
+            <p class="lead">{message}</p>
+            <p>
+              <a class="button button-secondary" href="/">
+                {ctx.t('page.error.home')}
+              </a>
+            </p>
+          </div>
+        </main>
+      </div>
+    </Document>
+  );
+}
