@@ -66,7 +66,7 @@ describe.each(stores)('counters in %s', (_name, makeStore) => {
     expect(waits.filter((wait) => wait === 0)).toHaveLength(6);
   });
 
-  it('give an attempt back to the client when the password was right', async () => {
+  it('count only failures against the client, never a right password', async () => {
     const store = makeStore();
     const limits = createLimits(store);
     for (let i = 0; i < 60; i++) {

@@ -6,15 +6,13 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { FailureCount } from './core/throttle.ts';
 import type { Database, Executor } from './store/database.ts';
-import { clearFailures, clearFailuresByPrefix, readFailures, recordFailure, releaseFailure } from './store/throttles.ts';
+import { clearFailures, clearFailuresByPrefix, readFailures, recordFailure } from './store/throttles.ts';
 
 export interface FailureStore {
   read(keys: readonly string[], db?: Executor): Promise<Map<string, FailureCount>>;
   /** `db`: a transaction of the caller's that a database-backed store joins, so both commit together. */
   record(key: string, now: number, forgetAfterMs: number, db?: Executor): Promise<FailureCount>;
   clear(keys: readonly string[], db?: Executor): Promise<void>;
-  /** Takes one back from a counter (never below zero). */
-  release(key: string, db?: Executor): Promise<void>;
   /** Clears every counter whose key starts with the prefix. */
   clearPrefix(prefix: string): Promise<void>;
 }
@@ -24,7 +22,6 @@ export function databaseFailureStore(db: Kysely<Database>): FailureStore {
     read: (keys, tx) => readFailures(tx ?? db, keys),
     record: (key, now, forgetAfterMs, tx) => recordFailure(tx ?? db, key, now, forgetAfterMs),
     clear: (keys, tx) => clearFailures(tx ?? db, keys),
-    release: (key, tx) => releaseFailure(tx ?? db, key),
     clearPrefix: (prefix) => clearFailuresByPrefix(db, prefix),
   };
 }
@@ -53,10 +50,6 @@ export function memoryFailureStore(maxKeys = 100_000): FailureStore {
     async clear(keys) {
       for (const key of keys) counters.delete(key);
     },
-    async release(key) {
-      const counter = counters.get(key);
-      if (counter && counter.failures > 0) counter.failures--;
-    },
     async clearPrefix(prefix) {
       for (const key of counters.keys()) if (key.startsWith(prefix)) counters.delete(key);
     },
@@ -72,11 +65,6 @@ if last and tonumber(ARGV[1]) - last < tonumber(ARGV[2]) then
 end
 redis.call('HSET', KEYS[1], 'failures', failures, 'last', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return failures`;
-
-const RELEASE = `
-local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
-if failures > 0 then redis.call('HSET', KEYS[1], 'failures', failures - 1) end
 return failures`;
 
 /**
@@ -125,10 +113,6 @@ export function redisFailureStore(redis: Redis, options: { prefix: string; insur
     clear: async (keys) => {
       await insurance.clear(keys);
       if (keys.length > 0) await fallback('clear', () => redis.del(...keys.map((key) => prefix + key)), async () => 0);
-    },
-    release: async (key) => {
-      await insurance.release(key);
-      await fallback('release', () => redis.eval(RELEASE, 1, prefix + key), async () => 0);
     },
     clearPrefix: async (start) => {
       await insurance.clearPrefix(start);

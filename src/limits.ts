@@ -46,8 +46,6 @@ export interface Throttle<Part extends string> {
    */
   take(keys: Partial<Record<Part, string>>, now: number, db?: Executor): Promise<Record<Part, number>>;
   clear(keys: Partial<Record<Part, string>>, db?: Executor): Promise<void>;
-  /** Gives back one counted attempt: it was not a failure after all. */
-  release(keys: Partial<Record<Part, string>>, db?: Executor): Promise<void>;
 }
 
 export const longest = (waits: Record<string, number>): number => Math.max(0, ...Object.values(waits));
@@ -86,20 +84,23 @@ function throttle<Part extends string>(store: FailureStore, name: string, partRu
     async clear(keys, db) {
       await store.clear(given(keys).map(({ key }) => key), db);
     },
-    async release(keys, db) {
-      for (const { key } of given(keys)) await store.release(key, db);
-    },
   };
 }
 
 export interface SignInThrottle {
   /**
-   * Counts a sign-in attempt (or a guess at the current password) before the password is verified, and
-   * returns how long it must wait; 0 means go ahead. A known device of the account skips the account-wide
-   * counter, so an attacker elsewhere cannot lock the owner out (SECURITY 21).
+   * Before a password is verified (a sign-in, a guess at the current password): how long it must wait, 0
+   * meaning go ahead. The account's counters count the attempt there and then, so a burst of parallel
+   * guesses at one account cannot slip through (SECURITY 20); a known device of the account skips the
+   * account-wide counter, so an attacker elsewhere cannot lock the owner out (SECURITY 21).
    */
   attempt(account: string, client: string, now: number, options?: { knownDevice?: boolean; db?: Executor }): Promise<number>;
-  /** A correct password clears the account's counters and gives the client its attempt back. */
+  /**
+   * After a wrong password: the client's counter, which counts failures only (one address trying many
+   * accounts). Every failure writes it, known account or not, so both cost the same (SECURITY 16).
+   */
+  fail(client: string, now: number, db?: Executor): Promise<void>;
+  /** A correct password clears the account's counters. */
   succeed(account: string, client: string, db?: Executor): Promise<void>;
   /** A password reset proves ownership: the account starts afresh everywhere (SECURITY 51). */
   forgetAccount(account: string): Promise<void>;
@@ -124,13 +125,17 @@ export function createLimits(store: FailureStore): Limits {
   return {
     signIn: {
       async attempt(account, client, now, { knownDevice = false, db } = {}) {
-        const { account: accountKey, ...perClient } = keys(account, client);
-        return longest(await signIn.take(knownDevice ? perClient : { account: accountKey, ...perClient }, now, db));
+        const { account: accountKey, accountAtClient } = keys(account, client);
+        const counted = knownDevice ? { accountAtClient } : { account: accountKey, accountAtClient };
+        const already = longest(await signIn.waits({ ...counted, client }, now, db));
+        return already > 0 ? already : longest(await signIn.take(counted, now, db));
+      },
+      async fail(client, now, db) {
+        await signIn.take({ client }, now, db);
       },
       async succeed(account, client, db) {
         const { account: accountKey, accountAtClient } = keys(account, client);
         await signIn.clear({ account: accountKey, accountAtClient }, db);
-        await signIn.release({ client }, db);
       },
       async forgetAccount(account) {
         const accountKey = digest(account);

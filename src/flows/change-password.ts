@@ -59,6 +59,7 @@ export async function preparePasswordChange(
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   // Verify before hashing the new password: a wrong guess costs one hash, not two.
   if (!(await deps.hasher.verify(user.password_hash, normalisePassword(change.current)))) {
+    await deps.limits.signIn.fail(client_, deps.clock.now());
     deps.log.info({ event: 'change-password', outcome: 'wrong-current-password', userId: user.id });
     return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
   }

@@ -36,7 +36,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const client = clientKey(input.client.address);
   const log = deps.log.child({ event: 'sign-in', client: input.client.address });
   const user = isEmailAddress(account) ? await findUserByEmail(deps.db, account) : undefined;
-  const knownDevice = user !== undefined && (await isKnownDevice(deps, input.deviceToken, user.id));
+  const knownDevice = await isKnownDevice(deps, input.deviceToken, user?.id);
 
   // SECURITY 19, 20: the attempt is counted, and the throttle consulted, before the password is looked at.
   const wait = await deps.db.transaction().execute((tx) => deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice, db: tx }));
@@ -53,8 +53,12 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const verified = plausible && (await deps.hasher.verify(active ? user.password_hash : null, password));
 
   if (!verified || !user) {
-    // The same statement whether or not the account exists (SECURITY 16, 17).
-    await recordEventForAddress(deps.db, account, 'sign-in-failed', input.client, deps.clock.now());
+    // One transaction, the same statements and the same write whether or not the account exists (SECURITY 16, 17).
+    const now = deps.clock.now();
+    await deps.db.transaction().execute(async (tx) => {
+      await deps.limits.signIn.fail(client, now, tx);
+      await recordEventForAddress(tx, account, 'sign-in-failed', input.client, now);
+    });
     log.info({ outcome: 'failed', userId: user?.id ?? null });
     deps.metrics.signIns.inc({ outcome: 'failed' });
     return { ok: false, reason: 'invalid-credentials' };
@@ -85,9 +89,11 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   return deviceToken ? { ok: true, user, token, deviceToken } : { ok: true, user, token };
 }
 
-async function isKnownDevice(deps: Deps, deviceToken: string | undefined, userId: string): Promise<boolean> {
+/** Looked up whether or not the account exists, so an unknown address costs the same query. */
+async function isKnownDevice(deps: Deps, deviceToken: string | undefined, userId: string | undefined): Promise<boolean> {
   if (deviceToken === undefined || !isTokenShaped(deviceToken)) return false;
-  return (await deviceOwner(deps.db, digest(deviceToken), deps.clock.now() - KNOWN_DEVICE_MS)) === userId;
+  const owner = await deviceOwner(deps.db, digest(deviceToken), deps.clock.now() - KNOWN_DEVICE_MS);
+  return owner !== undefined && owner === userId;
 }
 
 /** Rehash with today's parameters in the background; the sign-in does not wait for it. */

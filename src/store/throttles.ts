@@ -26,10 +26,6 @@ export async function recordFailure(db: Executor, key: string, now: number, forg
   return { failures: row.failures, lastFailureAt: row.last_failure_at };
 }
 
-export async function releaseFailure(db: Executor, key: string): Promise<void> {
-  await db.updateTable('throttles').set((eb) => ({ failures: eb('failures', '-', 1) })).where('key', '=', key).where('failures', '>', 0).execute();
-}
-
 export async function clearFailures(db: Executor, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
   await db.deleteFrom('throttles').where('key', 'in', keys).execute();
