@@ -25,28 +25,23 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
   const received: CapturedEmail[] = [];
   let down = false;
   let delay = 0;
+  /** While down: the 421 a provider answers during an outage. */
+  const outage = () => {
+    if (!down) return undefined;
+    const error = new Error('service unavailable') as Error & { responseCode: number };
+    error.responseCode = 421;
+    return error;
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onConnect(_session, callback) {
-      if (down) {
-        const error = new Error('service unavailable') as Error & { responseCode: number };
-        error.responseCode = 421;
-        callback(error);
-        return;
-      }
-      callback();
+      callback(outage());
     },
     // Connections opened before the outage (the service keeps a pool) fail too, at the first command.
     onMailFrom(_address, _session, callback) {
-      if (down) {
-        const error = new Error('service unavailable') as Error & { responseCode: number };
-        error.responseCode = 421;
-        callback(error);
-        return;
-      }
-      callback();
+      callback(outage());
     },
     onData(stream, session, callback) {
       simpleParser(stream)
