@@ -27,12 +27,12 @@ describe('the password hasher (SECURITY 13–16)', () => {
     expect(hasher.needsRehash('$2b$10$abcdefghijklmnopqrstuv')).toBe(true);
   });
 
-  it('runs at most `concurrency` at once, queues a bounded number and sheds the rest at once', async () => {
+  it('hands each thread one hash and the next, queues a bounded number and sheds the rest at once', async () => {
     const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: 2, queueLimit: 3 });
-    const attempts = Array.from({ length: 8 }, () => hasher.hash('Velvet-Otter-9').then(() => 'hashed', (error: unknown) => error));
-    expect(hasher.load()).toEqual({ running: 2, waiting: 3 });
+    const attempts = Array.from({ length: 10 }, () => hasher.hash('Velvet-Otter-9').then(() => 'hashed', (error: unknown) => error));
+    expect(hasher.load()).toEqual({ running: 4, waiting: 3 });
     const results = await Promise.all(attempts);
-    expect(results.filter((result) => result === 'hashed')).toHaveLength(5);
+    expect(results.filter((result) => result === 'hashed')).toHaveLength(7);
     const shed = results.filter((result) => result instanceof HashingOverloaded);
     expect(shed).toHaveLength(3);
     expect((shed[0] as HashingOverloaded).retryAfterSeconds).toBeGreaterThan(0);

@@ -1,7 +1,10 @@
 // Argon2id, off the event loop, with bounded work (SECURITY 13–16).
-// At most `concurrency` hashes run at once on libuv's threads and at most `queueLimit` wait; anything beyond
-// is refused at once with HashingOverloaded (the web layer answers 503 + Retry-After), so a flood of
-// sign-ins costs a bounded amount of memory and never delays pages that need no hash.
+// Hashes run on libuv's threads, `concurrency` of them (main.ts sizes the pool so). Each thread is handed its
+// next hash in advance, in libuv's own queue, so it starts it the moment it is free instead of waiting for the
+// event loop to come round (a commit waiting for the disk holds the event loop for a millisecond or two).
+// Beyond those, at most `queueLimit` wait here; anything more is refused at once with HashingOverloaded (the
+// web layer answers 503 + Retry-After), so a flood of sign-ins costs a bounded amount of memory and never
+// delays pages that need no hash.
 import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
@@ -35,12 +38,13 @@ export interface Hasher {
    * turned away before its body is even read (SECURITY 15: the excess costs next to nothing).
    */
   admit(): boolean;
-  /** Hashes running or waiting, for metrics and tests. */
+  /** Hashes on the hashing threads (running or next in their line) and waiting here, for metrics and tests. */
   load(): { running: number; waiting: number };
 }
 
 export interface HasherOptions {
   params: HashParams;
+  /** Hashing threads: libuv's pool size, which main.ts sets before the pool starts. */
   concurrency: number;
   queueLimit: number;
   /** Told of every request refused because the queue was full (metrics). */
@@ -50,16 +54,18 @@ export interface HasherOptions {
 export async function createHasher({ params, concurrency, queueLimit, onShed }: HasherOptions): Promise<Hasher> {
   const options = { ...params, algorithm: ARGON2ID };
   const waiting: Array<() => void> = [];
+  // Each thread's running hash and its next one.
+  const handedLimit = concurrency * 2;
   let running = 0;
 
   const admit = () => {
-    if (running < concurrency || waiting.length < queueLimit) return true;
+    if (running < handedLimit || waiting.length < queueLimit) return true;
     onShed?.();
     return false;
   };
 
   async function bounded<T>(work: () => Promise<T>): Promise<T> {
-    if (running >= concurrency) {
+    if (running >= handedLimit) {
       if (!admit()) throw new HashingOverloaded();
       await new Promise<void>((resolve) => waiting.push(resolve));
     } else {

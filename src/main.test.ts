@@ -1,6 +1,6 @@
 // The service as an operator starts it: the built dist/main.js in its own process (npm test builds first).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -117,6 +117,17 @@ describe('operating the service', () => {
     const answers = await Promise.all(attempts);
     expect(answers.map((answer) => answer.status)).toEqual(Array(30).fill(401));
     expect(await exited(service.child)).toBe(0);
+  });
+
+  it('hashes on exactly HASH_CONCURRENCY threads, which give way to the event loop (SECURITY 14)', async () => {
+    const port = await freePort();
+    const service = await start(environment(port, { HASH_CONCURRENCY: '3' }));
+    const threads = readdirSync(`/proc/${service.child.pid}/task`).map((id) => ({
+      name: readFileSync(`/proc/${service.child.pid}/task/${id}/comm`, 'utf8').trim(),
+      nice: Number(readFileSync(`/proc/${service.child.pid}/task/${id}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]),
+    }));
+    const hashing = threads.filter((thread) => thread.name === 'libuv-worker');
+    expect(hashing.map((thread) => thread.nice)).toEqual([10, 10, 10]);
   });
 
   it('writes no password, cookie, token or token-bearing URL into its logs, through a whole run (SECURITY 46, 68)', async () => {

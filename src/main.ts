@@ -21,6 +21,9 @@ if (!parsed.ok) {
   process.exit(2);
 }
 const { config } = parsed;
+// libuv's threads are the hashing threads (hasher.ts): one per hash allowed at once. libuv reads this when it
+// first needs a thread, which is later than here (main.test.ts counts them in a running service).
+process.env.UV_THREADPOOL_SIZE = String(config.hashConcurrency);
 const { deps, close } = await createDeps(config);
 // Loaded only when it runs: its SMTP server and mail parser are of no use, and no weight, in production.
 const devMailbox = config.smtpUrl ? undefined : await (await import('./mail/dev-mailbox.ts')).startDevMailbox(mailboxFolder(config));
