@@ -1,6 +1,7 @@
 // Save on Settings → My Profile → Account Details (« Mon profil » → « Détails du compte »): the name, the
 // language and, when "Change password" is ticked, the password, all in one transaction. A refusal of any
 // part changes nothing at all.
+import { clientKey } from '../core/client-address.ts';
 import type { Locale } from '../core/locale.ts';
 import type { Deps } from '../deps.ts';
 import { setLocale, updateProfile } from '../store/users.ts';
@@ -39,7 +40,11 @@ export async function saveAccountDetails(
     if (prepared.reason === 'throttled') return prepared;
     return { ok: false, reason: 'invalid', problems: nameProblem ? [nameProblem, ...prepared.problems] : prepared.problems };
   }
-  if (nameProblem) return { ok: false, reason: 'invalid', problems: [nameProblem] };
+  if (nameProblem) {
+    // The current password was right all the same: its counters start afresh, as they would have on Save.
+    if (prepared) await deps.limits.signIn.succeed(signedIn.user.email, clientKey(client.address));
+    return { ok: false, reason: 'invalid', problems: [nameProblem] };
+  }
 
   let outcome;
   try {

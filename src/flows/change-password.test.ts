@@ -113,6 +113,23 @@ describe('changing the password while signed in', () => {
     expect((await save(session, { current, next, confirm: next })).ok).toBe(true);
   });
 
+  it('starts the counters afresh once the current password was right, even when Save is refused for the name', async () => {
+    const { signedIn: session } = await signedIn();
+    const wrongGuesses = async (count: number) => {
+      const outcomes = [];
+      for (let i = 0; i < count; i++) {
+        const outcome = await save(session, { current: `Wrong-Otter-${i}`, next, confirm: next });
+        outcomes.push(outcome.ok ? 'saved' : outcome.reason);
+      }
+      return outcomes;
+    };
+    expect(await wrongGuesses(4)).toEqual(Array(4).fill('invalid'));
+    expect(await save(session, { current, next, confirm: next }, { name: '   ' })).toEqual({ ok: false, reason: 'invalid', problems: [{ field: 'name', reason: 'required' }] });
+    expect(await wrongGuesses(5)).toEqual(Array(5).fill('invalid'));
+    expect((await save(session, { current, next, confirm: next })).ok).toBe(true);
+    expect(await wrongGuesses(5)).toEqual(Array(5).fill('invalid'));
+  });
+
   it('refuses a name that is empty, too long or carries control characters, and changes nothing', async () => {
     const { signedIn: session } = await signedIn();
     for (const [name, reason] of [

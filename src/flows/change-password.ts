@@ -36,7 +36,7 @@ export type PreparedPasswordChange =
 
 /**
  * Everything that can refuse the change, in order of cost: the form, the policy, the throttle, then one
- * hash to verify the current password and one to hash the new. Nothing is written except a failure count.
+ * hash to verify the current password and one to hash the new. Nothing is written except the attempt's count.
  */
 export async function preparePasswordChange(
   deps: Deps,
@@ -63,7 +63,7 @@ export async function preparePasswordChange(
     deps.log.info({ event: 'change-password', outcome: 'wrong-current-password', userId: user.id });
     return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
   }
-  await deps.db.transaction().execute((tx) => deps.limits.signIn.succeed(account, client_, tx));
+  // The account's counters are cleared when the change is applied, in its transaction (one commit fewer).
   return { ok: true, verifiedHash: user.password_hash ?? '', passwordHash: await deps.hasher.hash(checked.password) };
 }
 
@@ -74,7 +74,10 @@ export class StaleCredentials extends Error {
   }
 }
 
-/** Inside the caller's transaction: the new hash, every other session ended, this one renamed. */
+/**
+ * Inside the caller's transaction: the new hash, every other session ended, this one renamed, and the
+ * account's throttle counters cleared (the current password was right).
+ */
 export async function applyPasswordChange(
   tx: Executor,
   deps: Deps,
@@ -85,6 +88,7 @@ export async function applyPasswordChange(
   const now = deps.clock.now();
   const current = await lockUser(tx, signedIn.user.id);
   if (current?.password_hash !== prepared.verifiedHash) throw new StaleCredentials();
+  await deps.limits.signIn.succeed(signedIn.user.email, clientKey(client.address), tx);
   await recordEvent(tx, signedIn.user.id, 'password-changed', client, now);
   await setPasswordHash(tx, signedIn.user.id, prepared.passwordHash, now);
   await forgetDevices(tx, signedIn.user.id);
