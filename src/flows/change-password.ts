@@ -7,6 +7,7 @@
 import { clientKey } from '../core/client-address.ts';
 import { normalisePassword } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
+import { asyncCommit } from '../store/connect.ts';
 import type { Executor } from '../store/database.ts';
 import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
 import { recordEvent } from '../store/events.ts';
@@ -55,11 +56,11 @@ export async function preparePasswordChange(
 
   const account = user.email;
   const client_ = clientKey(client.address);
-  const wait = await deps.db.transaction().execute((tx) => deps.limits.signIn.attempt(account, client_, deps.clock.now(), { db: tx }));
+  const wait = await asyncCommit(deps.db, (tx) => deps.limits.signIn.attempt(account, client_, deps.clock.now(), { db: tx }));
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   // Verify before hashing the new password: a wrong guess costs one hash, not two.
   if (!(await deps.hasher.verify(user.password_hash, normalisePassword(change.current)))) {
-    await deps.limits.signIn.fail(client_, deps.clock.now());
+    await asyncCommit(deps.db, (tx) => deps.limits.signIn.fail(client_, deps.clock.now(), tx));
     deps.log.info({ event: 'change-password', outcome: 'wrong-current-password', userId: user.id });
     return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
   }

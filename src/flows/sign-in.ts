@@ -11,6 +11,7 @@ import type { Deps } from '../deps.ts';
 import { KNOWN_DEVICE_MS } from '../limits.ts';
 import { HashingOverloaded } from '../hasher.ts';
 import { recordEvent, recordEventForAddress } from '../store/events.ts';
+import { asyncCommit } from '../store/connect.ts';
 import { deviceOwner, insertDevice } from '../store/devices.ts';
 import { findUserByEmail, lockUser, upgradePasswordHash, type User } from '../store/users.ts';
 import { endSession, startSession, type ClientInfo } from './sessions.ts';
@@ -39,7 +40,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const knownDevice = await isKnownDevice(deps, input.deviceToken, user?.id);
 
   // SECURITY 19, 20: the attempt is counted, and the throttle consulted, before the password is looked at.
-  const wait = await deps.db.transaction().execute((tx) => deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice, db: tx }));
+  const wait = await asyncCommit(deps.db, (tx) => deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice, db: tx }));
   if (wait > 0) {
     log.warn({ outcome: 'throttled', retryAfterMs: wait });
     deps.metrics.signIns.inc({ outcome: 'throttled' });

@@ -15,6 +15,7 @@ import {
   releaseClaims,
   type OutboxRow,
 } from '../store/outbox.ts';
+import { asyncCommit } from '../store/connect.ts';
 import { deleteResetToken, deleteUnusedResetTokens, insertResetToken, type TokenPurpose } from '../store/reset-tokens.ts';
 import { findUserById, type User } from '../store/users.ts';
 import type { RenderedEmail } from './layout.tsx';
@@ -55,7 +56,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   async function runUntilEmpty(): Promise<void> {
     do {
       again = false;
-      const rows = await claimDueEmails(deps.db, { now: deps.clock.now(), leaseMs, worker, limit: batch });
+      const rows = await asyncCommit(deps.db, (tx) => claimDueEmails(tx, { now: deps.clock.now(), leaseMs, worker, limit: batch }));
       for (const row of rows) await deliver(row);
       if (rows.length === batch) again = true;
     } while (again && !stopped);
@@ -99,7 +100,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       await transport.sendMail({ from: deps.config.mailFrom, to: user.email, subject: email.subject, text: email.text, html: email.html, headers: { 'Auto-Submitted': 'auto-generated' } });
       // SECURITY 39: once the new link is delivered, the older ones are dead.
       if (minted) await deleteUnusedResetTokens(deps.db, user.id, { purpose: minted.purpose, keep: minted.tokenHash });
-      await markEmailSent(deps.db, row.id, worker, deps.clock.now());
+      // Lost only in a power cut, and then the email goes out once more: better than never.
+      await asyncCommit(deps.db, (tx) => markEmailSent(tx, row.id, worker, deps.clock.now()));
       log.info({ outcome: 'sent', attempts: row.attempts + 1 });
       deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'sent' });
     } catch (error) {

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db, Executor } from './database.ts';
 
@@ -68,6 +68,31 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
 /** PostgreSQL needs a few statements SQLite has no use for (row locks, SKIP LOCKED, advisory locks). */
 export function isPostgres(db: Kysely<Database> | Executor): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * A transaction whose last instants nobody would miss after a power cut (throttle counters, the outbox's own
+ * bookkeeping) commits without waiting for the disk: an attempt counted a moment before the machine lost
+ * power, or an email sent again once. A crash of the service loses nothing all the same: what is committed
+ * is in the operating system's hands. Everything else (accounts, passwords, sessions, security events)
+ * keeps waiting for the disk. PostgreSQL calls it asynchronous commit; SQLite's WAL, synchronous=NORMAL.
+ */
+export async function asyncCommit<T>(db: Db, work: (tx: Executor) => Promise<T>): Promise<T> {
+  if (isPostgres(db)) {
+    return db.transaction().execute(async (tx) => {
+      await sql`set local synchronous_commit = off`.execute(tx);
+      return work(tx);
+    });
+  }
+  // SQLite has one connection: held for the whole transaction, so no other commit runs with the lighter setting.
+  return db.connection().execute(async (connection) => {
+    await sql`pragma synchronous = normal`.execute(connection);
+    try {
+      return await connection.transaction().execute(work);
+    } finally {
+      await sql`pragma synchronous = full`.execute(connection);
+    }
+  });
 }
 
 /** A unique constraint refused the write: SQLite and PostgreSQL say it differently. */
