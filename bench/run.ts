@@ -2,14 +2,15 @@
 // Absolute numbers on a shared machine are noise; the ratios of things measured side by side are the result.
 // Writes bench/results/<date>.json and bench/results/latest.json; BENCHMARKS.md explains and records them.
 // Environment: BENCH_SECONDS (default 10), BENCH_GROWTH (users for the growth test, default 1000000),
-// BENCH_PAIRS (timing pairs, default 300), TEST_POSTGRES_URL (PostgreSQL server for the growth test).
+// BENCH_PAIRS (timing pairs, default 300), TEST_POSTGRES_URL (PostgreSQL server for the growth test),
+// BENCH_ONLY (sections to run, e.g. 1,7; such a partial run leaves bench/results/latest.json alone).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { load, nextClient, timed, type LoadResult } from './lib/load.ts';
-import { cpuMs, memoryMiB, resetPeak } from './lib/processes.ts';
+import { cpuMsByThread, memoryMiB, resetPeak } from './lib/processes.ts';
 import { migrate, postgresDatabase, seed } from './lib/seed.ts';
 import { startSmtpSink } from './lib/smtp-sink.ts';
 import { auc, median, percentile, round } from './lib/stats.ts';
@@ -18,6 +19,9 @@ import { addUsers, PASSWORD, PUBLIC_URL, sqliteUrl, startOurs, startPeer, type O
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 1_000_000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 300);
+const ONLY = process.env.BENCH_ONLY?.split(',').map((part) => part.trim());
+/** BENCH_ONLY=1,7 runs those sections alone (1 covers ratios 1 and 2), for a quick look while working. */
+const wanted = (section: string) => ONLY === undefined || ONLY.includes(section);
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const USERS = Array.from({ length: 10 }, (_, i) => `user${i}@example.com`);
 
@@ -56,12 +60,50 @@ const idle = { ours: memoryMiB(ours.child.pid!).rss, betterAuth: memoryMiB(peer.
 results.idleRssMiB = { ours: round(idle.ours), betterAuth: round(idle.betterAuth) };
 
 // ---- 1. Sign-in throughput against the hash ---------------------------------------------------------------
+// The hash's own speed drifts on a shared machine (other tenants, clock speed) by a third within minutes, so
+// the raw measurement and the service take turns in short slices and each ratio compares sums over the slices.
 const concurrency = availableParallelism();
-log(`raw Argon2id: ${concurrency} at a time, ${SECONDS} s`);
-const raw = JSON.parse(spawnSync(process.execPath, ['bench/raw-argon2.ts', phc, PASSWORD, String(concurrency), String(SECONDS)], { encoding: 'utf8' }).stdout) as { verifies: number; seconds: number; cpuMs: number };
-const rawPerSecond = raw.verifies / raw.seconds;
-const rawCpuPerVerify = raw.cpuMs / raw.verifies;
-results.rawArgon2 = { perSecond: round(rawPerSecond), cpuMsPerVerify: round(rawCpuPerVerify), concurrency };
+const SLICES = 5;
+const sliceSeconds = SECONDS / SLICES;
+const rawTotals = { verifies: 0, seconds: 0, cpuMs: 0 };
+const rawSlice = () => {
+  const slice = JSON.parse(spawnSync(process.execPath, ['bench/raw-argon2.ts', phc, PASSWORD, String(concurrency), String(sliceSeconds)], { encoding: 'utf8' }).stdout) as typeof rawTotals;
+  rawTotals.verifies += slice.verifies;
+  rawTotals.seconds += slice.seconds;
+  rawTotals.cpuMs += slice.cpuMs;
+  return slice;
+};
+const sum = <T>(items: T[], value: (item: T) => number) => items.reduce((total, item) => total + value(item), 0);
+/** What `run` cost the process, in CPU milliseconds by kind of thread. */
+const withCpu = async <T>(pid: number, run: () => Promise<T>): Promise<{ result: T; threads: Record<string, number> }> => {
+  const before = cpuMsByThread(pid);
+  const result = await run();
+  const after = cpuMsByThread(pid);
+  return { result, threads: Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)])) };
+};
+/** Operations per second and CPU milliseconds per operation, in all and by kind of thread, over slices. */
+const perOperation = (slices: Array<{ done: number; seconds: number; threads: Record<string, number> }>) => {
+  const done = sum(slices, (slice) => slice.done);
+  const names = [...new Set(slices.flatMap((slice) => Object.keys(slice.threads)))];
+  const byThread = Object.fromEntries(names.map((name) => [name, sum(slices, (slice) => slice.threads[name] ?? 0) / done]));
+  return {
+    perSecond: done / sum(slices, (slice) => slice.seconds),
+    cpuMs: sum(Object.values(byThread), (ms) => ms),
+    cpuMsByThread: Object.fromEntries(Object.entries(byThread).filter(([, ms]) => ms >= 0.01).map(([name, ms]) => [name, round(ms)])),
+  };
+};
+/** Alternates slices of the raw hash and of `measure`, and returns the raw totals of those slices beside. */
+const besideRaw = async <T>(measure: () => Promise<T>): Promise<{ slices: T[]; raw: { perSecond: number; cpuMsPerVerify: number } }> => {
+  const before = { ...rawTotals };
+  const slices: T[] = [];
+  for (let i = 0; i < SLICES; i++) {
+    rawSlice();
+    slices.push(await measure());
+  }
+  const verifies = rawTotals.verifies - before.verifies;
+  return { slices, raw: { perSecond: verifies / (rawTotals.seconds - before.seconds), cpuMsPerVerify: (rawTotals.cpuMs - before.cpuMs) / verifies } };
+};
+log(`raw Argon2id (${concurrency} at a time) and our sign-ins, in turn, ${SLICES} slices of ${sliceSeconds} s each`);
 
 const signInLoad = async (connections: number, seconds = SECONDS): Promise<LoadResult> => {
   const request = await ours.signInRequest(USERS[0]!);
@@ -70,16 +112,23 @@ const signInLoad = async (connections: number, seconds = SECONDS): Promise<LoadR
 const peerSignInLoad = (connections: number, seconds = SECONDS): Promise<LoadResult> =>
   load({ url: `${peer.url}/api/auth/sign-in/email`, method: 'POST', connections, durationSeconds: seconds, headers: { 'content-type': 'application/json', origin: peer.url }, body: peer.signInBody(USERS[0]!) });
 
-const cpuBefore = cpuMs(ours.child.pid!);
-const oursSignIn = await signInLoad(10);
-const cpuPerSignIn = (cpuMs(ours.child.pid!) - cpuBefore) / (oursSignIn.statuses['303'] ?? 1);
-const peerSignIn = await peerSignInLoad(10);
-results.signIn = { ours: oursSignIn, betterAuth: peerSignIn, oursCpuMsPerSignIn: round(cpuPerSignIn) };
-log('1. sign-in against the hash');
-ratio('1a', 'sign-ins/s at 10 connections ÷ raw verifications/s', oursSignIn.requestsPerSecond / rawPerSecond, [0.9, Infinity]);
-ratio('1b', 'server CPU-ms per sign-in ÷ CPU-ms per raw verification', cpuPerSignIn / rawCpuPerVerify, [0, 1.15]);
-log('2. against Better Auth');
-ratio('2', 'our sign-ins/s ÷ Better Auth’s', oursSignIn.requestsPerSecond / peerSignIn.requestsPerSecond, [5, Infinity]);
+if (wanted('1')) {
+  const signInSlices = await besideRaw(async () => {
+    const { result, threads } = await withCpu(ours.child.pid!, () => signInLoad(10, sliceSeconds));
+    return { done: result.statuses['303'] ?? 0, seconds: result.seconds, threads };
+  });
+  const oursSignIn = perOperation(signInSlices.slices);
+  const rawPerSecond = signInSlices.raw.perSecond;
+  const rawCpuPerVerify = signInSlices.raw.cpuMsPerVerify;
+  results.rawArgon2 = { perSecond: round(rawPerSecond), cpuMsPerVerify: round(rawCpuPerVerify), concurrency };
+  const peerSignIn = await peerSignInLoad(10);
+  results.signIn = { ours: { ...oursSignIn, slices: signInSlices.slices }, betterAuth: peerSignIn };
+  log('1. sign-in against the hash');
+  ratio('1a', 'sign-ins/s at 10 connections ÷ raw verifications/s', oursSignIn.perSecond / rawPerSecond, [0.9, Infinity]);
+  ratio('1b', 'server CPU-ms per sign-in ÷ CPU-ms per raw verification', oursSignIn.cpuMs / rawCpuPerVerify, [0, 1.15]);
+  log('2. against Better Auth');
+  ratio('2', 'our sign-ins/s ÷ Better Auth’s', oursSignIn.perSecond / peerSignIn.requestsPerSecond, [5, Infinity]);
+}
 
 // ---- 3. Session checks ------------------------------------------------------------------------------------
 const ourCookie = await ours.session(USERS[1]!);
@@ -87,42 +136,35 @@ const peerCookie = await peer.session(USERS[1]!);
 const whoAmI = (connections: number, seconds = SECONDS / 2) => load({ url: `${ours.url}/api/session`, connections, durationSeconds: seconds, headers: { cookie: ourCookie } });
 const settingsPage = (connections: number, seconds = SECONDS / 2) => load({ url: `${ours.url}/settings/profile`, connections, durationSeconds: seconds, headers: { cookie: ourCookie } });
 const getSession = (connections: number, seconds = SECONDS / 2) => load({ url: `${peer.url}/api/auth/get-session`, connections, durationSeconds: seconds, headers: { cookie: peerCookie } });
-log('3. session checks');
-const sessionChecks: Record<string, unknown> = {};
-for (const connections of [10, 50]) {
-  const [json, page, theirs] = [await whoAmI(connections), await settingsPage(connections), await getSession(connections)];
-  sessionChecks[connections] = { whoAmI: json, settingsPage: page, betterAuthGetSession: theirs };
-  ratio(`3-json-${connections}`, `who-am-I req/s ÷ Better Auth get-session, ${connections} connections`, json.requestsPerSecond / theirs.requestsPerSecond, [1, Infinity]);
-  ratio(`3-page-${connections}`, `settings page req/s ÷ Better Auth get-session, ${connections} connections`, page.requestsPerSecond / theirs.requestsPerSecond, [1, Infinity]);
+if (wanted('3')) {
+  log('3. session checks');
+  const sessionChecks: Record<string, unknown> = {};
+  for (const connections of [10, 50]) {
+    const [json, page, theirs] = [await whoAmI(connections), await settingsPage(connections), await getSession(connections)];
+    sessionChecks[connections] = { whoAmI: json, settingsPage: page, betterAuthGetSession: theirs };
+    ratio(`3-json-${connections}`, `who-am-I req/s ÷ Better Auth get-session, ${connections} connections`, json.requestsPerSecond / theirs.requestsPerSecond, [1, Infinity]);
+    ratio(`3-page-${connections}`, `settings page req/s ÷ Better Auth get-session, ${connections} connections`, page.requestsPerSecond / theirs.requestsPerSecond, [1, Infinity]);
+  }
+  results.sessionChecks = sessionChecks;
 }
-results.sessionChecks = sessionChecks;
 
 // ---- 4. Session checks during a sign-in flood --------------------------------------------------------------
-log('4. session checks during a 10-connection sign-in flood');
-const underFlood = async (check: () => Promise<LoadResult>, flood: () => Promise<LoadResult>) => {
-  const quiet = await check();
-  const [busy] = await Promise.all([check(), flood()]);
-  return { quiet, busy };
-};
-const oursFlood = await underFlood(() => whoAmI(10, SECONDS), () => signInLoad(10, SECONDS));
-const peerFlood = await underFlood(() => getSession(10, SECONDS), () => peerSignInLoad(10, SECONDS));
-results.flood = { ours: oursFlood, betterAuth: peerFlood };
-const peerP99 = `p99 ×${round(peerFlood.busy.p99Ms / peerFlood.quiet.p99Ms, 1)}, throughput ×${round(peerFlood.busy.requestsPerSecond / peerFlood.quiet.requestsPerSecond, 2)}`;
-ratio('4a', 'session-check p99 under the flood ÷ idle p99', oursFlood.busy.p99Ms / oursFlood.quiet.p99Ms, [0, 5], peerP99);
-ratio('4b', 'session-check throughput under the flood ÷ idle', oursFlood.busy.requestsPerSecond / oursFlood.quiet.requestsPerSecond, [0.3, Infinity]);
+if (wanted('4')) {
+  log('4. session checks during a 10-connection sign-in flood');
+  const underFlood = async (check: () => Promise<LoadResult>, flood: () => Promise<LoadResult>) => {
+    const quiet = await check();
+    const [busy] = await Promise.all([check(), flood()]);
+    return { quiet, busy };
+  };
+  const oursFlood = await underFlood(() => whoAmI(10, SECONDS), () => signInLoad(10, SECONDS));
+  const peerFlood = await underFlood(() => getSession(10, SECONDS), () => peerSignInLoad(10, SECONDS));
+  results.flood = { ours: oursFlood, betterAuth: peerFlood };
+  const peerP99 = `p99 ×${round(peerFlood.busy.p99Ms / peerFlood.quiet.p99Ms, 1)}, throughput ×${round(peerFlood.busy.requestsPerSecond / peerFlood.quiet.requestsPerSecond, 2)}`;
+  ratio('4a', 'session-check p99 under the flood ÷ idle p99', oursFlood.busy.p99Ms / oursFlood.quiet.p99Ms, [0, 5], peerP99);
+  ratio('4b', 'session-check throughput under the flood ÷ idle', oursFlood.busy.requestsPerSecond / oursFlood.quiet.requestsPerSecond, [0.3, Infinity]);
+}
 
-// ---- 5. Forgot password: the same for every address -------------------------------------------------------
-log(`5. forgot password, ${PAIRS} interleaved pairs`);
-const forgotForm = async (service: Ours) => {
-  const page = await fetch(`${service.url}/forgot-password`);
-  const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-  return (email: string) => ({
-    method: 'POST',
-    headers: { cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...nextClient() },
-    body: new URLSearchParams({ _csrf: csrf, email }).toString(),
-  });
-};
+/** Timings of requests of two kinds, in pairs. */
 const timingPairs = async (url: string, requestFor: (kind: 'known' | 'unknown') => RequestInit) => {
   const known: number[] = [];
   const unknown: number[] = [];
@@ -133,38 +175,53 @@ const timingPairs = async (url: string, requestFor: (kind: 'known' | 'unknown') 
   }
   return { known, unknown };
 };
-const forgotTiming = async (service: Ours) => {
-  const form = await forgotForm(service);
-  let n = 0;
-  const pairs = await timingPairs(`${service.url}/forgot-password`, (kind) => form(kind === 'known' ? USERS[(n++ % 9) + 1]! : `nobody${n++}@example.com`));
-  return { medianKnownMs: round(median(pairs.known), 3), medianUnknownMs: round(median(pairs.unknown), 3), ratio: median(pairs.unknown) / median(pairs.known), auc: auc(pairs.unknown, pairs.known) };
-};
-const forgot = await forgotTiming(ours);
-ratio('5a', 'forgot-password median, unknown ÷ existing address', forgot.ratio, [0.95, 1.05], '0.52');
-ratio('5b', 'AUC of telling them apart by time', forgot.auc, [0.4, 0.6], '0.96');
-const slowSmtp = await startSmtpSink(20);
-const slowDatabase = sqliteUrl();
-migrate(slowDatabase);
-addUsers(slowDatabase, USERS);
-const oursSlowSmtp = await startOurs({ databaseUrl: slowDatabase, smtpUrl: slowSmtp.url });
-const forgotSlow = await forgotTiming(oursSlowSmtp);
-await oursSlowSmtp.stop();
-await slowSmtp.close();
-ratio('5c', 'the same, with a 20 ms SMTP server: median ratio', forgotSlow.ratio, [0.95, 1.05], '0.10');
-ratio('5d', 'the same, with a 20 ms SMTP server: AUC', forgotSlow.auc, [0.4, 0.6]);
-const forgotThroughput = async (email: () => string) => {
-  const form = await forgotForm(ours);
-  const sample = form(email());
-  return load({ url: `${ours.url}/forgot-password`, method: 'POST', connections: 10, durationSeconds: SECONDS / 2, headers: sample.headers as Record<string, string>, body: sample.body as string, varyHeaders: nextClient });
-};
-const existingThroughput = await forgotThroughput(() => USERS[2]!);
-const unknownThroughput = await forgotThroughput(() => 'nobody-at-all@example.com');
-results.forgotPassword = { timing: forgot, timingWithSlowSmtp: forgotSlow, existing: existingThroughput, unknown: unknownThroughput };
-ratio('5e', 'forgot-password throughput, existing ÷ unknown address', existingThroughput.requestsPerSecond / unknownThroughput.requestsPerSecond, [0.9, Infinity]);
+
+// ---- 5. Forgot password: the same for every address -------------------------------------------------------
+if (wanted('5')) {
+  log(`5. forgot password, ${PAIRS} interleaved pairs`);
+  const forgotForm = async (service: Ours) => {
+    const page = await fetch(`${service.url}/forgot-password`);
+    const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+    return (email: string) => ({
+      method: 'POST',
+      headers: { cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...nextClient() },
+      body: new URLSearchParams({ _csrf: csrf, email }).toString(),
+    });
+  };
+  const forgotTiming = async (service: Ours) => {
+    const form = await forgotForm(service);
+    let n = 0;
+    const pairs = await timingPairs(`${service.url}/forgot-password`, (kind) => form(kind === 'known' ? USERS[(n++ % 9) + 1]! : `nobody${n++}@example.com`));
+    return { medianKnownMs: round(median(pairs.known), 3), medianUnknownMs: round(median(pairs.unknown), 3), ratio: median(pairs.unknown) / median(pairs.known), auc: auc(pairs.unknown, pairs.known) };
+  };
+  const forgot = await forgotTiming(ours);
+  ratio('5a', 'forgot-password median, unknown ÷ existing address', forgot.ratio, [0.95, 1.05], '0.52');
+  ratio('5b', 'AUC of telling them apart by time', forgot.auc, [0.4, 0.6], '0.96');
+  const slowSmtp = await startSmtpSink(20);
+  const slowDatabase = sqliteUrl();
+  migrate(slowDatabase);
+  addUsers(slowDatabase, USERS);
+  const oursSlowSmtp = await startOurs({ databaseUrl: slowDatabase, smtpUrl: slowSmtp.url });
+  const forgotSlow = await forgotTiming(oursSlowSmtp);
+  await oursSlowSmtp.stop();
+  await slowSmtp.close();
+  ratio('5c', 'the same, with a 20 ms SMTP server: median ratio', forgotSlow.ratio, [0.95, 1.05], '0.10');
+  ratio('5d', 'the same, with a 20 ms SMTP server: AUC', forgotSlow.auc, [0.4, 0.6]);
+  const forgotThroughput = async (email: () => string) => {
+    const form = await forgotForm(ours);
+    const sample = form(email());
+    return load({ url: `${ours.url}/forgot-password`, method: 'POST', connections: 10, durationSeconds: SECONDS / 2, headers: sample.headers as Record<string, string>, body: sample.body as string, varyHeaders: nextClient });
+  };
+  const existingThroughput = await forgotThroughput(() => USERS[2]!);
+  const unknownThroughput = await forgotThroughput(() => 'nobody-at-all@example.com');
+  results.forgotPassword = { timing: forgot, timingWithSlowSmtp: forgotSlow, existing: existingThroughput, unknown: unknownThroughput };
+  ratio('5e', 'forgot-password throughput, existing ÷ unknown address', existingThroughput.requestsPerSecond / unknownThroughput.requestsPerSecond, [0.9, Infinity]);
+}
 
 // ---- 6. Sign-in: unknown address against wrong password ----------------------------------------------------
-log(`6. sign-in, unknown address against wrong password, ${PAIRS} interleaved pairs`);
-{
+if (wanted('6')) {
+  log(`6. sign-in, unknown address against wrong password, ${PAIRS} interleaved pairs`);
   const request = await ours.signInRequest(USERS[3]!);
   const csrf = new URLSearchParams(request.body).get('_csrf')!;
   const pairs = await timingPairs(`${ours.url}/login`, (kind) => ({
@@ -177,8 +234,8 @@ log(`6. sign-in, unknown address against wrong password, ${PAIRS} interleaved pa
 }
 
 // ---- 7. Change password ------------------------------------------------------------------------------------
-log('7. change password (verify the current one, hash the new one)');
-{
+if (wanted('7')) {
+  log('7. change password (verify the current one, hash the new one)');
   const changers = await Promise.all(USERS.slice(4, 10).map(async (email) => {
     let cookie = await ours.session(email);
     const page = await fetch(`${ours.url}/settings/profile`, { headers: { cookie } });
@@ -186,84 +243,95 @@ log('7. change password (verify the current one, hash the new one)');
     cookie = [cookie, ...page.headers.getSetCookie().map((line) => line.split(';')[0])].join('; ');
     return { email, cookie, csrf, current: PASSWORD };
   }));
-  let changes = 0;
-  const deadline = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(changers.map(async (changer) => {
-    while (performance.now() < deadline) {
-      const next = changer.current === PASSWORD ? 'Amber-Heron-27!' : PASSWORD;
-      const response = await fetch(`${ours.url}/settings/profile`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: changer.cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...nextClient() },
-        body: new URLSearchParams({ _csrf: changer.csrf, name: 'Bench User', locale: 'en', change_password: 'on', current_password: changer.current, new_password: next, confirm_password: next }).toString(),
-      });
-      await response.text();
-      if (response.status !== 303) throw new Error(`change password answered ${response.status}`);
-      const renewed = response.headers.getSetCookie().find((line) => /session=/.test(line))!.split(';')[0]!;
-      changer.cookie = changer.cookie.replace(/__Host-session=[^;]+/, renewed);
-      changer.current = next;
-      changes++;
-    }
-  }));
-  const perSecond = changes / ((performance.now() - started) / 1000);
-  results.changePassword = { perSecond: round(perSecond), connections: changers.length };
-  ratio('7', 'change-passwords/s ÷ raw verifications/s', perSecond / rawPerSecond, [0.45, Infinity]);
+  const changeSlice = async () => {
+    let changes = 0;
+    const started = performance.now();
+    const deadline = started + sliceSeconds * 1000;
+    await Promise.all(changers.map(async (changer) => {
+      while (performance.now() < deadline) {
+        const next = changer.current === PASSWORD ? 'Amber-Heron-27!' : PASSWORD;
+        const response = await fetch(`${ours.url}/settings/profile`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: changer.cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...nextClient() },
+          body: new URLSearchParams({ _csrf: changer.csrf, name: 'Bench User', locale: 'en', change_password: 'on', current_password: changer.current, new_password: next, confirm_password: next }).toString(),
+        });
+        await response.text();
+        if (response.status !== 303) throw new Error(`change password answered ${response.status}`);
+        const renewed = response.headers.getSetCookie().find((line) => /session=/.test(line))!.split(';')[0]!;
+        changer.cookie = changer.cookie.replace(/__Host-session=[^;]+/, renewed);
+        changer.current = next;
+        changes++;
+      }
+    }));
+    return { done: changes, seconds: (performance.now() - started) / 1000 };
+  };
+  const changeSlices = await besideRaw(async () => {
+    const { result, threads } = await withCpu(ours.child.pid!, changeSlice);
+    return { ...result, threads };
+  });
+  const changes = perOperation(changeSlices.slices);
+  results.changePassword = { ...changes, connections: changers.length, raw: changeSlices.raw };
+  ratio('7', 'change-passwords/s ÷ raw verifications/s', changes.perSecond / changeSlices.raw.perSecond, [0.45, Infinity]);
 }
 
 // ---- 9. Overload ------------------------------------------------------------------------------------------
-log('9. overload: 400 concurrent sign-ins for 20 s');
-const overload = async (pid: number, run: () => Promise<LoadResult>) => {
-  resetPeak(pid);
-  const result = await run();
-  return { result, peakRssMiB: memoryMiB(pid).peak };
-};
-const oursOverload = await overload(ours.child.pid!, () => signInLoad(400, 20));
-const oursAlive = (await fetch(`${ours.url}/healthz`)).status === 200;
-const peerOverload = await overload(peer.child.pid!, () => peerSignInLoad(400, 20));
-results.overload = { ours: { ...oursOverload, aliveAfter: oursAlive }, betterAuth: peerOverload };
-ratio('9a', 'service still answering after the overload (1 = yes)', oursAlive ? 1 : 0, [1, 1]);
-ratio('9b', 'share of the excess shed with 503', (oursOverload.result.statuses['503'] ?? 0) > 0 ? 1 : 0, [1, 1]);
-ratio('9c', 'our peak RSS ÷ Better Auth’s, same overload', oursOverload.peakRssMiB / peerOverload.peakRssMiB, [0, 0.6]);
-ratio('9d', 'our idle RSS ÷ Better Auth’s', idle.ours / idle.betterAuth, [0, 1]);
+if (wanted('9')) {
+  log('9. overload: 400 concurrent sign-ins for 20 s');
+  const overload = async (pid: number, run: () => Promise<LoadResult>) => {
+    resetPeak(pid);
+    const result = await run();
+    return { result, peakRssMiB: memoryMiB(pid).peak };
+  };
+  const oursOverload = await overload(ours.child.pid!, () => signInLoad(400, 20));
+  const oursAlive = (await fetch(`${ours.url}/healthz`)).status === 200;
+  const peerOverload = await overload(peer.child.pid!, () => peerSignInLoad(400, 20));
+  results.overload = { ours: { ...oursOverload, aliveAfter: oursAlive }, betterAuth: peerOverload };
+  ratio('9a', 'service still answering after the overload (1 = yes)', oursAlive ? 1 : 0, [1, 1]);
+  ratio('9b', 'share of the excess shed with 503', (oursOverload.result.statuses['503'] ?? 0) > 0 ? 1 : 0, [1, 1]);
+  ratio('9c', 'our peak RSS ÷ Better Auth’s, same overload', oursOverload.peakRssMiB / peerOverload.peakRssMiB, [0, 0.6]);
+  ratio('9d', 'our idle RSS ÷ Better Auth’s', idle.ours / idle.betterAuth, [0, 1]);
+}
 await ours.stop();
 await peer.stop();
 
 // ---- 8. Growth ----------------------------------------------------------------------------------------------
-log(`8. growth: ${GROWTH.toLocaleString('en')} users and sessions against 1,000`);
-const growth: Record<string, unknown> = {};
-const postgresUp = await new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 }).connect().then(() => true, () => false);
-for (const backend of postgresUp ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
-  // Both sizes run side by side and are asked in turn, so drift on a shared machine touches both alike.
-  const sizes = [1000, GROWTH] as const;
-  const setups = [];
-  for (const size of sizes) {
-    const started = performance.now();
-    const database = backend === 'sqlite' ? { url: sqliteUrl(), drop: async () => undefined } : await postgresDatabase(POSTGRES, `sc_bench_${size}`);
-    await seed(database.url, size, phc);
-    addUsers(database.url, [USERS[0]!]);
-    log(`  ${backend}: ${size.toLocaleString('en')} users and sessions seeded in ${round((performance.now() - started) / 1000, 1)} s`);
-    const service = await startOurs({ databaseUrl: database.url, smtpUrl: smtp.url });
-    setups.push({ size, database, service, request: await service.signInRequest(USERS[0]!), cookie: await service.session(USERS[0]!), signIns: [] as number[], pages: [] as number[] });
-  }
-  for (let round_ = 0; round_ < 400; round_++) {
-    for (const setup of round_ % 2 === 0 ? setups : [...setups].reverse()) {
-      if (round_ < 120) setup.signIns.push((await timed(`${setup.service.url}/login`, { method: 'POST', headers: { ...setup.request.headers, ...nextClient() }, body: setup.request.body })).ms);
-      setup.pages.push((await timed(`${setup.service.url}/settings/profile`, { headers: { cookie: setup.cookie } })).ms);
+if (wanted('8')) {
+  log(`8. growth: ${GROWTH.toLocaleString('en')} users and sessions against 1,000`);
+  const growth: Record<string, unknown> = {};
+  const postgresUp = await new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 }).connect().then(() => true, () => false);
+  for (const backend of postgresUp ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+    // Both sizes run side by side and are asked in turn, so drift on a shared machine touches both alike.
+    const sizes = [1000, GROWTH] as const;
+    const setups = [];
+    for (const size of sizes) {
+      const started = performance.now();
+      const database = backend === 'sqlite' ? { url: sqliteUrl(), drop: async () => undefined } : await postgresDatabase(POSTGRES, `sc_bench_${size}`);
+      await seed(database.url, size, phc);
+      addUsers(database.url, [USERS[0]!]);
+      log(`  ${backend}: ${size.toLocaleString('en')} users and sessions seeded in ${round((performance.now() - started) / 1000, 1)} s`);
+      const service = await startOurs({ databaseUrl: database.url, smtpUrl: smtp.url });
+      setups.push({ size, database, service, request: await service.signInRequest(USERS[0]!), cookie: await service.session(USERS[0]!), signIns: [] as number[], pages: [] as number[] });
     }
+    for (let round_ = 0; round_ < 400; round_++) {
+      for (const setup of round_ % 2 === 0 ? setups : [...setups].reverse()) {
+        if (round_ < 120) setup.signIns.push((await timed(`${setup.service.url}/login`, { method: 'POST', headers: { ...setup.request.headers, ...nextClient() }, body: setup.request.body })).ms);
+        setup.pages.push((await timed(`${setup.service.url}/settings/profile`, { headers: { cookie: setup.cookie } })).ms);
+      }
+    }
+    const latencies: Record<number, { signInMs: number; settingsMs: number; settingsP90Ms: number }> = {};
+    for (const setup of setups) {
+      await setup.service.stop();
+      await setup.database.drop();
+      latencies[setup.size] = { signInMs: round(median(setup.signIns), 3), settingsMs: round(median(setup.pages), 3), settingsP90Ms: round(percentile(setup.pages, 90), 3) };
+      log(`  ${backend}, ${setup.size.toLocaleString('en')} users: sign-in ${latencies[setup.size]!.signInMs} ms, settings page ${latencies[setup.size]!.settingsMs} ms (p90 ${latencies[setup.size]!.settingsP90Ms} ms)`);
+    }
+    growth[backend] = latencies;
+    ratio(`8-${backend}-sign-in`, `${backend}: sign-in latency, ${GROWTH.toLocaleString('en')} ÷ 1,000 users`, latencies[GROWTH]!.signInMs / latencies[1000]!.signInMs, [0, 1.2]);
+    ratio(`8-${backend}-page`, `${backend}: settings-page latency, ${GROWTH.toLocaleString('en')} ÷ 1,000 users`, latencies[GROWTH]!.settingsMs / latencies[1000]!.settingsMs, [0, 1.2]);
   }
-  const latencies: Record<number, { signInMs: number; settingsMs: number; settingsP90Ms: number }> = {};
-  for (const setup of setups) {
-    await setup.service.stop();
-    await setup.database.drop();
-    latencies[setup.size] = { signInMs: round(median(setup.signIns), 3), settingsMs: round(median(setup.pages), 3), settingsP90Ms: round(percentile(setup.pages, 90), 3) };
-    log(`  ${backend}, ${setup.size.toLocaleString('en')} users: sign-in ${latencies[setup.size]!.signInMs} ms, settings page ${latencies[setup.size]!.settingsMs} ms (p90 ${latencies[setup.size]!.settingsP90Ms} ms)`);
-  }
-  growth[backend] = latencies;
-  ratio(`8-${backend}-sign-in`, `${backend}: sign-in latency, ${GROWTH.toLocaleString('en')} ÷ 1,000 users`, latencies[GROWTH]!.signInMs / latencies[1000]!.signInMs, [0, 1.2]);
-  ratio(`8-${backend}-page`, `${backend}: settings-page latency, ${GROWTH.toLocaleString('en')} ÷ 1,000 users`, latencies[GROWTH]!.settingsMs / latencies[1000]!.settingsMs, [0, 1.2]);
+  results.growth = growth;
 }
-results.growth = growth;
 
 // ---- 10. Stored parameters --------------------------------------------------------------------------------
 log('10. stored parameters and start-up');
@@ -274,8 +342,8 @@ await smtp.close();
 
 results.ratios = ratios;
 mkdirSync('bench/results', { recursive: true });
-const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}${ONLY ? `-only-${ONLY.join('-')}` : ''}.json`;
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+if (ONLY === undefined) writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
 const failed = ratios.filter((entry) => !entry.pass);
 log(`\n${ratios.length - failed.length} of ${ratios.length} ratios within target; results in ${file}`);

@@ -1,6 +1,6 @@
 // Starting the systems under test as their own processes, and reading what the kernel says about them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface Running {
@@ -58,11 +58,21 @@ export async function startProcess(options: { args: string[]; env: Record<string
   };
 }
 
-/** User + system CPU time of a process, in milliseconds (from /proc). */
-export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/** User + system CPU time of a process or of one of its threads, in milliseconds (from /proc). */
+export function cpuMs(pid: number, thread?: string): number {
+  const fields = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** CPU milliseconds of a process by kind of thread: the event loop ("MainThread"), "libuv-worker", "V8Worker"… */
+export function cpuMsByThread(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const thread of readdirSync(`/proc/${pid}/task`)) {
+    const name = readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim();
+    byName[name] = (byName[name] ?? 0) + cpuMs(pid, thread);
+  }
+  return byName;
 }
 
 /** Resident memory now and its peak so far, in MiB (VmRSS and VmHWM). */
