@@ -2,7 +2,7 @@
 // Absolute numbers on a shared machine are noise; the ratios of things measured side by side are the result.
 // Writes bench/results/<date>.json and bench/results/latest.json; BENCHMARKS.md explains and records them.
 // Environment: BENCH_SECONDS (default 10), BENCH_GROWTH (users for the growth test, default 1000000),
-// BENCH_PAIRS (timing pairs, default 300), TEST_POSTGRES_URL (PostgreSQL server for the growth test),
+// BENCH_PAIRS (timing pairs, default 1000), TEST_POSTGRES_URL (PostgreSQL server for the growth test),
 // BENCH_ONLY (sections to run, e.g. 1,7; such a partial run leaves bench/results/latest.json alone).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { addUsers, PASSWORD, PUBLIC_URL, sqliteUrl, startOurs, startPeer, type O
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 1_000_000);
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 300);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 1000);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((part) => part.trim());
 /** BENCH_ONLY=1,7 runs those sections alone (1 covers ratios 1 and 2), for a quick look while working. */
 const wanted = (section: string) => ONLY === undefined || ONLY.includes(section);
