@@ -1,4 +1,7 @@
 // Commits that wait for the disk and the few that need not (asyncCommit), on SQLite and PostgreSQL alike.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testDeps, type TestDeps } from '../../test/support/deps.ts';
@@ -57,5 +60,33 @@ describe('asyncCommit', () => {
     setTimeout(release, 50);
     await light;
     expect(await durable).toBe(true);
+  });
+});
+
+describe('another process writing at the same time (the CLI beside the service)', () => {
+  it('waits for a transaction that has read and is about to write, and both writes land', async () => {
+    // A second process with its own connection, as `npm run cli -- users add` is beside the service.
+    const writer = `
+      const { connect } = await import(${JSON.stringify(resolve('src/store/connect.ts'))});
+      const { recordFailure } = await import(${JSON.stringify(resolve('src/store/throttles.ts'))});
+      const connection = connect(JSON.parse(process.argv[1]));
+      process.stdout.write('ready\\n');
+      await recordFailure(connection.db, 'written-by-the-other-process', 1000, 60_000);
+      await connection.close();
+    `;
+    const outcome = await t.deps.db.transaction().execute(async (tx) => {
+      await readFailures(tx, ['written-in-the-transaction']);
+      const other = spawn(process.execPath, ['--input-type=module', '-e', writer, JSON.stringify(t.deps.config.database)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = once(other, 'exit');
+      await once(other.stdout, 'data');
+      // Time for the other process to commit, were it allowed to (it takes a few milliseconds).
+      await new Promise((done) => setTimeout(done, 300));
+      await recordFailure(tx, 'written-in-the-transaction', 1000, 60_000);
+      return { exited };
+    });
+    const [code] = await outcome.exited;
+    expect(code).toBe(0);
+    const counts = await readFailures(t.deps.db, ['written-in-the-transaction', 'written-by-the-other-process']);
+    expect([...counts.keys()].sort()).toEqual(['written-by-the-other-process', 'written-in-the-transaction']);
   });
 });

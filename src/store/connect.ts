@@ -33,7 +33,7 @@ export function connect(target: DatabaseTarget): Connection {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCacheAndImmediateBegin(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -41,8 +41,15 @@ export function connect(target: DatabaseTarget): Connection {
  * Kysely prepares every query afresh; SQLite then parses and plans it again each time. The service runs
  * the same few dozen statements over and over, so each is prepared once and kept (better-sqlite3
  * statements are reusable, and Kysely never runs two at once on its single connection).
+ *
+ * Kysely also begins its transactions with a plain BEGIN, which takes the write lock only at the first
+ * write. In WAL mode, if another process (the CLI beside the service) commits between the transaction's
+ * first read and its first write, that write fails at once with SQLITE_BUSY, whatever the busy timeout:
+ * the transaction would write on top of a state it no longer sees. BEGIN IMMEDIATE takes the lock at the
+ * start, so the other process waits (busy_timeout) instead. Within the service nothing changes: its one
+ * connection runs one transaction at a time anyway.
  */
-function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
+function withStatementCacheAndImmediateBegin(sqlite: SQLite.Database): SQLite.Database {
   const statements = new Map<string, SQLite.Statement>();
   const prepare = sqlite.prepare.bind(sqlite);
   return new Proxy(sqlite, {
@@ -52,7 +59,8 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
         // Native methods must be called on the real object, not on the proxy.
         return typeof value === 'function' ? value.bind(target) : value;
       }
-      return (source: string) => {
+      return (text: string) => {
+        const source = text === 'begin' ? 'begin immediate' : text;
         let statement = statements.get(source);
         if (!statement) {
           statement = prepare(source);
