@@ -92,7 +92,9 @@ export interface SignInThrottle {
    * Before a password is verified (a sign-in, a guess at the current password): how long it must wait, 0
    * meaning go ahead. The account's counters count the attempt there and then, so a burst of parallel
    * guesses at one account cannot slip through (SECURITY 20); a known device of the account skips the
-   * account-wide counter, so an attacker elsewhere cannot lock the owner out (SECURITY 21).
+   * account-wide counter, so an attacker elsewhere cannot lock the owner out (SECURITY 21). Given a
+   * transaction (`db`), parallel attempts take the counters' row locks in the same order, so each ranks the
+   * same on every counter and exactly the allowed number go ahead; without one, a few fewer may.
    */
   attempt(account: string, client: string, now: number, options?: { knownDevice?: boolean; db?: Executor }): Promise<number>;
   /**
