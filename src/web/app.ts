@@ -6,7 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import helmet from 'helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import { HashingOverloaded } from '../hasher.ts';
 import { locales, type Locale } from '../core/locale.ts';
@@ -36,15 +36,14 @@ const BODY_LIMIT = 16 * 1024;
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps;
-  const processId = randomBytes(6).toString('base64url');
-  let requests = 0;
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    // A client-chosen request id would let anyone write into our logs. Ours: this process's random prefix and
-    // a counter, unique across instances and restarts without asking the CSPRNG on every request.
+    // A client-chosen request id would let anyone write into our logs; ours are random (a counter would tell
+    // anyone who sees an error page's reference how busy the service is). randomUUID draws from a cached
+    // pool of entropy, where randomBytes asks the CSPRNG on every request.
     requestIdHeader: false,
-    genReqId: () => `${processId}-${(++requests).toString(36)}`,
+    genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 200 },
     // A URL Fastify cannot even route (bad percent-encoding, an over-long parameter) is refused before any
     // hook runs: answered here with the same headers as every page, and without echoing the URL back,
