@@ -3,7 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testDeps, type TestDeps } from '../../test/support/deps.ts';
 import { digest } from '../core/tokens.ts';
 import { countSessionsOfUser, findSessionWithUser } from '../store/sessions.ts';
-import { findUserById } from '../store/users.ts';
+import { sql } from 'kysely';
+import { clientKey } from '../core/client-address.ts';
+import { isPostgres } from '../store/connect.ts';
+import { findUserById, lockUser } from '../store/users.ts';
 import { signIn } from './sign-in.ts';
 import { resumeSession, startSession } from './sessions.ts';
 
@@ -187,6 +190,19 @@ describe('races and lock-outs found in review', () => {
     expect(reasonOf(await signIn(t.deps, { email: 'ada@example.com', password, client: { ...client, address: '192.0.2.8' }, deviceToken }))).toBe('throttled');
   });
 
+  it('finishes beside a password change committing at the same moment: both take the account first, no deadlock', async () => {
+    const user = await t.addUser({ email: 'ada@example.com', password });
+    let signingIn: ReturnType<typeof signIn> | undefined;
+    await t.deps.db.transaction().execute(async (tx) => {
+      // What Save does with "Change password" ticked: the account row locked, then its counters cleared.
+      await lockUser(tx, user.id);
+      signingIn = signIn(t.deps, { email: 'ada@example.com', password, client });
+      await untilSomeoneWaitsFor(tx);
+      await t.deps.limits.signIn.succeed('ada@example.com', clientKey(client.address), tx);
+    });
+    expect((await signingIn)?.ok).toBe(true);
+  });
+
   it('counts a burst of parallel guesses before judging them: at most the free ones get checked (SECURITY 20)', async () => {
     await t.addUser({ email: 'ada@example.com', password });
     let verified = 0;
@@ -199,3 +215,15 @@ describe('races and lock-outs found in review', () => {
     expect(verified).toBe(6);
   });
 });
+
+/** On PostgreSQL, once another transaction waits for `tx`; SQLite runs one transaction at a time anyway. */
+async function untilSomeoneWaitsFor(tx: typeof t.deps.db): Promise<void> {
+  if (!isPostgres(tx)) return;
+  const holder = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)).rows[0]!.pid;
+  for (let tries = 0; tries < 400; tries++) {
+    const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where ${holder} = any(pg_blocking_pids(pid))`.execute(t.deps.db);
+    if (waiting.rows[0]!.n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('nothing came to wait for the transaction');
+}

@@ -68,12 +68,13 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const deviceToken = knownDevice ? undefined : newToken();
   // One transaction, one commit: the counters, the session sent in, and the new session.
   const token = await deps.db.transaction().execute(async (tx) => {
-    await deps.limits.signIn.succeed(account, client, tx);
-    await endSession(tx, input.previousToken);
     // SECURITY 48, 56: a reset or change committed while the password was being verified has ended every
-    // session; a session started now from the old password must not outlive it.
+    // session; a session started now from the old password must not outlive it. The account row is locked
+    // first, as a password change locks it before it clears the counters: one lock order, no deadlock.
     const current = await lockUser(tx, user.id);
     if (!current || current.password_hash !== user.password_hash || current.disabled_at !== null) return undefined;
+    await deps.limits.signIn.succeed(account, client, tx);
+    await endSession(tx, input.previousToken);
     const now = deps.clock.now();
     await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
     if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
