@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHasher, HashingOverloaded, OWASP_ARGON2ID, parseArgon2Params } from './hasher.ts';
 
+// libuv's pool in this test process: its default, unless the environment sets another size.
+const libuvThreads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+
 describe('the password hasher (SECURITY 13–16)', () => {
   it('stores Argon2id with the OWASP parameters and a random salt', async () => {
     const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: 2, queueLimit: 8 });
@@ -28,14 +31,22 @@ describe('the password hasher (SECURITY 13–16)', () => {
   });
 
   it('hands each thread one hash and the next, queues a bounded number and sheds the rest at once', async () => {
-    const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: 2, queueLimit: 3 });
-    const attempts = Array.from({ length: 10 }, () => hasher.hash('Velvet-Otter-9').then(() => 'hashed', (error: unknown) => error));
-    expect(hasher.load()).toEqual({ running: 4, waiting: 3 });
+    const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: libuvThreads, queueLimit: 3 });
+    const attempts = Array.from({ length: 20 }, () => hasher.hash('Velvet-Otter-9').then(() => 'hashed', (error: unknown) => error));
+    expect(hasher.load()).toEqual({ running: 2 * libuvThreads, waiting: 3 });
     const results = await Promise.all(attempts);
-    expect(results.filter((result) => result === 'hashed')).toHaveLength(7);
+    expect(results.filter((result) => result === 'hashed')).toHaveLength(2 * libuvThreads + 3);
     const shed = results.filter((result) => result instanceof HashingOverloaded);
-    expect(shed).toHaveLength(3);
+    expect(shed).toHaveLength(20 - 2 * libuvThreads - 3);
     expect((shed[0] as HashingOverloaded).retryAfterSeconds).toBeGreaterThan(0);
     expect(hasher.load()).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('runs no more hashes at once than its concurrency where libuv has more threads (SECURITY 15)', async () => {
+    expect(libuvThreads).toBeGreaterThan(1);
+    const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: 1, queueLimit: 3 });
+    const attempts = Array.from({ length: 20 }, () => hasher.hash('Velvet-Otter-9').then(() => 'hashed', () => 'shed'));
+    expect(hasher.load()).toEqual({ running: 1, waiting: 3 });
+    expect((await Promise.all(attempts)).filter((result) => result === 'hashed')).toHaveLength(4);
   });
 });

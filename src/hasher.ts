@@ -2,6 +2,8 @@
 // Hashes run on libuv's threads, `concurrency` of them (main.ts sizes the pool so). Each thread is handed its
 // next hash in advance, in libuv's own queue, so it starts it the moment it is free instead of waiting for the
 // event loop to come round (a commit waiting for the disk holds the event loop for a millisecond or two).
+// Where the pool is larger than `concurrency` (a process main.ts did not start), those handed in advance
+// would run at once: there only `concurrency` are handed, so memory stays bounded all the same.
 // Beyond those, at most `queueLimit` wait here; anything more is refused at once with HashingOverloaded (the
 // web layer answers 503 + Retry-After), so a flood of sign-ins costs a bounded amount of memory and never
 // delays pages that need no hash.
@@ -53,9 +55,12 @@ export interface HasherOptions {
 
 export async function createHasher({ params, concurrency, queueLimit, onShed }: HasherOptions): Promise<Hasher> {
   const options = { ...params, algorithm: ARGON2ID };
+  const dummyHash = await argon2Hash('not a password anyone has: the cost of an unknown account', options);
+  // libuv has started its threads by now: the hashes they run yield the CPU to the event loop.
+  const threads = lowerWorkerPriority();
+  // Each thread's running hash and its next one, where the threads are exactly ours to count on (SECURITY 15).
+  const handedLimit = threads === concurrency ? concurrency * 2 : concurrency;
   const waiting: Array<() => void> = [];
-  // Each thread's running hash and its next one.
-  const handedLimit = concurrency * 2;
   let running = 0;
 
   const admit = () => {
@@ -80,10 +85,6 @@ export async function createHasher({ params, concurrency, queueLimit, onShed }: 
       else running--;
     }
   }
-
-  const dummyHash = await argon2Hash('not a password anyone has: the cost of an unknown account', options);
-  // libuv has started its threads by now: the hashes they run yield the CPU to the event loop.
-  lowerWorkerPriority();
 
   return {
     hash: (password) => bounded(() => argon2Hash(password, options)),
@@ -111,16 +112,20 @@ export async function createHasher({ params, concurrency, queueLimit, onShed }: 
  * hashes would take every core and pages that need no hash (a session check, the log-in page) would wait
  * behind them. A lower scheduling priority for the workers (nice 10; allowed without privileges) lets the
  * event loop run the moment it has work, while the hashes still use every cycle it leaves. Linux only; a
- * no-op elsewhere.
+ * no-op elsewhere. Returns how many worker threads it found (0 where it cannot tell).
  */
-function lowerWorkerPriority(): void {
+function lowerWorkerPriority(): number {
+  let found = 0;
   try {
     for (const thread of readdirSync('/proc/self/task')) {
-      if (readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim() === 'libuv-worker') setPriority(Number(thread), 10);
+      if (readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim() !== 'libuv-worker') continue;
+      found++;
+      setPriority(Number(thread), 10);
     }
   } catch {
     // No /proc, or the threads are named otherwise: hashing keeps the normal priority.
   }
+  return found;
 }
 
 /** The parameters of an Argon2id PHC string, or undefined if it is anything else. */

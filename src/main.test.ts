@@ -119,7 +119,7 @@ describe('operating the service', () => {
     expect(await exited(service.child)).toBe(0);
   });
 
-  it('hashes on exactly HASH_CONCURRENCY threads, which give way to the event loop (SECURITY 14)', async () => {
+  it('hashes on exactly HASH_CONCURRENCY threads, which give way to the event loop (SECURITY 15)', async () => {
     const port = await freePort();
     const service = await start(environment(port, { HASH_CONCURRENCY: '3' }));
     const threads = readdirSync(`/proc/${service.child.pid}/task`).map((id) => ({
