@@ -283,6 +283,10 @@ describe('cookies (SECURITY 59, 60)', () => {
       const browser = new Browser(secure.url);
       const login = await browser.get('/login');
       expect(login.headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
+      // Even the answer to a URL that cannot be routed, given before any hook runs.
+      const unroutable = await browser.get('/reset-password%zz');
+      expect(unroutable.status).toBe(400);
+      expect(unroutable.headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
       expect(login.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
       // The Host of the request is not our origin: PUBLIC_URL is.
       const fromHost = await browser.post('/login', { email: 'https@example.com', password }, { origin: secure.url });
@@ -485,7 +489,7 @@ describe('malformed requests (SECURITY 65–67)', () => {
       expect(reply.headers['cache-control']).toBe('no-store');
       const text = visibleText(reply.body);
       expect(text).toContain('Une erreur inattendue est survenue. Elle a été enregistrée\u00a0; veuillez réessayer.');
-      const reference = /Référence\u00a0: ([\w-]{10,})/.exec(text)?.[1];
+      const reference = /Référence\u00a0: ([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})/.exec(text)?.[1];
       expect(reference).toBeDefined();
       expect(reply.body).not.toMatch(/fire|\/srv|users\.ts|Error/);
       const logged = service.logs.map((line) => JSON.parse(line) as { level: number; reqId?: string; err?: { message: string } });
@@ -616,6 +620,8 @@ describe('the throttled sign-in (SECURITY 15, 17–19, 21, 22)', () => {
       const shed = answers.filter((answer) => answer.status === 503);
       expect(shed.length).toBeGreaterThan(0);
       for (const answer of shed) {
+        expectSecurityHeaders(answer, '503');
+        expect(answer.headers.get('cache-control')).toBe('no-store');
         expect(answer.headers.get('retry-after')).toBe('1');
         expect(lead(answer)).toBe('The service is busy. Try again in 1 second.');
       }

@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import helmet from 'helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.ts';
 import type { Deps } from '../deps.ts';
 import { HashingOverloaded } from '../hasher.ts';
 import { locales, type Locale } from '../core/locale.ts';
@@ -33,9 +34,12 @@ import { pageContext, type WebContext } from './web-context.ts';
 
 // SECURITY 65: forms here are a few short fields; anything bigger is refused before it is parsed.
 const BODY_LIMIT = 16 * 1024;
+// A year, subdomains included: over https only (over http it would be ignored, and pin a development host).
+const HSTS = { maxAge: 31_536_000, includeSubDomains: true };
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps;
+  const bareHeaders = bareErrorHeaders(config);
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
@@ -53,7 +57,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       const reply = generic as unknown as FastifyReply;
       reply
         .status(error.statusCode ?? 400)
-        .headers(bareErrorHeaders)
+        .headers(bareHeaders)
         .type('text/plain; charset=utf-8')
         .send('Bad request / Requête incorrecte');
     },
@@ -85,11 +89,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Same-origin keeps the Origin header on our own form posts (the origin check needs it) and sends
     // nothing to any other site.
     referrerPolicy: { policy: 'same-origin' },
-    strictTransportSecurity: config.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    strictTransportSecurity: config.secureCookies ? HSTS : false,
     crossOriginEmbedderPolicy: false,
     frameguard: { action: 'deny' },
   });
-  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, () => done()));
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as FastifyError | undefined)));
   // Only the form encoding our pages use; JSON and text bodies are refused with 415.
   app.removeAllContentTypeParsers();
   await app.register(fastifyCookie);
@@ -174,14 +178,17 @@ function busyPages(web: WebContext): Record<Locale, string> {
 }
 
 /** For the rare answers given before helmet's hook can run. */
-const bareErrorHeaders = {
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'cross-origin-resource-policy': 'same-origin',
-};
+function bareErrorHeaders(config: Config): Record<string, string> {
+  return {
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    'cross-origin-resource-policy': 'same-origin',
+    ...(config.secureCookies ? { 'strict-transport-security': `max-age=${HSTS.maxAge}; includeSubDomains` } : {}),
+  };
+}
 
 /** "Trust the n proxies nearest to us": proxy-addr's meaning of a number, which Fastify's types omit. */
 function trustHops(hops: number) {
