@@ -98,6 +98,8 @@ export async function asyncCommit<T>(db: Db, work: (tx: Executor) => Promise<T>)
     try {
       return await connection.transaction().execute(work);
     } finally {
+      // A pragma takes no lock and is not part of the transaction: on an open connection it cannot fail, and
+      // if it did, the error would reach the caller rather than leave the lighter setting behind unseen.
       await sql`pragma synchronous = full`.execute(connection);
     }
   });
