@@ -30,10 +30,7 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
     const { client: clientWait } = await deps.limits.resetEmail.take({ client: keys.client }, now, tx);
     if (clientWait > 0) return { throttled: clientWait };
     const capped = (await deps.limits.resetEmail.take({ address: keys.address }, now, tx)).address > 0;
-    // The owner's activity lists each reset email once: a flood of requests for their address writes no
-    // more than the emails it is capped at, so it cannot bury their history nor fill the database (the log
-    // still has every request). Whether it is capped says nothing of the account: unknown addresses count too.
-    if (!capped) await recordEventForAddress(tx, address, 'reset-requested', input.client, now);
+    await recordEventForAddress(tx, address, 'reset-requested', input.client, now);
     return { queued: await enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now), capped };
   });
   if (result.throttled !== undefined) return { ok: false, reason: 'throttled', retryAfterMs: result.throttled };
