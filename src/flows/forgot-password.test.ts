@@ -79,6 +79,21 @@ describe('sending the reset email', () => {
     expect(t.smtp.received).toHaveLength(4);
   });
 
+  it('shows the owner one request per email sent, and records every request, unknown addresses too, tied to no account', async () => {
+    const user = await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
+    for (let i = 0; i < 12; i++) await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } });
+    await sendResetEmail(t.deps, { email: 'nobody@example.com', client: { ...client, address: '192.0.2.1' } });
+    const requests = await t.deps.db.selectFrom('security_events').select(['user_id', 'client_address']).where('kind', '=', 'reset-requested').execute();
+    expect(requests).toHaveLength(13);
+    const owners = requests.filter((event) => event.user_id === user.id).map((event) => event.client_address).sort();
+    expect(owners).toEqual(['198.51.100.0', '198.51.100.1', '198.51.100.2']);
+    expect(requests.filter((event) => event.user_id === null)).toHaveLength(10);
+    // A quarter of an hour later the cap starts again, and so does the owner's activity.
+    t.clock.advance(15 * 60_000);
+    await sendResetEmail(t.deps, { email: 'ada@example.com', client });
+    expect(await t.deps.db.selectFrom('security_events').select('id').where('user_id', '=', user.id).execute()).toHaveLength(4);
+  });
+
   it('slows down one client asking for many addresses, visibly', async () => {
     for (let i = 0; i < 10; i++) expect(await sendResetEmail(t.deps, { email: `user${i}@example.com`, client })).toEqual({ ok: true });
     expect(await sendResetEmail(t.deps, { email: 'user10@example.com', client })).toEqual({ ok: true });

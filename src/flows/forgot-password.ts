@@ -23,14 +23,16 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
   const now = deps.clock.now();
 
   // One transaction, the same statements for every address: the counters, counted before they are
-  // judged (SECURITY 20: a burst of parallel requests cannot all pass), then an insert that finds the
-  // account itself and adds a row only if there is one and the address is not capped.
+  // judged (SECURITY 20: a burst of parallel requests cannot all pass), the event, then an insert that
+  // finds the account itself and adds an email only if there is one and the address is not capped.
   const result = await deps.db.transaction().execute(async (tx) => {
     // The per-client limit answers 429: it says something about the client, nothing about the address.
     const { client: clientWait } = await deps.limits.resetEmail.take({ client: keys.client }, now, tx);
     if (clientWait > 0) return { throttled: clientWait };
     const capped = (await deps.limits.resetEmail.take({ address: keys.address }, now, tx)).address > 0;
-    await recordEventForAddress(tx, address, 'reset-requested', input.client, now);
+    // Every request leaves one event, the same row for every address; it shows in the owner's activity only
+    // when an email goes out, so a flood of requests for their address cannot bury what they need to see.
+    await recordEventForAddress(tx, capped ? '' : address, 'reset-requested', input.client, now);
     return { queued: await enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now), capped };
   });
   if (result.throttled !== undefined) return { ok: false, reason: 'throttled', retryAfterMs: result.throttled };

@@ -84,6 +84,15 @@ describe('signing in', () => {
     expect(log).not.toContain('Wrong-Otter-9');
     expect(log).not.toContain(outcome.ok ? outcome.token : 'unreachable');
   });
+
+  it('records a failed attempt on an unknown address as it does a wrong password, tied to no account (SECURITY 16, 68)', async () => {
+    const user = await t.addUser({ email: 'ada@example.com', password });
+    await signIn(t.deps, { email: 'ada@example.com', password: 'Wrong-Otter-1', client });
+    await signIn(t.deps, { email: 'nobody@example.com', password: 'Wrong-Otter-1', client });
+    const failed = await t.deps.db.selectFrom('security_events').select(['user_id', 'client_address']).where('kind', '=', 'sign-in-failed').execute();
+    expect(failed.map((event) => event.user_id).sort()).toEqual([user.id, null].sort());
+    expect(failed.every((event) => event.client_address === client.address)).toBe(true);
+  });
 });
 
 const fail = (email = 'ada@example.com', address = client.address) =>

@@ -69,7 +69,8 @@ export type SecurityEventKind =
 
 export interface SecurityEventsTable {
   id: string;
-  user_id: string;
+  /** Null for an attempt on an address with no account, or a reset request over its address's cap. */
+  user_id: string | null;
   kind: SecurityEventKind;
   at: number;
   client_address: string;

@@ -1,5 +1,5 @@
 // The security_events table: sign-ins, password changes, resets, revoked sessions (SECURITY 68).
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { newId } from '../core/tokens.ts';
 import type { Executor, SecurityEventKind, SecurityEventsTable } from './database.ts';
 
@@ -19,25 +19,15 @@ export async function recordEvent(db: Executor, userId: string, kind: SecurityEv
     .execute();
 }
 
-/** The event for the active account with this address, if any; an unknown address runs the same statement. */
+/**
+ * One event whatever the address: tied to the active account that has it, or to none (an unknown or
+ * disabled address, or '' to tie it to none on purpose). The same row is written either way (SECURITY 16).
+ */
 export async function recordEventForAddress(db: Executor, normalisedEmail: string, kind: SecurityEventKind, client: EventClient, at: number): Promise<void> {
+  const account = db.selectFrom('users').select('id').where('email', '=', normalisedEmail).where('disabled_at', 'is', null);
   await db
     .insertInto('security_events')
-    .columns(['id', 'user_id', 'kind', 'at', 'client_address', 'user_agent'])
-    .expression((eb) =>
-      eb
-        .selectFrom('users')
-        .select([
-          sql<string>`cast(${newId()} as text)`.as('id'),
-          'users.id as user_id',
-          sql<SecurityEventKind>`cast(${kind} as text)`.as('kind'),
-          sql<number>`cast(${at} as bigint)`.as('at'),
-          sql<string>`cast(${client.address} as text)`.as('client_address'),
-          sql<string>`cast(${client.userAgent.slice(0, MAX_USER_AGENT)} as text)`.as('user_agent'),
-        ])
-        .where('users.email', '=', normalisedEmail)
-        .where('users.disabled_at', 'is', null),
-    )
+    .values({ id: newId(), user_id: account, kind, at, client_address: client.address, user_agent: client.userAgent.slice(0, MAX_USER_AGENT) })
     .execute();
 }
 

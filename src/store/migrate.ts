@@ -7,12 +7,14 @@ import * as initial from './migrations/0001-initial.ts';
 import * as resetAndOutbox from './migrations/0002-reset-and-outbox.ts';
 import * as securityEvents from './migrations/0003-security-events.ts';
 import * as knownDevices from './migrations/0004-known-devices.ts';
+import * as eventsOfNoAccount from './migrations/0005-events-of-no-account.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-reset-and-outbox': resetAndOutbox,
   '0003-security-events': securityEvents,
   '0004-known-devices': knownDevices,
+  '0005-events-of-no-account': eventsOfNoAccount,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.
