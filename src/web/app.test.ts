@@ -1,7 +1,12 @@
 // Web hygiene over HTTP, as a browser and an attacker see it: headers on every response, CSRF and origin
 // checks, sign-out, cookies, sessions and their timeouts, malformed requests, the language switch, the
 // throttled sign-in, and what reaches the log. SECURITY 15, 17–19, 21–25, 58–63, 65–69.
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser, visibleText, type Page, type PostOptions } from '../../test/support/browser.ts';
 import { startService, type TestService } from '../../test/support/service.ts';
@@ -141,6 +146,53 @@ describe('security headers (SECURITY 58, 65)', () => {
       expect(page.headers.get('strict-transport-security'), what).toBeNull();
     }
     expect(responses.find(([what]) => what === '404')![1].status).toBe(404);
+  });
+});
+
+describe('static assets', () => {
+  it('come from memory: with every libuv thread taken, as by a flood of sign-ins hashing, the stylesheet still comes', async () => {
+    const login = await new Browser(service.url).get('/login');
+    const stylesheet = /href="(\/assets\/app\.css\?v=[^"]+)"/.exec(login.text)![1]!;
+    const folder = mkdtempSync(join(tmpdir(), 'sc-fifo-'));
+    const fifo = join(folder, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Opening a FIFO to read holds a libuv thread until a writer comes: all of them, here.
+    const held = Array.from({ length: Number(process.env.UV_THREADPOOL_SIZE ?? 4) }, () => open(fifo, 'r'));
+    try {
+      const answer = await Promise.race([
+        fetch(service.url + stylesheet).then(async (response) => ({ status: response.status, type: response.headers.get('content-type'), body: await response.text() })),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting for a thread'), 5000)),
+      ]);
+      expect(answer).toMatchObject({ status: 200, type: 'text/css; charset=utf-8' });
+    } finally {
+      let writer: number | undefined;
+      while (writer === undefined) {
+        try {
+          writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+      for (const handle of await Promise.all(held)) await handle.close();
+      closeSync(writer);
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('are cached for a year under a versioned URL, answer 304 to a revalidation, and 404 for anything else', async () => {
+    const visitor = new Browser(service.url);
+    const login = await visitor.get('/login');
+    const script = /src="(\/assets\/app\.js\?v=([^"]+))"/.exec(login.text)!;
+    const first = await visitor.get(script[1]!);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(first.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(first.headers.get('etag')).toBe(`"${script[2]}"`);
+    const again = await visitor.request(script[1]!, { headers: { 'if-none-match': `"${script[2]}"` } });
+    expect(again.status).toBe(304);
+    for (const path of ['/assets/', '/assets/app.scss', '/assets/build-assets.ts', '/assets/%2e%2e%2fpackage.json']) {
+      expect((await visitor.get(path)).status, path).toBe(404);
+    }
   });
 });
 

@@ -3,7 +3,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyStatic from '@fastify/static';
 import helmet from 'helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +12,7 @@ import { HashingOverloaded } from '../hasher.ts';
 import { locales, type Locale } from '../core/locale.ts';
 import { formatWait, pickLocale, translator, type MessageKey } from '../i18n/index.ts';
 import { renderToString } from 'preact-render-to-string';
-import { assetUrls, publicDir } from './assets.ts';
+import { loadAssets, registerAssets } from './assets.ts';
 import { currentSession } from './auth.ts';
 import { cookieNames, cookieOptions } from './cookies.ts';
 import { parseFormBody } from './forms.ts';
@@ -106,19 +105,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       return typeof token === 'string' ? token : '';
     },
   });
-  await app.register(fastifyStatic, {
-    root: publicDir,
-    prefix: '/assets/',
-    // URLs carry a content hash (web/assets.ts): a year of caching is safe.
-    maxAge: '365d',
-    immutable: true,
-    index: false,
-    dotfiles: 'deny',
-  });
+  const assets = loadAssets();
+  registerAssets(app, assets);
 
   const web: WebContext = {
     deps,
-    assets: assetUrls(),
+    assets: assets.urls,
     cookies: cookieNames(config),
     protect: [sameOriginCheck(config), app.csrfProtection],
   };

@@ -1,11 +1,23 @@
 // The built stylesheet, script and icon (scripts/build-assets.ts writes them to dist/public), served under
 // /assets/ with a content hash in the URL so they can be cached for a year and still change on deploy.
+// They are read once, at start-up, and served from memory: a file read goes through libuv's threads, which
+// under a flood of sign-ins are all hashing, and the log-in page would come without its stylesheet
+// (measured: 97 ms for app.css during a 10-connection sign-in flood, 1 ms from memory).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 
 // Both src/web/ and dist/web/ sit two levels below the project root.
-export const publicDir = fileURLToPath(new URL('../../dist/public/', import.meta.url));
+const publicDir = fileURLToPath(new URL('../../dist/public/', import.meta.url));
+
+const contentTypes: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 export interface AssetUrls {
   css: string;
@@ -13,10 +25,40 @@ export interface AssetUrls {
   icon: string;
 }
 
-export function assetUrls(): AssetUrls {
-  const url = (file: string) => {
-    const version = createHash('sha256').update(readFileSync(`${publicDir}${file}`)).digest('hex').slice(0, 12);
-    return `/assets/${file}?v=${version}`;
+interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+export interface Assets {
+  urls: AssetUrls;
+  files: ReadonlyMap<string, Asset>;
+}
+
+export function loadAssets(): Assets {
+  const files = new Map<string, Asset>();
+  for (const name of readdirSync(publicDir)) {
+    const type = contentTypes[extname(name)];
+    if (!type) continue;
+    const body = readFileSync(`${publicDir}${name}`);
+    files.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 12)}"` });
+  }
+  const url = (name: string) => {
+    const asset = files.get(name);
+    if (!asset) throw new Error(`${publicDir}${name} is missing: run npm run build`);
+    return `/assets/${name}?v=${asset.etag.slice(1, -1)}`;
   };
-  return { css: url('app.css'), js: url('app.js'), icon: url('icon.svg') };
+  return { urls: { css: url('app.css'), js: url('app.js'), icon: url('icon.svg') }, files };
+}
+
+export function registerAssets(app: FastifyInstance, assets: Assets): void {
+  app.get<{ Params: { name: string } }>('/assets/:name', async (request, reply) => {
+    const asset = assets.files.get(request.params.name);
+    if (!asset) return reply.callNotFound();
+    // The URL changes with the content: a year of caching is safe.
+    reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', asset.etag);
+    if (request.headers['if-none-match'] === asset.etag) return reply.status(304).send();
+    return reply.type(asset.type).send(asset.body);
+  });
 }
