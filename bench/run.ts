@@ -158,10 +158,14 @@ if (wanted('4')) {
   };
   const oursFlood = await underFlood(() => whoAmI(10, SECONDS), () => signInLoad(10, SECONDS));
   const peerFlood = await underFlood(() => getSession(10, SECONDS), () => peerSignInLoad(10, SECONDS));
-  results.flood = { ours: oursFlood, betterAuth: peerFlood };
+  // What a browser opening the log-in page fetches besides the page: the stylesheet.
+  const stylesheet = /href="(\/assets\/app\.css[^"]*)"/.exec(await (await fetch(`${ours.url}/login`)).text())![1]!;
+  const assetFlood = await underFlood(() => load({ url: ours.url + stylesheet, connections: 10, durationSeconds: SECONDS / 2 }), () => signInLoad(10, SECONDS / 2));
+  results.flood = { ours: oursFlood, betterAuth: peerFlood, stylesheet: assetFlood };
   const peerP99 = `p99 ×${round(peerFlood.busy.p99Ms / peerFlood.quiet.p99Ms, 1)}, throughput ×${round(peerFlood.busy.requestsPerSecond / peerFlood.quiet.requestsPerSecond, 2)}`;
   ratio('4a', 'session-check p99 under the flood ÷ idle p99', oursFlood.busy.p99Ms / oursFlood.quiet.p99Ms, [0, 5], peerP99);
   ratio('4b', 'session-check throughput under the flood ÷ idle', oursFlood.busy.requestsPerSecond / oursFlood.quiet.requestsPerSecond, [0.3, Infinity]);
+  ratio('4c', 'stylesheet (the log-in page needs it) throughput under the flood ÷ idle', assetFlood.busy.requestsPerSecond / assetFlood.quiet.requestsPerSecond, [0.3, Infinity]);
 }
 
 /** Timings of requests of two kinds, in pairs. */
