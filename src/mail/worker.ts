@@ -157,7 +157,11 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       schedule();
     },
     wake() {
-      if (!stopped) void run();
+      // Once the answer of the request that queued the email has gone out: an existing address must not
+      // answer later than an unknown one because its email's claim ran first (SECURITY 28).
+      setImmediate(() => {
+        if (!stopped) void run();
+      });
     },
     async drain() {
       do await run();
