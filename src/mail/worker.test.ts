@@ -103,6 +103,21 @@ describe('the outbox worker', () => {
     expect((await outboxRows())[0]!.abandoned_at).not.toBeNull();
   });
 
+  it('sends from the address of MAIL_FROM, to the stored address, each email with a Message-ID of its own', async () => {
+    await t.close();
+    t = await testDeps({ DATABASE_URL: database.url, MAIL_FROM: '"Sales Connect" <accounts@mail.example.com>' });
+    for (const address of ['198.51.100.1', '198.51.100.2']) await sendResetEmail(t.deps, { email: 'ADA@example.com', client: { ...client, address } });
+    await t.outbox.drain();
+    expect(t.smtp.received.map((email) => email.envelope)).toEqual([
+      { from: 'accounts@mail.example.com', to: ['ada@example.com'] },
+      { from: 'accounts@mail.example.com', to: ['ada@example.com'] },
+    ]);
+    expect(t.smtp.received[0]!.mail.from?.text).toBe('"Sales Connect" <accounts@mail.example.com>');
+    const ids = t.smtp.received.map((email) => email.mail.messageId);
+    expect(ids[0]).toMatch(/^<[\w-]{36}@mail\.example\.com>$/);
+    expect(ids[1]).not.toBe(ids[0]);
+  });
+
   it('writes no link and no token into the log', async () => {
     await sendResetEmail(t.deps, { email: 'ada@example.com', client });
     await t.outbox.drain();

@@ -2,6 +2,7 @@
 // and marks it sent; on failure it retries with growing delays, and gives up only after a day of trying.
 // A reset link is minted here, just before sending, so no usable token is ever stored (SECURITY 35) and a
 // new email makes the older links dead (SECURITY 39).
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isLocale, type Locale } from '../core/locale.ts';
 import { digest, newId, newToken } from '../core/tokens.ts';
@@ -47,6 +48,9 @@ export const MAX_ATTEMPTS = 30;
 
 export function createOutboxWorker(deps: Deps, transport: MailTransport, options: WorkerOptions = {}): OutboxWorker {
   const { pollMs = 2000, leaseMs = 2 * MINUTE, batch = 10 } = options;
+  // MAIL_FROM is `Name <address>` or a bare address (config.ts checks it holds an @).
+  const sender = /<([^<>]+)>\s*$/.exec(deps.config.mailFrom)?.[1] ?? deps.config.mailFrom.trim();
+  const senderDomain = sender.slice(sender.lastIndexOf('@') + 1);
   const worker = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -97,7 +101,17 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     try {
       const email = render(row, user, minted?.link);
       // SECURITY 29: the stored address of the account, whatever was typed on the form.
-      await transport.sendMail({ from: deps.config.mailFrom, to: user.email, subject: email.subject, text: email.text, html: email.html, headers: { 'Auto-Submitted': 'auto-generated' } });
+      await transport.sendMail({
+        from: deps.config.mailFrom,
+        to: user.email,
+        // Given, not derived: nodemailer would parse the address headers again for each (three times a message).
+        envelope: { from: sender, to: user.email },
+        messageId: `<${randomUUID()}@${senderDomain}>`,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
       // SECURITY 39: once the new link is delivered, the older ones are dead.
       if (minted) await deleteUnusedResetTokens(deps.db, user.id, { purpose: minted.purpose, keep: minted.tokenHash });
       // Lost only in a power cut, and then the email goes out once more: better than never.
