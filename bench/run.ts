@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { load, nextClient, timed, type LoadResult } from './lib/load.ts';
+import { load, nextClient, request, timed, type LoadResult, type RequestOptions } from './lib/load.ts';
 import { cpuMsByThread, memoryMiB, resetPeak } from './lib/processes.ts';
 import { migrate, postgresDatabase, seed } from './lib/seed.ts';
 import { startSmtpSink } from './lib/smtp-sink.ts';
@@ -115,8 +115,8 @@ const besideRaw = async <T>(measure: () => Promise<T>): Promise<{ slices: T[]; r
 log(`raw Argon2id (${concurrency} at a time) and our sign-ins, in turn, ${SLICES} slices of ${sliceSeconds} s each`);
 
 const signInLoad = async (connections: number, seconds = SECONDS): Promise<LoadResult> => {
-  const request = await ours.signInRequest(USERS[0]!);
-  return load({ url: `${ours.url}/login`, method: 'POST', connections, durationSeconds: seconds, headers: request.headers, body: request.body, varyHeaders: nextClient });
+  const signIn = await ours.signInRequest(USERS[0]!);
+  return load({ url: `${ours.url}/login`, method: 'POST', connections, durationSeconds: seconds, headers: signIn.headers, body: signIn.body, varyHeaders: nextClient });
 };
 const peerSignInLoad = (connections: number, seconds = SECONDS): Promise<LoadResult> =>
   load({ url: `${peer.url}/api/auth/sign-in/email`, method: 'POST', connections, durationSeconds: seconds, headers: { 'content-type': 'application/json', origin: peer.url }, body: peer.signInBody(USERS[0]!) });
@@ -178,7 +178,7 @@ if (wanted('4')) {
 }
 
 /** Timings of requests of two kinds, in pairs. */
-const timingPairs = async (url: string, requestFor: (kind: 'known' | 'unknown') => RequestInit) => {
+const timingPairs = async (url: string, requestFor: (kind: 'known' | 'unknown') => RequestOptions) => {
   const known: number[] = [];
   const unknown: number[] = [];
   for (let i = 0; i < PAIRS; i++) {
@@ -196,7 +196,7 @@ if (wanted('5')) {
     const page = await fetch(`${service.url}/forgot-password`);
     const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-    return (email: string) => ({
+    return (email: string): RequestOptions => ({
       method: 'POST',
       headers: { cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...nextClient() },
       body: new URLSearchParams({ _csrf: csrf, email }).toString(),
@@ -221,7 +221,7 @@ if (wanted('5')) {
   const forgotThroughput = async (email: string) => {
     const form = await forgotForm(ours);
     const sample = form(email);
-    return load({ url: `${ours.url}/forgot-password`, method: 'POST', connections: 10, durationSeconds: sliceSeconds, headers: sample.headers as Record<string, string>, body: sample.body as string, varyHeaders: nextClient });
+    return load({ url: `${ours.url}/forgot-password`, method: 'POST', connections: 10, durationSeconds: sliceSeconds, headers: sample.headers, body: sample.body, varyHeaders: nextClient });
   };
   // In turns, in alternating order, like every comparison of throughputs here.
   const throughputs = { existing: [] as LoadResult[], unknown: [] as LoadResult[] };
@@ -240,11 +240,11 @@ if (wanted('5')) {
 // ---- 6. Sign-in: unknown address against wrong password ----------------------------------------------------
 if (wanted('6')) {
   log(`6. sign-in, unknown address against wrong password, ${PAIRS} interleaved pairs`);
-  const request = await ours.signInRequest(USERS[3]!);
-  const csrf = new URLSearchParams(request.body).get('_csrf')!;
+  const signIn = await ours.signInRequest(USERS[3]!);
+  const csrf = new URLSearchParams(signIn.body).get('_csrf')!;
   const pairs = await timingPairs(`${ours.url}/login`, (kind) => ({
     method: 'POST',
-    headers: { ...request.headers, ...nextClient() },
+    headers: { ...signIn.headers, ...nextClient() },
     body: new URLSearchParams({ _csrf: csrf, email: kind === 'known' ? USERS[3]! : `nobody${Math.random()}@example.com`, password: 'Wrong-Otter-1' }).toString(),
   }));
   results.signInTiming = { medianWrongPasswordMs: round(median(pairs.known)), medianUnknownMs: round(median(pairs.unknown)), auc: round(auc(pairs.unknown, pairs.known), 3) };
@@ -268,15 +268,13 @@ if (wanted('7')) {
     await Promise.all(changers.map(async (changer) => {
       while (performance.now() < deadline) {
         const next = changer.current === PASSWORD ? 'Amber-Heron-27!' : PASSWORD;
-        const response = await fetch(`${ours.url}/settings/profile`, {
+        const answer = await request(`${ours.url}/settings/profile`, {
           method: 'POST',
-          redirect: 'manual',
           headers: { cookie: changer.cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...nextClient() },
           body: new URLSearchParams({ _csrf: changer.csrf, name: 'Bench User', locale: 'en', change_password: 'on', current_password: changer.current, new_password: next, confirm_password: next }).toString(),
         });
-        await response.text();
-        if (response.status !== 303) throw new Error(`change password answered ${response.status}`);
-        const renewed = response.headers.getSetCookie().find((line) => /session=/.test(line))!.split(';')[0]!;
+        if (answer.status !== 303) throw new Error(`change password answered ${answer.status}`);
+        const renewed = answer.headers['set-cookie']!.find((line) => /session=/.test(line))!.split(';')[0]!;
         changer.cookie = changer.cookie.replace(/__Host-session=[^;]+/, renewed);
         changer.current = next;
         changes++;

@@ -1,5 +1,7 @@
 // Load from the benchmark process, on loopback only, bounded in time: autocannon for throughput and
-// latency percentiles; a plain sequential client for the interleaved timing pairs.
+// latency percentiles; a plain client for the interleaved timing pairs and for sequences whose next request
+// depends on the last answer (a renewed session cookie).
+import http from 'node:http';
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -59,12 +61,43 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+// Kept-alive connections, and node:http rather than fetch: on two cores the client shares the machine with
+// the service it measures, and fetch costs it about 1 ms more CPU per request (section 7 of BENCHMARKS.md).
+const agent = new http.Agent({ keepAlive: true });
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** One request, answered in full; redirects are answers, not followed. */
+export function request(url: string, init: RequestOptions = {}): Promise<Answer> {
+  const body = init.body ?? '';
+  return new Promise((resolve, reject) => {
+    const sent = http.request(url, { method: init.method ?? 'GET', agent, headers: { ...init.headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+      response.on('error', reject);
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
 /** One request, timed from the client's side, in milliseconds. */
-export async function timed(url: string, init: RequestInit): Promise<{ ms: number; status: number; text: string }> {
+export async function timed(url: string, init: RequestOptions): Promise<{ ms: number; status: number }> {
   const started = performance.now();
-  const response = await fetch(url, { ...init, redirect: 'manual' });
-  const text = await response.text();
-  return { ms: performance.now() - started, status: response.status, text };
+  const { status } = await request(url, init);
+  return { ms: performance.now() - started, status };
 }
 
 let counter = 0;
