@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, sql, SqliteAdapter, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db, Executor } from './database.ts';
 
@@ -33,8 +33,25 @@ export function connect(target: DatabaseTarget): Connection {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCacheAndImmediateBegin(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteWithTransactionalDdl({ database: withStatementCacheAndImmediateBegin(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * SQLite runs schema changes inside transactions, but Kysely's adapter says it does not, so its migrator
+ * would apply each step and record it in separate commits: a failure or a crash halfway (a table rebuilt
+ * but not renamed, a migration applied but not recorded) would leave a file that no later start can
+ * upgrade. Said as it is, the pending migrations and their records commit together or not at all, and
+ * under BEGIN IMMEDIATE (below) the service and the CLI cannot migrate the same file at once.
+ */
+class SqliteWithTransactionalDdl extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new (class extends SqliteAdapter {
+      override get supportsTransactionalDdl(): boolean {
+        return true;
+      }
+    })();
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // Upgrading a database that holds data: what a migration must never lose, on SQLite and PostgreSQL alike.
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
+import { Migrator, type Migration } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { parseConfig } from '../config.ts';
@@ -21,14 +21,60 @@ afterEach(async () => {
   await database.drop();
 });
 
+/** What a build that knew `known` would do to the database at start-up. */
+async function migrateWith(known: Record<string, Migration>): Promise<{ error?: unknown }> {
+  const { db } = connection;
+  const schema = isPostgres(db) ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema : undefined;
+  return new Migrator({ db, provider: { getMigrations: async () => known }, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
+}
+
 /** The database as a build that knew only the migrations up to `last` left it. */
 async function migrateUpTo(last: string): Promise<void> {
-  const { db } = connection;
-  const known = Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= last));
-  const schema = isPostgres(db) ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema : undefined;
-  const result = await new Migrator({ db, provider: { getMigrations: async () => known }, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
+  const result = await migrateWith(Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= last)));
   if (result.error) throw result.error;
 }
+
+async function applied(): Promise<string[]> {
+  return (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(connection.db)).rows.map((row) => row.name);
+}
+
+async function indexesOf(table: string): Promise<string[]> {
+  const { db } = connection;
+  const { rows } = isPostgres(db)
+    ? await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = ${table} order by name`.execute(db)
+    : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table} and name not like 'sqlite_%' order by name`.execute(db);
+  return rows.map((row) => row.name);
+}
+
+describe('an upgrade that fails halfway', () => {
+  it('leaves the database as it was, and the next start applies it whole', async () => {
+    const { db } = connection;
+    await migrateUpTo('0004-known-devices');
+    await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
+    await db.insertInto('security_events').values({ id: 'e1', user_id: 'u1', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' }).execute();
+    // A later migration that writes, then fails (a disk full, a constraint it did not expect).
+    let failing = true;
+    const breaking: Migration = {
+      async up(db) {
+        await db.schema.createTable('half_done').addColumn('id', 'text', (col) => col.primaryKey()).execute();
+        if (failing) throw new Error('the disk is full');
+      },
+    };
+
+    const failed = await migrateWith({ ...migrations, '0099-breaking': breaking });
+    expect(String(failed.error)).toContain('the disk is full');
+    // Neither 0005 (a table rebuilt) nor the failing one left anything behind, nor a record of either.
+    expect(await applied()).toEqual(['0001-initial', '0002-reset-and-outbox', '0003-security-events', '0004-known-devices']);
+    expect(await db.selectFrom('security_events').select(['id', 'user_id']).execute()).toEqual([{ id: 'e1', user_id: 'u1' }]);
+    await expect(db.insertInto('security_events').values({ id: 'e2', user_id: null, kind: 'sign-in-failed', at: 6, client_address: '198.51.100.1', user_agent: 'curl' }).execute()).rejects.toThrow();
+    await expect(sql`select id from half_done`.execute(db)).rejects.toThrow();
+
+    failing = false;
+    expect((await migrateWith({ ...migrations, '0099-breaking': breaking })).error).toBeUndefined();
+    expect(await applied()).toEqual([...Object.keys(migrations), '0099-breaking']);
+    expect(await db.selectFrom('security_events').select(['id', 'user_id']).execute()).toEqual([{ id: 'e1', user_id: 'u1' }]);
+  });
+});
 
 describe('0005: events of no account', () => {
   it('keeps every event recorded before, and from then on takes events tied to no account', async () => {
@@ -46,5 +92,27 @@ describe('0005: events of no account', () => {
     // The account's events still go with it.
     await db.deleteFrom('users').where('id', '=', 'u1').execute();
     expect((await db.selectFrom('security_events').select('id').execute()).map((event) => event.id)).toEqual(['e2']);
+  });
+
+  it('keeps its index and its tie to the accounts', async () => {
+    const { db } = connection;
+    await migrateUpTo('0004-known-devices');
+    await migrate(db);
+    expect(await indexesOf('security_events')).toContain('security_events_user_at');
+    await expect(db.insertInto('security_events').values({ id: 'e3', user_id: 'nobody', kind: 'sign-in-failed', at: 7, client_address: '198.51.100.1', user_agent: 'curl' }).execute()).rejects.toThrow();
+  });
+
+  it('upgrades a database holding an event whose account was deleted behind its back, and keeps that event', async () => {
+    const { db } = connection;
+    await migrateUpTo('0004-known-devices');
+    // Someone deleted an account by hand with foreign keys off, as the sqlite3 shell leaves them.
+    await db.connection().execute(async (one) => {
+      await (isPostgres(one) ? sql`set session_replication_role = replica` : sql`pragma foreign_keys = off`).execute(one);
+      await one.insertInto('security_events').values({ id: 'orphan', user_id: 'deleted-by-hand', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' }).execute();
+      await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
+    });
+
+    expect(await migrate(db)).toEqual(['0005-events-of-no-account']);
+    expect((await db.selectFrom('security_events').select('id').execute()).map((event) => event.id)).toEqual(['orphan']);
   });
 });
