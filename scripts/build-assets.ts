@@ -12,7 +12,6 @@ await build({
   format: 'iife',
   target: ['es2022'],
   outdir: out,
-  sourcemap: true,
   logLevel: 'warning',
 });
 await build({ entryPoints: { app: 'src/web/assets/app.css' }, bundle: true, minify: true, outdir: out, logLevel: 'warning' });
