@@ -82,7 +82,25 @@ describe('configuration from the environment', () => {
     const [line] = problems({ SMTP_URL: 'imap://user:hunter2@mail.example.com' });
     expect(line).not.toContain('hunter2');
     expect(problems({ MAIL_FROM: 'no address here' })).toHaveLength(1);
+    expect(problems({ MAIL_FROM: 'Sales <sales@example.com>, Support <support@example.com>' })).toEqual([
+      'MAIL_FROM must be one address such as "Sales Connect <no-reply@example.com>", on one line',
+    ]);
+    expect(problems({ MAIL_FROM: 'Sales <sales@@example.com>' })).toHaveLength(1);
     expect(problems({ RESET_TOKEN_TTL: '2d' })).toEqual(['RESET_TOKEN_TTL must be at most 24h']);
+  });
+
+  it('finds the sender address in every form of MAIL_FROM, and makes a valid one of any APP_NAME', () => {
+    const sender = (env: Record<string, string>) => {
+      const result = parseConfig({ PUBLIC_URL: 'https://accounts.example.com', ...env });
+      return result.ok ? result.config.mailSender : result.problems;
+    };
+    expect(sender({ MAIL_FROM: '"Sales Connect" <accounts@mail.example.com>' })).toBe('accounts@mail.example.com');
+    expect(sender({ MAIL_FROM: 'no-reply@example.com (Sales Connect)' })).toBe('no-reply@example.com');
+    expect(sender({ MAIL_FROM: 'no-reply@example.com' })).toBe('no-reply@example.com');
+    // SMTP envelopes and Message-IDs carry an internationalised domain in its ASCII form.
+    expect(sender({ MAIL_FROM: 'Bücher <no-reply@bücher.example>' })).toBe('no-reply@xn--bcher-kva.example');
+    const quoted = parseConfig({ PUBLIC_URL: 'https://accounts.example.com', APP_NAME: 'Sales "Connect" \\ Co' });
+    expect(quoted.ok && [quoted.config.mailFrom, quoted.config.mailSender]).toEqual(['"Sales \\"Connect\\" \\\\ Co" <no-reply@accounts.example.com>', 'no-reply@accounts.example.com']);
   });
 
   it('refuses a public URL with a path, credentials or another scheme', () => {

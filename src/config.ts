@@ -2,6 +2,8 @@
 // with code 2 before anything starts, so an operator sees all their mistakes at once.
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { domainToASCII } from 'node:url';
+import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 import { parseDuration } from './core/duration.ts';
 import type { PolicyProfile } from './core/password-policy.ts';
@@ -27,7 +29,10 @@ export interface Config {
   hashQueueLimit: number;
   /** Where mail goes; undefined outside production means the built-in development mailbox. */
   smtpUrl: URL | undefined;
+  /** The From header, as MAIL_FROM gives it. */
   mailFrom: string;
+  /** Its one address, the domain in ASCII: the SMTP envelope's sender and the domain of Message-IDs. */
+  mailSender: string;
   resetTokenTtlMs: number;
   inviteTokenTtlMs: number;
   /** Rate-limit counters in Redis, shared by every instance; undefined keeps them in the database. */
@@ -98,8 +103,8 @@ const schema = z.object({
   MAIL_FROM: z
     .string()
     .optional()
-    .refine((from) => from === undefined || (/^[^\r\n]*@[^\r\n]*$/.test(from) && from.length <= 200), {
-      error: 'MAIL_FROM must be an address such as "Sales Connect <no-reply@example.com>", on one line',
+    .refine((from) => from === undefined || (!/[\r\n]/.test(from) && from.length <= 200 && senderOf(from) !== undefined), {
+      error: 'MAIL_FROM must be one address such as "Sales Connect <no-reply@example.com>", on one line',
     }),
 });
 
@@ -136,7 +141,10 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
-  if (problems.length > 0) return { ok: false, problems };
+  const mailFrom = values.MAIL_FROM ?? `"${values.APP_NAME.trim().replace(/["\\]/g, '\\$&')}" <no-reply@${publicUrl.hostname}>`;
+  const mailSender = senderOf(mailFrom);
+  if (mailSender === undefined) problems.push(`MAIL_FROM must be set: no sender address can be made of APP_NAME and PUBLIC_URL (${mailFrom})`);
+  if (problems.length > 0 || mailSender === undefined) return { ok: false, problems };
 
   return {
     ok: true,
@@ -156,7 +164,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       hashConcurrency: values.HASH_CONCURRENCY,
       hashQueueLimit: values.HASH_QUEUE_LIMIT,
       smtpUrl,
-      mailFrom: values.MAIL_FROM ?? `"${values.APP_NAME.trim()}" <no-reply@${publicUrl.hostname}>`,
+      mailFrom,
+      mailSender,
       resetTokenTtlMs: values.RESET_TOKEN_TTL,
       inviteTokenTtlMs: values.INVITE_TOKEN_TTL,
       redisUrl,
@@ -247,4 +256,16 @@ function parseTrustProxy(text: string, problems: string[]): false | number | str
 /** Database and SMTP URLs may carry a password: never echo it back. */
 function redactUrl(text: string): string {
   return text.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * The one address of a From header (`"Sales Connect" <no-reply@example.com>`, `no-reply@example.com (Sales
+ * Connect)`, a bare address), its domain in ASCII; undefined for none, several, or one that is not an address.
+ */
+export function senderOf(from: string): string | undefined {
+  const mailboxes = addressparser(from, { flatten: true });
+  if (mailboxes.length !== 1) return undefined;
+  const match = /^([^\s@<>()",;]+)@([^\s@<>()",;]+)$/.exec(mailboxes[0]!.address ?? '');
+  const domain = match ? domainToASCII(match[2]!) : '';
+  return match && domain !== '' ? `${match[1]}@${domain}` : undefined;
 }

@@ -118,6 +118,15 @@ describe('the outbox worker', () => {
     expect(ids[1]).not.toBe(ids[0]);
   });
 
+  it('finds the sender in a MAIL_FROM written with a comment rather than angle brackets', async () => {
+    await t.close();
+    t = await testDeps({ DATABASE_URL: database.url, MAIL_FROM: 'accounts@mail.example.com (Sales Connect)' });
+    await sendResetEmail(t.deps, { email: 'ada@example.com', client });
+    await t.outbox.drain();
+    expect(t.smtp.received.map((email) => email.envelope)).toEqual([{ from: 'accounts@mail.example.com', to: ['ada@example.com'] }]);
+    expect(t.smtp.received[0]!.mail.messageId).toMatch(/^<[\w-]{36}@mail\.example\.com>$/);
+  });
+
   it('writes no link and no token into the log', async () => {
     await sendResetEmail(t.deps, { email: 'ada@example.com', client });
     await t.outbox.drain();

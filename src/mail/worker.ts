@@ -48,8 +48,7 @@ export const MAX_ATTEMPTS = 30;
 
 export function createOutboxWorker(deps: Deps, transport: MailTransport, options: WorkerOptions = {}): OutboxWorker {
   const { pollMs = 2000, leaseMs = 2 * MINUTE, batch = 10 } = options;
-  // MAIL_FROM is `Name <address>` or a bare address (config.ts checks it holds an @).
-  const sender = /<([^<>]+)>\s*$/.exec(deps.config.mailFrom)?.[1] ?? deps.config.mailFrom.trim();
+  const sender = deps.config.mailSender;
   const senderDomain = sender.slice(sender.lastIndexOf('@') + 1);
   const worker = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
   let timer: NodeJS.Timeout | undefined;
