@@ -25,6 +25,18 @@ afterEach(async () => {
 const outboxRows = () => t.deps.db.selectFrom('outbox').selectAll().execute();
 
 describe('the outbox worker', () => {
+  it('starts on an email between half a second and a second after the request that queued it (SECURITY 28)', async () => {
+    const asked = performance.now();
+    await sendResetEmail(t.deps, { email: 'ada@example.com', client });
+    // Not the moment the answer has gone out: a request sent then would wait behind the email's claim, link
+    // and rendering after an existing address, and not after an unknown one.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(t.smtp.received).toHaveLength(0);
+    expect(await outboxRows()).toMatchObject([{ claimed_by: null, sent_at: null }]);
+    await expect.poll(() => t.smtp.received.length, { timeout: 5_000 }).toBe(1);
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(500);
+  });
+
   it('retries with growing delays while SMTP is down, then delivers once', async () => {
     t.smtp.setDown(true);
     await sendResetEmail(t.deps, { email: 'ada@example.com', client });

@@ -2,7 +2,7 @@
 // and marks it sent; on failure it retries with growing delays, and gives up only after a day of trying.
 // A reset link is minted here, just before sending, so no usable token is ever stored (SECURITY 35) and a
 // new email makes the older links dead (SECURITY 39).
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isLocale, type Locale } from '../core/locale.ts';
 import { digest, newId, newToken } from '../core/tokens.ts';
@@ -37,6 +37,8 @@ export interface WorkerOptions {
   pollMs?: number;
   leaseMs?: number;
   batch?: number;
+  /** wake() runs the worker this long after it is called, give or take half (0: at once). */
+  wakeSpreadMs?: number;
 }
 
 const MINUTE = 60_000;
@@ -47,7 +49,7 @@ export function retryDelay(attempts: number): number {
 export const MAX_ATTEMPTS = 30;
 
 export function createOutboxWorker(deps: Deps, transport: MailTransport, options: WorkerOptions = {}): OutboxWorker {
-  const { pollMs = 2000, leaseMs = 2 * MINUTE, batch = 10 } = options;
+  const { pollMs = 2000, leaseMs = 2 * MINUTE, batch = 10, wakeSpreadMs = 1000 } = options;
   const sender = deps.config.mailSender;
   const senderDomain = sender.slice(sender.lastIndexOf('@') + 1);
   const worker = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
@@ -111,10 +113,13 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
         html: email.html,
         headers: { 'Auto-Submitted': 'auto-generated' },
       });
-      // SECURITY 39: once the new link is delivered, the older ones are dead.
-      if (minted) await deleteUnusedResetTokens(deps.db, user.id, { purpose: minted.purpose, keep: minted.tokenHash });
-      // Lost only in a power cut, and then the email goes out once more: better than never.
-      await asyncCommit(deps.db, (tx) => markEmailSent(tx, row.id, worker, deps.clock.now()));
+      // SECURITY 39: once the new link is delivered, the older ones are dead. With the "sent" mark, in one
+      // commit that need not wait for the disk: a power cut loses both or neither, and if both, the email
+      // goes out once more, with a link of its own that kills the others then.
+      await asyncCommit(deps.db, async (tx) => {
+        if (minted) await deleteUnusedResetTokens(tx, user.id, { purpose: minted.purpose, keep: minted.tokenHash });
+        await markEmailSent(tx, row.id, worker, deps.clock.now());
+      });
       log.info({ outcome: 'sent', attempts: row.attempts + 1 });
       deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'sent' });
     } catch (error) {
@@ -152,7 +157,10 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     const now = deps.clock.now();
     const ttl = purpose === 'invite' ? deps.config.inviteTokenTtlMs : deps.config.resetTokenTtlMs;
     // SECURITY 39: a password change committed since the row was claimed cancelled it; no link is made then.
-    const live = await deps.db.transaction().execute(async (tx) => {
+    // Not waiting for the disk: a link lost in a power cut was not marked sent either (that commit comes
+    // later), so its email goes out again with a new one. And no fsync holds the event loop right after the
+    // request of an existing address, where an unknown one leaves it free (SECURITY 28).
+    const live = await asyncCommit(deps.db, async (tx) => {
       if (!(await isStillPending(tx, row.id))) return false;
       await insertResetToken(tx, { token_hash: tokenHash, user_id: user.id, purpose, created_at: now, expires_at: now + ttl, used_at: null });
       return true;
@@ -170,11 +178,13 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       schedule();
     },
     wake() {
-      // Once the answer of the request that queued the email has gone out: an existing address must not
-      // answer later than an unknown one because its email's claim ran first (SECURITY 28).
-      setImmediate(() => {
+      // Not at once: the work an email costs (its claim, its link, its rendering) would delay the next
+      // request of whoever asked for it, and tell them that the address has an account, where an unknown one
+      // costs nothing (SECURITY 27, 28). It starts at a moment drawn between half the spread and the spread.
+      const delay = wakeSpreadMs === 0 ? 0 : randomInt(Math.floor(wakeSpreadMs / 2), wakeSpreadMs);
+      setTimeout(() => {
         if (!stopped) void run();
-      });
+      }, delay).unref();
     },
     async drain() {
       do await run();

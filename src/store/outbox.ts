@@ -22,7 +22,7 @@ export async function enqueueEmail(db: Executor, kind: OutboxKind, userId: strin
 export async function claimDueEmails(db: Executor, options: { now: number; leaseMs: number; worker: string; limit: number }): Promise<OutboxRow[]> {
   const { now, leaseMs, worker, limit } = options;
   const postgres = isPostgres(db);
-  return db
+  const claimed = await db
     .updateTable('outbox')
     .set({ claimed_by: worker, claimed_until: now + leaseMs })
     .where('id', 'in', (eb) => {
@@ -39,6 +39,8 @@ export async function claimDueEmails(db: Executor, options: { now: number; lease
     })
     .returningAll()
     .execute();
+  // RETURNING keeps no order (PostgreSQL's follows its plan): emails go out in the order they fell due.
+  return claimed.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
 }
 
 /** Only the worker that holds the claim may settle the row. */

@@ -38,7 +38,7 @@ export async function testDeps(env: Record<string, string> = {}): Promise<TestDe
   const clock = testClock();
   const { deps, close } = await createDeps(parsed.config, { clock, log: createLogger(parsed.config, sink) });
   const smtp = await startSmtpCapture();
-  // Polls rarely: tests deliver with outbox.drain(), and wake() still sends at once as in production.
+  // Polls rarely: tests deliver with outbox.drain(); wake() runs it as in production, a moment later.
   const outbox = createOutboxWorker(deps, createTransport(smtp.url), { pollMs: 60_000 });
   deps.wakeOutbox = outbox.wake;
   outbox.start();
