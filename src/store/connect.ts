@@ -97,8 +97,8 @@ export function isPostgres(db: Kysely<Database> | Executor): boolean {
 
 /**
  * A transaction whose last instants nobody would miss after a power cut (throttle counters, the outbox's own
- * bookkeeping) commits without waiting for the disk: an attempt counted a moment before the machine lost
- * power, or an email sent again once. A crash of the service loses nothing all the same: what is committed
+ * bookkeeping and the links it mints) commits without waiting for the disk: an attempt counted a moment
+ * before the machine lost power, or an email sent again once, with a new link. A crash of the service loses nothing all the same: what is committed
  * is in the operating system's hands. Everything else (accounts, passwords, sessions, security events)
  * keeps waiting for the disk. PostgreSQL calls it asynchronous commit; SQLite's WAL, synchronous=NORMAL.
  */
