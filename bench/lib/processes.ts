@@ -58,19 +58,21 @@ export async function startProcess(options: { args: string[]; env: Record<string
   };
 }
 
-/** User + system CPU time of a process or of one of its threads, in milliseconds (from /proc). */
-export function cpuMs(pid: number, thread?: string): number {
+/** CPU time of a process or of one of its threads, in milliseconds (from /proc): user, system, or both. */
+export function cpuMs(pid: number, thread?: string, part: CpuPart = 'both'): number {
   const fields = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const ticks = (part === 'system' ? 0 : Number(fields[11])) + (part === 'user' ? 0 : Number(fields[12]));
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
+export type CpuPart = 'user' | 'system' | 'both';
+
 /** CPU milliseconds of a process by kind of thread: the event loop ("MainThread"), "libuv-worker", "V8Worker"… */
-export function cpuMsByThread(pid: number): Record<string, number> {
+export function cpuMsByThread(pid: number, part: CpuPart = 'both'): Record<string, number> {
   const byName: Record<string, number> = {};
   for (const thread of readdirSync(`/proc/${pid}/task`)) {
     const name = readFileSync(`/proc/${pid}/task/${thread}/comm`, 'utf8').trim();
-    byName[name] = (byName[name] ?? 0) + cpuMs(pid, thread);
+    byName[name] = (byName[name] ?? 0) + cpuMs(pid, thread, part);
   }
   return byName;
 }

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nextClient, request } from './load.ts';
 import { freePort, startProcess, type Running } from './processes.ts';
 
 export const PUBLIC_URL = 'https://accounts.bench.test';
@@ -15,6 +16,8 @@ export interface Ours extends Running {
   signInRequest(email: string): Promise<{ headers: Record<string, string>; body: string }>;
   /** A signed-in session's cookie header. */
   session(email: string): Promise<string>;
+  /** Signed-in users who change their password again and again, one connection each: `run` for a while. */
+  passwordChangers(emails: string[]): Promise<{ run(seconds: number): Promise<{ done: number; seconds: number }> }>;
 }
 
 /** The Node.js flags of `npm start` (package.json), so the benchmark runs the service exactly as operators do. */
@@ -76,15 +79,48 @@ export async function startOurs(options: { databaseUrl: string; smtpUrl: string;
       body: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD }).toString(),
     };
   };
+  const session = async (email: string) => {
+    const request = await signInRequest(email);
+    const response = await fetch(`${running.url}/login`, { method: 'POST', redirect: 'manual', headers: request.headers, body: request.body });
+    if (response.status !== 303) throw new Error(`sign-in for the benchmark answered ${response.status}`);
+    return response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+  };
   return {
     ...running,
     databaseUrl: options.databaseUrl,
     signInRequest,
-    async session(email) {
-      const request = await signInRequest(email);
-      const response = await fetch(`${running.url}/login`, { method: 'POST', redirect: 'manual', headers: request.headers, body: request.body });
-      if (response.status !== 303) throw new Error(`sign-in for the benchmark answered ${response.status}`);
-      return response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    session,
+    async passwordChangers(emails) {
+      const changers = await Promise.all(emails.map(async (email) => {
+        let cookie = await session(email);
+        const page = await fetch(`${running.url}/settings/profile`, { headers: { cookie } });
+        const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+        cookie = [cookie, ...page.headers.getSetCookie().map((line) => line.split(';')[0])].join('; ');
+        return { cookie, csrf, current: PASSWORD };
+      }));
+      const run = async (seconds: number) => {
+        let done = 0;
+        const started = performance.now();
+        const deadline = started + seconds * 1000;
+        await Promise.all(changers.map(async (changer) => {
+          while (performance.now() < deadline) {
+            const next = changer.current === PASSWORD ? 'Amber-Heron-27!' : PASSWORD;
+            const answer = await request(`${running.url}/settings/profile`, {
+              method: 'POST',
+              headers: { cookie: changer.cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...nextClient() },
+              body: new URLSearchParams({ _csrf: changer.csrf, name: 'Bench User', locale: 'en', change_password: 'on', current_password: changer.current, new_password: next, confirm_password: next }).toString(),
+            });
+            if (answer.status !== 303) throw new Error(`change password answered ${answer.status}`);
+            // The session survives a change under a new id (SECURITY 56).
+            const renewed = answer.headers['set-cookie']!.find((line) => /session=/.test(line))!.split(';')[0]!;
+            changer.cookie = changer.cookie.replace(/__Host-session=[^;]+/, renewed);
+            changer.current = next;
+            done++;
+          }
+        }));
+        return { done, seconds: (performance.now() - started) / 1000 };
+      };
+      return { run };
     },
   };
 }
