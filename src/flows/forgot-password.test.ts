@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testDeps, type TestDeps } from '../../test/support/deps.ts';
 import { resetLinkOf } from '../../test/support/smtp.ts';
+import { countOutbox } from '../store/outbox.ts';
 import { findUserById } from '../store/users.ts';
 import { sendResetEmail } from './forgot-password.ts';
 import { openResetLink } from './reset-password.ts';
@@ -41,6 +42,25 @@ describe('sending the reset email', () => {
     }
     await t.outbox.drain();
     expect(t.smtp.received.map((email) => email.envelope.to)).toEqual([['ada@example.com']]);
+  });
+
+  it('writes for an unknown address the rows it writes for an account, and sends only the account’s (SECURITY 28)', async () => {
+    const ada = await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
+    const count = async (table: 'security_events' | 'outbox') =>
+      Number((await t.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('rows')).executeTakeFirstOrThrow()).rows);
+    const written = async (email: string) => {
+      const before = { events: await count('security_events'), outbox: await count('outbox') };
+      await sendResetEmail(t.deps, { email, client });
+      return { events: (await count('security_events')) - before.events, outbox: (await count('outbox')) - before.outbox };
+    };
+    expect(await written('ada@example.com')).toEqual({ events: 1, outbox: 1 });
+    expect(await written('nobody@example.com')).toEqual({ events: 1, outbox: 1 });
+
+    await t.outbox.drain();
+    expect(t.smtp.received.map((email) => email.envelope.to)).toEqual([['ada@example.com']]);
+    // The row of no account is gone, unsent, and was never mail waiting to go out.
+    expect(await t.deps.db.selectFrom('outbox').select('user_id').execute()).toEqual([{ user_id: ada.id }]);
+    expect(await countOutbox(t.deps.db)).toEqual({ pending: 0, sent: 1, failed: 0 });
   });
 
   it('never mails an address that only resembles the account’s (SECURITY 29)', async () => {

@@ -24,7 +24,8 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
 
   // One transaction, the same statements for every address: the counters, counted before they are
   // judged (SECURITY 20: a burst of parallel requests cannot all pass), the event, then an insert that
-  // finds the account itself and adds an email only if there is one and the address is not capped.
+  // finds the account itself and queues one row whatever the address, tied to the account only if there is
+  // one and the address is not capped (only that one is ever sent).
   const result = await deps.db.transaction().execute(async (tx) => {
     // The per-client limit answers 429: it says something about the client, nothing about the address.
     const { client: clientWait } = await deps.limits.resetEmail.take({ client: keys.client }, now, tx);
@@ -37,8 +38,10 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
   });
   if (result.throttled !== undefined) return { ok: false, reason: 'throttled', retryAfterMs: result.throttled };
   const { queued, capped } = result;
-  if (queued > 0) deps.wakeOutbox();
+  // Every address wakes the outbox, which sends the email or drops the row of no account: what runs after
+  // the answer, and when, does not depend on the address either.
+  deps.wakeOutbox();
   deps.metrics.resetsRequested.inc();
-  deps.log.info({ event: 'reset-requested', client: input.client.address, queued: queued > 0, capped });
+  deps.log.info({ event: 'reset-requested', client: input.client.address, queued, capped });
   return { ok: true };
 }

@@ -1,6 +1,6 @@
 // The outbox worker against a real SMTP server: outages, restarts and crashes delay mail, never lose it,
 // and never send it twice.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { testDeps, type TestDeps } from '../../test/support/deps.ts';
 import { sendResetEmail } from '../flows/forgot-password.ts';
@@ -35,6 +35,25 @@ describe('the outbox worker', () => {
     expect(await outboxRows()).toMatchObject([{ claimed_by: null, sent_at: null }]);
     await expect.poll(() => t.smtp.received.length, { timeout: 5_000 }).toBe(1);
     expect(performance.now() - asked).toBeGreaterThanOrEqual(500);
+  });
+
+  it('drops the row a request for an unknown address queued, unsent, as soon as it runs (SECURITY 28)', async () => {
+    await sendResetEmail(t.deps, { email: 'nobody@example.com', client });
+    // The request wrote what a real one writes; the run it woke, like any run, leaves nothing of it.
+    expect(await outboxRows()).toMatchObject([{ user_id: null, sent_at: null }]);
+    await expect.poll(outboxRows, { timeout: 5_000 }).toEqual([]);
+    expect(t.smtp.received).toEqual([]);
+  });
+
+  it('keeps one wake pending at a time: a flood of requests costs one run, not one each', async () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      for (let i = 0; i < 1000; i++) t.outbox.wake();
+      // The test worker polls once a minute; a wake is due within a second.
+      expect(timers.mock.calls.filter(([, delay]) => delay !== undefined && delay < 60_000)).toHaveLength(1);
+    } finally {
+      timers.mockRestore();
+    }
   });
 
   it('retries with growing delays while SMTP is down, then delivers once', async () => {

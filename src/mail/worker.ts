@@ -14,7 +14,7 @@ import {
   isStillPending,
   markEmailSent,
   releaseClaims,
-  type OutboxRow,
+  type ClaimedEmail,
 } from '../store/outbox.ts';
 import { asyncCommit } from '../store/connect.ts';
 import { deleteResetToken, deleteUnusedResetTokens, insertResetToken, type TokenPurpose } from '../store/reset-tokens.ts';
@@ -54,6 +54,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   const senderDomain = sender.slice(sender.lastIndexOf('@') + 1);
   const worker = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
   let timer: NodeJS.Timeout | undefined;
+  let wakeTimer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
@@ -86,7 +87,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     timer.unref();
   }
 
-  async function deliver(row: OutboxRow): Promise<void> {
+  async function deliver(row: ClaimedEmail): Promise<void> {
     const log = deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id });
     const user = await findUserById(deps.db, row.user_id);
     if (!user || user.disabled_at !== null) {
@@ -139,7 +140,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     }
   }
 
-  function render(row: OutboxRow, user: User, resetLink: string | undefined): RenderedEmail {
+  function render(row: ClaimedEmail, user: User, resetLink: string | undefined): RenderedEmail {
     const locale: Locale = isLocale(user.locale) ? user.locale : deps.config.defaultLocale;
     const common = { locale, brand: deps.config.appName, name: user.name, email: user.email };
     if (row.kind === 'password-changed') {
@@ -151,7 +152,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   }
 
   /** SECURITY 31, 34, 36: 256 random bits, stored as a hash, in a link built from PUBLIC_URL only. */
-  async function mintLink(row: OutboxRow, user: User, purpose: TokenPurpose): Promise<{ link: string; tokenHash: string; purpose: TokenPurpose } | null> {
+  async function mintLink(row: ClaimedEmail, user: User, purpose: TokenPurpose): Promise<{ link: string; tokenHash: string; purpose: TokenPurpose } | null> {
     const token = newToken();
     const tokenHash = digest(token);
     const now = deps.clock.now();
@@ -180,9 +181,13 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     wake() {
       // Not at once: the work an email costs (its claim, its link, its rendering) would delay the next
       // request of whoever asked for it, and tell them that the address has an account, where an unknown one
-      // costs nothing (SECURITY 27, 28). It starts at a moment drawn between half the spread and the spread.
+      // costs less (SECURITY 27, 28). It starts at a moment drawn between half the spread and the spread,
+      // and a wake already pending takes in whatever is queued meanwhile: the runs follow a clock of their
+      // own, not the requests, and a flood of requests costs one run, not one each.
+      if (wakeTimer !== undefined) return;
       const delay = wakeSpreadMs === 0 ? 0 : randomInt(Math.floor(wakeSpreadMs / 2), wakeSpreadMs);
-      setTimeout(() => {
+      wakeTimer = setTimeout(() => {
+        wakeTimer = undefined;
         if (!stopped) void run();
       }, delay).unref();
     },
@@ -193,6 +198,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(wakeTimer);
+      wakeTimer = undefined;
       await running;
       await releaseClaims(deps.db, worker);
       transport.close();

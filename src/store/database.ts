@@ -43,7 +43,8 @@ export interface ResetTokensTable {
 export interface OutboxTable {
   id: string;
   kind: 'reset-email' | 'invite-email' | 'password-changed';
-  user_id: string;
+  /** Null: a reset request for an address with no account, queued like any other and never sent. */
+  user_id: string | null;
   /** JSON of the kind's data; never a secret. */
   data: string;
   created_at: number;

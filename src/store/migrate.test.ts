@@ -83,7 +83,7 @@ describe('0005: events of no account', () => {
     await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
     await db.insertInto('security_events').values({ id: 'e1', user_id: 'u1', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' }).execute();
 
-    expect(await migrate(db)).toEqual(['0005-events-of-no-account']);
+    expect(await migrate(db)).toEqual(['0005-events-of-no-account', '0006-outbox-of-no-account']);
     await db.insertInto('security_events').values({ id: 'e2', user_id: null, kind: 'sign-in-failed', at: 6, client_address: '198.51.100.1', user_agent: 'curl' }).execute();
     expect(await db.selectFrom('security_events').selectAll().orderBy('at').execute()).toEqual([
       { id: 'e1', user_id: 'u1', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' },
@@ -112,7 +112,62 @@ describe('0005: events of no account', () => {
       await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
     });
 
-    expect(await migrate(db)).toEqual(['0005-events-of-no-account']);
+    expect(await migrate(db)).toEqual(['0005-events-of-no-account', '0006-outbox-of-no-account']);
     expect((await db.selectFrom('security_events').select('id').execute()).map((event) => event.id)).toEqual(['orphan']);
+  });
+});
+
+describe('0006: outbox rows of no account', () => {
+  const row = (id: string, userId: string | null, sentAt: number | null) => ({
+    id,
+    kind: 'reset-email' as const,
+    user_id: userId,
+    data: '{}',
+    created_at: 5,
+    next_attempt_at: 5,
+    claimed_by: null,
+    claimed_until: null,
+    sent_at: sentAt,
+    abandoned_at: null,
+    last_error: null,
+  });
+
+  it('keeps every email queued or sent before, tied to its account, and from then on takes rows tied to none', async () => {
+    const { db } = connection;
+    await migrateUpTo('0005-events-of-no-account');
+    await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
+    await db.insertInto('outbox').values([row('queued', 'u1', null), row('sent', 'u1', 6)]).execute();
+
+    expect(await migrate(db)).toEqual(['0006-outbox-of-no-account']);
+    await db.insertInto('outbox').values(row('no-account', null, null)).execute();
+    expect(await db.selectFrom('outbox').selectAll().orderBy('id').execute()).toEqual([
+      { ...row('no-account', null, null), attempts: 0 },
+      { ...row('queued', 'u1', null), attempts: 0 },
+      { ...row('sent', 'u1', 6), attempts: 0 },
+    ]);
+    // The account's emails still go with it.
+    await db.deleteFrom('users').where('id', '=', 'u1').execute();
+    expect((await db.selectFrom('outbox').select('id').execute()).map((email) => email.id)).toEqual(['no-account']);
+  });
+
+  it('keeps the index of pending emails and the tie to the accounts', async () => {
+    const { db } = connection;
+    await migrateUpTo('0005-events-of-no-account');
+    await migrate(db);
+    expect(await indexesOf('outbox')).toContain('outbox_pending');
+    await expect(db.insertInto('outbox').values(row('stray', 'nobody', null)).execute()).rejects.toThrow();
+  });
+
+  it('upgrades a database holding an email whose account was deleted behind its back, and ties it to no account', async () => {
+    const { db } = connection;
+    await migrateUpTo('0005-events-of-no-account');
+    await db.connection().execute(async (one) => {
+      await (isPostgres(one) ? sql`set session_replication_role = replica` : sql`pragma foreign_keys = off`).execute(one);
+      await one.insertInto('outbox').values(row('orphan', 'deleted-by-hand', null)).execute();
+      await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
+    });
+
+    expect(await migrate(db)).toEqual(['0006-outbox-of-no-account']);
+    expect(await db.selectFrom('outbox').select(['id', 'user_id']).execute()).toEqual([{ id: 'orphan', user_id: null }]);
   });
 });

@@ -8,6 +8,7 @@ import * as resetAndOutbox from './migrations/0002-reset-and-outbox.ts';
 import * as securityEvents from './migrations/0003-security-events.ts';
 import * as knownDevices from './migrations/0004-known-devices.ts';
 import * as eventsOfNoAccount from './migrations/0005-events-of-no-account.ts';
+import * as outboxOfNoAccount from './migrations/0006-outbox-of-no-account.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0003-security-events': securityEvents,
   '0004-known-devices': knownDevices,
   '0005-events-of-no-account': eventsOfNoAccount,
+  '0006-outbox-of-no-account': outboxOfNoAccount,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

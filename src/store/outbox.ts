@@ -1,5 +1,5 @@
 // The outbox table. Flows enqueue in their own transaction; the worker claims, sends and marks.
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { isPostgres } from './connect.ts';
 import { newId } from '../core/tokens.ts';
 import type { Executor, OutboxTable } from './database.ts';
@@ -14,14 +14,25 @@ export async function enqueueEmail(db: Executor, kind: OutboxKind, userId: strin
     .execute();
 }
 
+/** A row to send: one tied to an account. */
+export type ClaimedEmail = OutboxRow & { user_id: string };
+
 /**
  * Claims up to `limit` due rows for `leaseMs`. A worker that dies mid-send loses its claim when the lease
  * runs out and another worker picks the row up. On PostgreSQL, SKIP LOCKED lets several instances claim
- * side by side; SQLite has one writer at a time, so the single UPDATE is already exclusive.
+ * side by side; SQLite has one writer at a time, so the single UPDATE is already exclusive. Rows tied to no
+ * account (enqueueEmailForAddress) are deleted first, unsent, all at once.
  */
-export async function claimDueEmails(db: Executor, options: { now: number; leaseMs: number; worker: string; limit: number }): Promise<OutboxRow[]> {
+export async function claimDueEmails(db: Executor, options: { now: number; leaseMs: number; worker: string; limit: number }): Promise<ClaimedEmail[]> {
   const { now, leaseMs, worker, limit } = options;
   const postgres = isPostgres(db);
+  await db
+    .deleteFrom('outbox')
+    .where('user_id', 'is', null)
+    .where('sent_at', 'is', null)
+    .where('abandoned_at', 'is', null)
+    .where('next_attempt_at', '<=', now)
+    .execute();
   const claimed = await db
     .updateTable('outbox')
     .set({ claimed_by: worker, claimed_until: now + leaseMs })
@@ -32,6 +43,8 @@ export async function claimDueEmails(db: Executor, options: { now: number; lease
         .where('sent_at', 'is', null)
         .where('abandoned_at', 'is', null)
         .where('next_attempt_at', '<=', now)
+        // One queued by another instance since the delete above waits for its next run.
+        .where('user_id', 'is not', null)
         .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<', now)]))
         .orderBy('next_attempt_at')
         .limit(limit);
@@ -40,7 +53,9 @@ export async function claimDueEmails(db: Executor, options: { now: number; lease
     .returningAll()
     .execute();
   // RETURNING keeps no order (PostgreSQL's follows its plan): emails go out in the order they fell due.
-  return claimed.sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
+  return claimed
+    .filter((row): row is ClaimedEmail => row.user_id !== null)
+    .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
 }
 
 /** Only the worker that holds the claim may settle the row. */
@@ -78,42 +93,26 @@ export async function releaseClaims(db: Executor, worker: string): Promise<void>
   await db.updateTable('outbox').set({ claimed_by: null, claimed_until: null }).where('claimed_by', '=', worker).where('sent_at', 'is', null).execute();
 }
 
-export async function nextAttemptAt(db: Executor): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('outbox')
-    .select((eb) => eb.fn.min('next_attempt_at').as('next'))
-    .where('sent_at', 'is', null)
-    .where('abandoned_at', 'is', null)
-    .executeTakeFirst();
-  return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
-}
-
 /**
- * Queues an email for the active account with this address, if there is one, in a single statement: an
- * unknown address runs the very same statement and inserts nothing (SECURITY 27, 28). Returns the rows
- * inserted, 0 or 1.
+ * Queues an email for the active account with this address, in a single statement that inserts one row
+ * whatever the address: tied to the account if there is one, to no account otherwise (never sent). An
+ * unknown address thus writes the very rows and index pages a real one writes (SECURITY 27, 28). Returns
+ * whether an email to an account was queued.
  */
-export async function enqueueEmailForAddress(db: Executor, kind: OutboxKind, normalisedEmail: string, data: object, now: number): Promise<number> {
-  const result = await db
+export async function enqueueEmailForAddress(db: Executor, kind: OutboxKind, normalisedEmail: string, data: object, now: number): Promise<boolean> {
+  const row = await db
     .insertInto('outbox')
-    .columns(['id', 'kind', 'user_id', 'data', 'created_at', 'next_attempt_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('users')
-        // Parameters in a SELECT list have no type of their own in PostgreSQL: each says what it is.
-        .select([
-          sql<string>`cast(${newId()} as text)`.as('id'),
-          sql<OutboxKind>`cast(${kind} as text)`.as('kind'),
-          'users.id as user_id',
-          sql<string>`cast(${JSON.stringify(data)} as text)`.as('data'),
-          sql<number>`cast(${now} as bigint)`.as('created_at'),
-          sql<number>`cast(${now} as bigint)`.as('next_attempt_at'),
-        ])
-        .where('users.email', '=', normalisedEmail)
-        .where('users.disabled_at', 'is', null),
-    )
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+    .values((eb) => ({
+      id: newId(),
+      kind,
+      user_id: eb.selectFrom('users').select('users.id').where('users.email', '=', normalisedEmail).where('users.disabled_at', 'is', null),
+      data: JSON.stringify(data),
+      created_at: now,
+      next_attempt_at: now,
+    }))
+    .returning('user_id')
+    .executeTakeFirstOrThrow();
+  return row.user_id !== null;
 }
 
 export async function countOutbox(db: Executor): Promise<{ pending: number; sent: number; failed: number }> {
@@ -124,6 +123,8 @@ export async function countOutbox(db: Executor): Promise<{ pending: number; sent
       eb.fn.sum<number | string | null>(eb.case().when('abandoned_at', 'is not', null).then(1).else(0).end()).as('failed'),
       eb.fn.countAll<number | string>().as('total'),
     ])
+    // Rows tied to no account are never sent: they are not mail waiting to go out.
+    .where('user_id', 'is not', null)
     .executeTakeFirstOrThrow();
   const sent = Number(row.sent ?? 0);
   const failed = Number(row.failed ?? 0);
