@@ -28,7 +28,7 @@ export interface Deps {
   log: Logger;
   metrics: Metrics;
   isCommonPassword: (password: string) => boolean;
-  /** Tells the outbox worker that an email was just committed, so it sends now rather than at its next poll. */
+  /** Tells the outbox worker that a row was just queued: it runs within a second rather than at its next poll. */
   wakeOutbox: () => void;
   /** The development mailbox, when it runs (never in production). */
   devMailbox?: DevMailbox;

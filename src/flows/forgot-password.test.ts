@@ -44,8 +44,12 @@ describe('sending the reset email', () => {
     expect(t.smtp.received.map((email) => email.envelope.to)).toEqual([['ada@example.com']]);
   });
 
-  it('writes for an unknown address the rows it writes for an account, and sends only the account’s (SECURITY 28)', async () => {
+  it('writes for an unknown, a disabled or a capped address the rows it writes for an account, and sends only the account’s (SECURITY 28)', async () => {
     const ada = await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
+    const gone = await t.addUser({ email: 'gone@example.com', password: 'Velvet-Otter-9' });
+    await t.deps.db.updateTable('users').set({ disabled_at: t.clock.now() }).where('id', '=', gone.id).execute();
+    // Counted without the worker running in between: the test drains it itself.
+    t.deps.wakeOutbox = () => {};
     const count = async (table: 'security_events' | 'outbox') =>
       Number((await t.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('rows')).executeTakeFirstOrThrow()).rows);
     const written = async (email: string) => {
@@ -53,14 +57,18 @@ describe('sending the reset email', () => {
       await sendResetEmail(t.deps, { email, client });
       return { events: (await count('security_events')) - before.events, outbox: (await count('outbox')) - before.outbox };
     };
+    for (const email of ['ada@example.com', 'nobody@example.com', 'gone@example.com', 'ada@example.com', 'ada@example.com']) {
+      expect(await written(email)).toEqual({ events: 1, outbox: 1 });
+    }
+    // The fourth request for Ada's address is over its cap: tied to no account, like the unknown ones.
     expect(await written('ada@example.com')).toEqual({ events: 1, outbox: 1 });
-    expect(await written('nobody@example.com')).toEqual({ events: 1, outbox: 1 });
+    expect(await countOutbox(t.deps.db)).toEqual({ pending: 3, sent: 0, failed: 0 });
 
     await t.outbox.drain();
-    expect(t.smtp.received.map((email) => email.envelope.to)).toEqual([['ada@example.com']]);
-    // The row of no account is gone, unsent, and was never mail waiting to go out.
-    expect(await t.deps.db.selectFrom('outbox').select('user_id').execute()).toEqual([{ user_id: ada.id }]);
-    expect(await countOutbox(t.deps.db)).toEqual({ pending: 0, sent: 1, failed: 0 });
+    expect(t.smtp.received.map((email) => email.envelope.to)).toEqual([['ada@example.com'], ['ada@example.com'], ['ada@example.com']]);
+    // The rows of no account are gone, unsent, and were never mail waiting to go out.
+    expect(await t.deps.db.selectFrom('outbox').select('user_id').execute()).toEqual([{ user_id: ada.id }, { user_id: ada.id }, { user_id: ada.id }]);
+    expect(await countOutbox(t.deps.db)).toEqual({ pending: 0, sent: 3, failed: 0 });
   });
 
   it('never mails an address that only resembles the account’s (SECURITY 29)', async () => {

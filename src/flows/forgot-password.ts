@@ -38,8 +38,8 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
   });
   if (result.throttled !== undefined) return { ok: false, reason: 'throttled', retryAfterMs: result.throttled };
   const { queued, capped } = result;
-  // Every address wakes the outbox, which sends the email or drops the row of no account: what runs after
-  // the answer, and when, does not depend on the address either.
+  // Every address wakes the outbox, which sends the email or drops the row of no account: when the worker
+  // runs after the answer does not depend on the address (what it does there does, out of the request).
   deps.wakeOutbox();
   deps.metrics.resetsRequested.inc();
   deps.log.info({ event: 'reset-requested', client: input.client.address, queued, capped });

@@ -26,7 +26,7 @@ import type { MailTransport } from './transport.ts';
 
 export interface OutboxWorker {
   start(): void;
-  /** Sends now what is due, rather than at the next poll. */
+  /** Runs within a second (see wake below), rather than at the next poll. */
   wake(): void;
   /** Resolves when nothing due is left (tests and shutdown). */
   drain(): Promise<void>;
@@ -181,9 +181,9 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     wake() {
       // Not at once: the work an email costs (its claim, its link, its rendering) would delay the next
       // request of whoever asked for it, and tell them that the address has an account, where an unknown one
-      // costs less (SECURITY 27, 28). It starts at a moment drawn between half the spread and the spread,
-      // and a wake already pending takes in whatever is queued meanwhile: the runs follow a clock of their
-      // own, not the requests, and a flood of requests costs one run, not one each.
+      // costs less (SECURITY 27, 28). It starts at a moment drawn between half the spread and the spread.
+      // At most one wake is pending: a row queued meanwhile goes with it, sooner than half a second after its
+      // own request, and a flood of requests costs a run per half a second to a second, not one each.
       if (wakeTimer !== undefined) return;
       const delay = wakeSpreadMs === 0 ? 0 : randomInt(Math.floor(wakeSpreadMs / 2), wakeSpreadMs);
       wakeTimer = setTimeout(() => {

@@ -43,7 +43,10 @@ export interface ResetTokensTable {
 export interface OutboxTable {
   id: string;
   kind: 'reset-email' | 'invite-email' | 'password-changed';
-  /** Null: a reset request for an address with no account, queued like any other and never sent. */
+  /**
+   * Null: a reset request for an unknown or disabled address, or one over its address's cap, queued like any
+   * other and never sent (and, from before migration 0006, a row whose account was deleted behind its back).
+   */
   user_id: string | null;
   /** JSON of the kind's data; never a secret. */
   data: string;

@@ -28,10 +28,17 @@ export async function claimDueEmails(db: Executor, options: { now: number; lease
   const postgres = isPostgres(db);
   await db
     .deleteFrom('outbox')
-    .where('user_id', 'is', null)
-    .where('sent_at', 'is', null)
-    .where('abandoned_at', 'is', null)
-    .where('next_attempt_at', '<=', now)
+    .where('id', 'in', (eb) => {
+      const noAccount = eb
+        .selectFrom('outbox')
+        .select('id')
+        .where('sent_at', 'is', null)
+        .where('abandoned_at', 'is', null)
+        .where('next_attempt_at', '<=', now)
+        .where('user_id', 'is', null);
+      // Rows another instance is deleting are its own to delete: this claim does not wait for them.
+      return postgres ? noAccount.forUpdate().skipLocked() : noAccount;
+    })
     .execute();
   const claimed = await db
     .updateTable('outbox')

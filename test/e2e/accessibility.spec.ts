@@ -76,6 +76,9 @@ for (const lang of langs) {
 
   test.describe(`Accessibility [${lang}]`, () => {
     test.use({ locale: lang === 'fr' ? 'fr-FR' : 'en-US' });
+    // Each test walks up to a dozen page states and scans each at two widths: on a shared two-core machine an
+    // axe-core scan can take ten seconds, so the whole walk gets three times the suite's minute.
+    test.describe.configure({ timeout: 180_000 });
 
     test('the log-in page, empty and with errors', async ({ page }) => {
       await page.goto('/login');

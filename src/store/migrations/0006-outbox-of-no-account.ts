@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import { PostgresAdapter } from 'kysely';
 
-// A reset request for an address with no account (or over its address's cap) queues a row too, tied to no
-// account and never sent: every request then writes what a real one writes, down to the pages of the same
-// indexes, and takes as long (SECURITY 28). The worker drops such rows unsent.
+// A reset request for an unknown or disabled address, or over its address's cap, queues a row too, tied to
+// no account and never sent: every request then writes the rows a real one writes, in the same tables and
+// indexes (SECURITY 28). The worker drops such rows unsent.
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     await sql`alter table outbox alter column user_id drop not null`.execute(db);
@@ -13,7 +13,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
   // SQLite cannot drop a NOT NULL constraint: the table is rebuilt with its rows, in the migration's
   // transaction (connect.ts), as 0005 rebuilt the events. A row whose account was deleted behind the
-  // foreign key's back is kept, tied to no account: the worker drops it instead of failing on it.
+  // foreign key's back (the sqlite3 shell leaves foreign keys off) would fail the copy with them on: it is
+  // kept, tied to no account, and the worker drops it.
   await db.schema
     .createTable('outbox_next')
     .addColumn('id', 'text', (col) => col.primaryKey())
