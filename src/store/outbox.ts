@@ -25,44 +25,40 @@ export type ClaimedEmail = OutboxRow & { user_id: string };
  */
 export async function claimDueEmails(db: Executor, options: { now: number; leaseMs: number; worker: string; limit: number }): Promise<ClaimedEmail[]> {
   const { now, leaseMs, worker, limit } = options;
-  const postgres = isPostgres(db);
-  await db
-    .deleteFrom('outbox')
-    .where('id', 'in', (eb) => {
-      const noAccount = eb
-        .selectFrom('outbox')
-        .select('id')
-        .where('sent_at', 'is', null)
-        .where('abandoned_at', 'is', null)
-        .where('next_attempt_at', '<=', now)
-        .where('user_id', 'is', null);
-      // Rows another instance is deleting are its own to delete: this claim does not wait for them.
-      return postgres ? noAccount.forUpdate().skipLocked() : noAccount;
-    })
-    .execute();
+  await db.deleteFrom('outbox').where('id', 'in', dueRows(db, now, 'of no account')).execute();
   const claimed = await db
     .updateTable('outbox')
     .set({ claimed_by: worker, claimed_until: now + leaseMs })
-    .where('id', 'in', (eb) => {
-      const due = eb
-        .selectFrom('outbox')
-        .select('id')
-        .where('sent_at', 'is', null)
-        .where('abandoned_at', 'is', null)
-        .where('next_attempt_at', '<=', now)
-        // One queued by another instance since the delete above waits for its next run.
-        .where('user_id', 'is not', null)
+    .where(
+      'id',
+      'in',
+      // One of no account queued by another instance since the delete above waits for the next run.
+      dueRows(db, now, 'of an account')
         .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<', now)]))
         .orderBy('next_attempt_at')
-        .limit(limit);
-      return postgres ? due.forUpdate().skipLocked() : due;
-    })
+        .limit(limit),
+    )
     .returningAll()
     .execute();
   // RETURNING keeps no order (PostgreSQL's follows its plan): emails go out in the order they fell due.
   return claimed
     .filter((row): row is ClaimedEmail => row.user_id !== null)
     .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at - b.created_at);
+}
+
+/**
+ * The ids of the rows due by `now`, neither sent nor abandoned (the partial index outbox_pending). On
+ * PostgreSQL the rows another instance holds are skipped, not waited for: instances work side by side.
+ */
+function dueRows(db: Executor, now: number, tie: 'of an account' | 'of no account') {
+  const due = db
+    .selectFrom('outbox')
+    .select('id')
+    .where('sent_at', 'is', null)
+    .where('abandoned_at', 'is', null)
+    .where('next_attempt_at', '<=', now)
+    .where('user_id', tie === 'of an account' ? 'is not' : 'is', null);
+  return isPostgres(db) ? due.forUpdate().skipLocked() : due;
 }
 
 /** Only the worker that holds the claim may settle the row. */
