@@ -122,6 +122,10 @@ describe('configuration from the environment', () => {
     expect(problems({ SESSION_IDLE_TIMEOUT: '2h', SESSION_ABSOLUTE_TIMEOUT: '1h' })).toEqual([
       'SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT',
     ]);
+    expect(problems({ SESSION_IDLE_TIMEOUT: '1m' })).toEqual([]);
+    expect(problems({ SESSION_IDLE_TIMEOUT: '59s' })).toEqual([
+      "SESSION_IDLE_TIMEOUT must be at least 1m: a session's last use is recorded to a tenth of the timeout, and a shorter one would need a write at nearly every request",
+    ]);
   });
 
   it('refuses settings that would let a client choose its address or read the development mailbox', () => {

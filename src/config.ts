@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import { domainToASCII } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
-import { parseDuration } from './core/duration.ts';
+import { formatDuration, parseDuration } from './core/duration.ts';
+import { MIN_IDLE_TIMEOUT_MS } from './core/session-expiry.ts';
 import type { PolicyProfile } from './core/password-policy.ts';
 import type { DatabaseTarget } from './store/connect.ts';
 import { locales, type Locale } from './core/locale.ts';
@@ -138,6 +139,11 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   }
   if (values.RESET_TOKEN_TTL > 86_400_000) problems.push('RESET_TOKEN_TTL must be at most 24h');
   if (values.INVITE_TOKEN_TTL > 30 * 86_400_000) problems.push('INVITE_TOKEN_TTL must be at most 30d');
+  if (values.SESSION_IDLE_TIMEOUT < MIN_IDLE_TIMEOUT_MS) {
+    problems.push(
+      `SESSION_IDLE_TIMEOUT must be at least ${formatDuration(MIN_IDLE_TIMEOUT_MS)}: a session's last use is recorded to a tenth of the timeout, and a shorter one would need a write at nearly every request`,
+    );
+  }
   if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }

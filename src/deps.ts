@@ -9,6 +9,7 @@ import { createLimits, type Limits } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { countOutbox } from './store/outbox.ts';
 import { connect } from './store/connect.ts';
+import type { DatabaseAvailability } from './store/availability.ts';
 import type { Db } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
 
@@ -23,6 +24,8 @@ export interface Deps {
   config: Config;
   clock: Clock;
   db: Db;
+  /** Whether the database answers (store/availability.ts): /readyz says so, and queries fail fast while not. */
+  database: DatabaseAvailability;
   hasher: Hasher;
   limits: Limits;
   log: Logger;
@@ -62,7 +65,12 @@ export interface CreateDepsOptions {
 /** Opens the database (migrating it), starts the hasher, and returns the Deps with a way to close them. */
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<{ deps: Deps; close(): Promise<void> }> {
   const log = options.log ?? createLogger(config);
-  const connection = connect(config.database);
+  const connection = connect(config.database, {
+    onAvailabilityChange: ({ available, downForMs, error }) => {
+      if (available) log.warn({ event: 'database', state: 'available', downForMs }, 'the database answers again');
+      else log.error({ event: 'database', state: 'unavailable', err: error }, 'the database does not answer: requests get 503 until it does');
+    },
+  });
   try {
     await migrate(connection.db);
   } catch (error) {
@@ -85,6 +93,7 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     config,
     clock: options.clock ?? systemClock,
     db: connection.db,
+    database: connection.availability,
     hasher,
     limits: createLimits(store),
     log,

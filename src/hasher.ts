@@ -9,6 +9,7 @@
 // delays pages that need no hash.
 import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { TemporarilyUnavailable } from './core/unavailable.ts';
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 
 // Algorithm.Argon2id: the package declares an ambient const enum, which cannot be imported as a value here.
@@ -23,10 +24,9 @@ export interface HashParams {
 /** OWASP Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1. */
 export const OWASP_ARGON2ID: HashParams = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-export class HashingOverloaded extends Error {
-  readonly retryAfterSeconds = 1;
+export class HashingOverloaded extends TemporarilyUnavailable {
   constructor() {
-    super('password hashing queue is full');
+    super('busy', 1, 'password hashing queue is full');
   }
 }
 

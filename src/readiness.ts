@@ -6,6 +6,7 @@ import { pendingMigrations } from './store/migrate.ts';
 export type Readiness = { ready: true } | { ready: false; reason: 'database-unreachable' | 'migrations-pending' };
 
 export async function checkReadiness(deps: Deps): Promise<Readiness> {
+  if (!deps.database.isAvailable()) return { ready: false, reason: 'database-unreachable' };
   try {
     await sql`select 1`.execute(deps.db);
   } catch {

@@ -122,7 +122,7 @@ function refusal(outcome: Exclude<Awaited<ReturnType<typeof addUser>>, { ok: tru
     case 'invalid-email':
       return 'Refused: that is not a valid email address.';
     case 'invalid-name':
-      return 'Refused: the name must be 1 to 100 characters, without control characters.';
+      return 'Refused: the name must be 1 to 100 characters on one line, without control or invisible formatting characters.';
     case 'duplicate-email':
       return 'Refused: a user with that email address already exists.';
     case 'password': {

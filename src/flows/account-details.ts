@@ -10,7 +10,9 @@ import type { ClientInfo, SignedIn } from './sessions.ts';
 
 export const MAX_NAME_LENGTH = 100;
 
-export type AccountDetailsProblem = ChangePasswordProblem | { field: 'name'; reason: 'required' | 'too-long' | 'invalid' };
+export type NameProblem = 'required' | 'too-long' | 'line-break' | 'invisible';
+
+export type AccountDetailsProblem = ChangePasswordProblem | { field: 'name'; reason: NameProblem };
 
 export interface AccountDetailsInput {
   name: string;
@@ -32,7 +34,7 @@ export async function saveAccountDetails(
   client: ClientInfo,
 ): Promise<AccountDetailsOutcome> {
   const name = input.name.trim();
-  const nameProblem = checkName(name);
+  const nameProblem = checkName(input.name);
   if (nameProblem && !input.password) return { ok: false, reason: 'invalid', problems: [nameProblem] };
 
   const prepared = input.password ? await preparePasswordChange(deps, signedIn, input.password, client) : undefined;
@@ -66,11 +68,20 @@ export async function saveAccountDetails(
   return outcome;
 }
 
-export function checkName(name: string): AccountDetailsProblem | undefined {
+/**
+ * The name is shown on pages and in the greeting of every email. A line or paragraph separator, or a
+ * control character, would let it write lines of its own there ("Bonjour Eve<U+2028>Support: call…"); a
+ * format character (zero-width spaces and joiners, direction marks and overrides, the byte-order mark) would
+ * let it hide or reorder text. Both are refused, each with its own reason, wherever they stand: trimming
+ * would quietly drop some of them (a leading byte-order mark, a trailing separator) rather than refuse them.
+ * The name saved is the one typed without its surrounding spaces.
+ */
+export function checkName(typed: string): { field: 'name'; reason: NameProblem } | undefined {
+  const name = typed.trim();
   if (name === '') return { field: 'name', reason: 'required' };
   if ([...name].length > MAX_NAME_LENGTH) return { field: 'name', reason: 'too-long' };
-  // Control and bidirectional-override characters would let a name rewrite how other text is displayed.
-  if (/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(name)) return { field: 'name', reason: 'invalid' };
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(typed)) return { field: 'name', reason: 'line-break' };
+  if (/\p{Cf}/u.test(typed)) return { field: 'name', reason: 'invisible' };
   return undefined;
 }
 

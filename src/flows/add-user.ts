@@ -27,7 +27,7 @@ export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserO
   const email = normaliseEmail(input.email);
   if (!isEmailAddress(email)) return { ok: false, reason: 'invalid-email' };
   const name = input.name.trim();
-  if (checkName(name)) return { ok: false, reason: 'invalid-name' };
+  if (checkName(input.name)) return { ok: false, reason: 'invalid-name' };
   let passwordHash: string | null = null;
   if (input.password !== undefined) {
     const checked = checkNewPassword(deps, { email, name }, { next: input.password, confirm: input.password });

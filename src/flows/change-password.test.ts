@@ -130,15 +130,38 @@ describe('changing the password while signed in', () => {
     expect(await wrongGuesses(5)).toEqual(Array(5).fill('invalid'));
   });
 
-  it('refuses a name that is empty, too long or carries control characters, and changes nothing', async () => {
+  it('refuses a name that is empty, too long, breaks a line or hides text, and changes nothing', async () => {
     const { signedIn: session } = await signedIn();
     for (const [name, reason] of [
       ['   ', 'required'],
       ['x'.repeat(101), 'too-long'],
-      ['Ada\u202eecalevoL', 'invalid'],
+      ['Ada\nLovelace', 'line-break'],
+      ['Ada\tLovelace', 'line-break'],
+      ['Ada\u0085Lovelace', 'line-break'],
+      // What reached the greeting of every email: "Bonjour Eve<U+2028>Support: call +1 555 0100,".
+      ['Eve\u2028Support: call +1 555 0100', 'line-break'],
+      ['Eve\u2029Support', 'line-break'],
+      ['Eve Support\u2028', 'line-break'],
+      ['Ada\u202eecalevoL', 'invisible'],
+      ['Ada\u2066Lovelace\u2069', 'invisible'],
+      ['Ada\u200bLovelace', 'invisible'],
+      ['Ada\u200dLovelace', 'invisible'],
+      ['Ada\u200fLovelace', 'invisible'],
+      ['Ada\u061cLovelace', 'invisible'],
+      ['Ada\u2060Lovelace', 'invisible'],
+      ['\ufeffAda', 'invisible'],
+      ['Ada\u00adLovelace', 'invisible'],
     ] as const) {
       expect(await save(session, undefined, { name })).toEqual({ ok: false, reason: 'invalid', problems: [{ field: 'name', reason }] });
     }
     expect((await findUserById(t.deps.db, session.user.id))?.name).toBe('Ada Lovelace');
+  });
+
+  it('keeps names in every script, with their accents and apostrophes', async () => {
+    const { signedIn: session } = await signedIn();
+    for (const name of ['Zoë O’Brien-Müller', 'Ngũgĩ wa Thiong’o', '李小龍', 'Søren Kierkegaard', 'Мария Склодовская', 'José\u0301 Núñez']) {
+      expect(await save(session, undefined, { name }), name).toEqual({ ok: true, passwordChanged: false });
+      expect((await findUserById(t.deps.db, session.user.id))?.name).toBe(name);
+    }
   });
 });

@@ -2,6 +2,7 @@
 // sign-out and the password changes all go through it.
 // SECURITY 59: 256-bit random ids, stored as SHA-256. SECURITY 62: idle and absolute expiry, on the server.
 // SECURITY 63: the id comes only from the cookie (the web layer reads nothing else).
+import { isSessionOver, needsTouch } from '../core/session-expiry.ts';
 import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
@@ -27,10 +28,6 @@ export interface SignedIn {
 
 export type ResumeOutcome = { status: 'active'; signedIn: SignedIn } | { status: 'expired' } | { status: 'none' };
 
-// Writing last_seen_at on every request would turn every page view into a write; a minute of slack on an
-// idle timeout of an hour or more is invisible.
-const TOUCH_INTERVAL_MS = 60_000;
-
 const MAX_USER_AGENT = 512;
 
 /** Starts a session and returns the cookie value, which is never stored. */
@@ -53,15 +50,12 @@ export async function resumeSession(deps: Deps, token: string | undefined): Prom
   const found = await findSessionWithUser(deps.db, idHash);
   if (!found) return { status: 'none' };
   const now = deps.clock.now();
-  const expired =
-    now - found.session.last_seen_at >= deps.config.sessionIdleTimeoutMs ||
-    now - found.session.created_at >= deps.config.sessionAbsoluteTimeoutMs ||
-    found.user.disabled_at !== null;
-  if (expired) {
+  const timeouts = { idleMs: deps.config.sessionIdleTimeoutMs, absoluteMs: deps.config.sessionAbsoluteTimeoutMs };
+  if (isSessionOver(found.session, timeouts, now) || found.user.disabled_at !== null) {
     await deleteSession(deps.db, idHash);
     return { status: 'expired' };
   }
-  if (now - found.session.last_seen_at >= TOUCH_INTERVAL_MS) {
+  if (needsTouch(found.session, timeouts.idleMs, now)) {
     await touchSession(deps.db, idHash, now);
     found.session.last_seen_at = now;
   }

@@ -60,7 +60,8 @@ export const en = {
 
   'error.name.required': 'Enter your name.',
   'error.name.too-long': 'Your name must be at most 100 characters.',
-  'error.name.invalid': 'Your name contains characters that are not allowed.',
+  'error.name.line-break': 'Your name must fit on one line: remove any line break, tab or other control character.',
+  'error.name.invisible': 'Your name contains invisible characters (such as zero-width spaces or text-direction marks): remove them.',
   'error.locale.invalid': 'Choose English or Français.',
   'error.current.required': 'Enter your current password.',
   'error.current.wrong': 'Your current password is incorrect.',
@@ -85,6 +86,7 @@ export const en = {
   'page.429': 'Too many requests. Try again {wait}.',
   'page.500': 'An unexpected error occurred. It has been logged; please try again.',
   'page.503': 'The service is busy. Try again {wait}.',
+  'page.503.unavailable': 'The service is briefly unavailable. Try again {wait}.',
   'forgot.title': 'Forgot password?',
   'forgot.intro': 'Enter the email address of your account and we will send you a link to set a new password.',
   'forgot.email': 'Email address',

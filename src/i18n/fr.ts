@@ -62,7 +62,8 @@ export const fr = {
 
   'error.name.required': 'Saisissez votre nom.',
   'error.name.too-long': 'Votre nom ne doit pas dépasser 100 caractères.',
-  'error.name.invalid': 'Votre nom contient des caractères non autorisés.',
+  'error.name.line-break': 'Votre nom doit tenir sur une ligne : retirez tout saut de ligne, toute tabulation ou tout autre caractère de contrôle.',
+  'error.name.invisible': 'Votre nom contient des caractères invisibles (espaces sans chasse, marques de sens d’écriture…) : retirez-les.',
   'error.locale.invalid': 'Choisissez English ou Français.',
   'error.current.required': 'Saisissez votre mot de passe actuel.',
   'error.current.wrong': 'Votre mot de passe actuel est incorrect.',
@@ -87,6 +88,7 @@ export const fr = {
   'page.429': 'Trop de requêtes. Réessayez {wait}.',
   'page.500': 'Une erreur inattendue est survenue. Elle a été enregistrée\u00a0; veuillez réessayer.',
   'page.503': 'Le service est très sollicité. Réessayez {wait}.',
+  'page.503.unavailable': 'Le service est momentanément indisponible. Réessayez {wait}.',
   'forgot.title': 'Mot de passe oublié\u00a0?',
   'forgot.intro': 'Saisissez l’adresse e-mail de votre compte\u00a0: nous vous enverrons un lien pour définir un nouveau mot de passe.',
   'forgot.email': 'Adresse e-mail',

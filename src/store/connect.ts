@@ -4,37 +4,96 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, sql, SqliteAdapter, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { createGuard, type AvailabilityChange, type DatabaseAvailability, type Guard } from './availability.ts';
 import type { Database, Db, Executor } from './database.ts';
+import { guardedDialect, SQLITE_BUSY_TIMEOUT_MS } from './guarded-dialect.ts';
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface Connection {
   db: Db;
   dialect: 'sqlite' | 'postgres';
+  availability: DatabaseAvailability;
   close(): Promise<void>;
 }
 
-export function connect(target: DatabaseTarget): Connection {
-  if (target.kind === 'postgres') {
-    const pool = new pg.Pool({
-      connectionString: target.url,
-      max: 10,
-      // Times are bigint columns: read them as numbers (milliseconds fit comfortably in 2^53).
-      types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) },
-    });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+export interface ConnectOptions {
+  /** Told when the database goes away and when it is back (availability.ts). */
+  onAvailabilityChange?: (change: AvailabilityChange) => void;
+}
+
+// A connection attempt that takes longer is an outage, not a slow start: the request gets its 503.
+const CONNECT_TIMEOUT_MS = 3000;
+
+export function connect(target: DatabaseTarget, options: ConnectOptions = {}): Connection {
+  return target.kind === 'postgres' ? connectPostgres(target.url, options) : connectSqlite(target.path, options);
+}
+
+function connectPostgres(url: string, options: ConnectOptions): Connection {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    // Times are bigint columns: read them as numbers (milliseconds fit comfortably in 2^53).
+    types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) },
+  });
+  const guard = createGuard({ probe: () => probePostgres(url), onChange: options.onAvailabilityChange });
+  // An idle connection that the server ends (a restart, a failover) is reported here; unheard, the error
+  // would end the process. The pool drops that connection by itself; the guard checks on the server.
+  pool.on('error', (error) => void guard.translate(error));
+  const db = new Kysely<Database>({ dialect: guardedDialect(new PostgresDialect({ pool }), { guard, waitForLocks: false, refuseAtAcquire: true }) });
+  return { db, dialect: 'postgres', availability: guard, close: () => db.destroy() };
+}
+
+async function probePostgres(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } finally {
+    await client.end().catch(() => undefined);
   }
-  if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
-  const sqlite = new SQLite(target.path);
+}
+
+function connectSqlite(path: string, options: ConnectOptions): Connection {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // No busy timeout: SQLite would wait for another process's lock by sleeping on the event loop. The
+  // guarded dialect waits instead, as long, between tries that leave the event loop free.
+  const sqlite = new SQLite(path, { timeout: 0 });
   // WAL lets readers go on during a write; FULL makes every commit durable across a power cut, not only a
-  // crash; the busy timeout lets the CLI and the service share the file.
+  // crash.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteWithTransactionalDdl({ database: withStatementCacheAndImmediateBegin(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const guard: Guard = createGuard({ probe: () => probeSqlite(path), onChange: options.onAvailabilityChange });
+  const dialect = new SqliteWithTransactionalDdl({ database: withStatementCacheAndImmediateBegin(sqlite) });
+  const db = new Kysely<Database>({ dialect: guardedDialect(dialect, { guard, waitForLocks: true, refuseAtAcquire: false }) });
+  return { db, dialect: 'sqlite', availability: guard, close: () => db.destroy() };
+}
+
+/**
+ * Can the file be written? A connection of the probe's own takes the write lock and lets it go. Our own
+ * connection may hold it for the few milliseconds of a transaction: the probe waits a little for that.
+ */
+async function probeSqlite(path: string): Promise<void> {
+  const probe = new SQLite(path, { timeout: 0, fileMustExist: path !== ':memory:' });
+  try {
+    const deadline = Date.now() + Math.min(250, SQLITE_BUSY_TIMEOUT_MS);
+    for (;;) {
+      try {
+        probe.exec('begin immediate');
+        probe.exec('rollback');
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  } finally {
+    probe.close();
+  }
 }
 
 /**

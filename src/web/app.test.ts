@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -104,6 +105,24 @@ function rawRequest(method: string, path: string): Promise<{ status: number; bod
   });
 }
 
+/** Bytes no HTTP client library would send, over a bare TCP connection; the answer as Node wrote it. */
+function rawExchange(request: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(service.url).port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      if (!statusLine.startsWith('HTTP/1.1 ')) reject(new Error(`no answer: ${received.slice(0, 100)}`));
+      else resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+    });
+    socket.end(request);
+  });
+}
+
 function expectSecurityHeaders(page: Page, what: string) {
   const csp = page.headers.get('content-security-policy') ?? '';
   expect(csp, what).toContain("default-src 'none'");
@@ -146,6 +165,23 @@ describe('security headers (SECURITY 58, 65)', () => {
       expect(page.headers.get('strict-transport-security'), what).toBeNull();
     }
     expect(responses.find(([what]) => what === '404')![1].status).toBe(404);
+  });
+
+  it('are on the answers Node gives before Fastify sees the request: headers too large, a broken request line', async () => {
+    const cases: Array<[string, string, number]> = [
+      ['headers over 16 KiB', `GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: ${'x'.repeat(20_000)}\r\n\r\n`, 431],
+      ['a broken request line', 'GET /login HTTP/9\r\n\r\n', 400],
+      ['a header without a name', 'GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n: nameless\r\n\r\n', 400],
+    ];
+    for (const [what, request, status] of cases) {
+      const answer = await rawExchange(request);
+      expect(answer.status, what).toBe(status);
+      expect(answer.headers['content-security-policy'], what).toContain("frame-ancestors 'none'");
+      expect(answer.headers['x-frame-options'], what).toBe('DENY');
+      expect(answer.headers['x-content-type-options'], what).toBe('nosniff');
+      expect(answer.headers['cache-control'], what).toBe('no-store');
+      expect(answer.body, what).toBe('Bad request / Requête incorrecte');
+    }
   });
 });
 
@@ -273,6 +309,34 @@ describe('CSRF and origin checks (SECURITY 24, 55)', () => {
     expect(victim.cookies.has('session')).toBe(false);
     expect((await victim.get('/settings/profile')).location).toBe('/login');
   });
+
+  it('are renewed by signing in and by signing out: no token read before works after', async () => {
+    await service.addUser({ email: 'csrf-renewed@example.com', password });
+    const shared = new Browser(service.url);
+    await shared.get('/login');
+    const signedOutToken = shared.csrf!;
+    const signedOutSecret = shared.cookies.get('csrf');
+    expect((await shared.post('/login', { email: 'csrf-renewed@example.com', password })).status).toBe(303);
+    expect(shared.cookies.get('csrf')).not.toBe(signedOutSecret);
+    // The token of the log-in page, taken by whoever saw that page, does not work once signed in.
+    const withOldToken = await shared.post('/settings/profile', hostileSave, { csrf: signedOutToken });
+    expect(withOldToken.status).toBe(403);
+
+    await shared.get('/settings/profile');
+    const firstUsersToken = shared.csrf!;
+    expect((await shared.post('/logout', {})).status).toBe(303);
+    // The next person at this browser signs in: the previous user's token is dead for them.
+    await shared.get('/login');
+    const nextUser = await newAccount();
+    for (const [name, value] of nextUser.browser.cookies) if (name === 'session') shared.cookies.set(name, value);
+    const replayed = await shared.post('/settings/profile', { ...hostileSave, current_password: password }, { csrf: firstUsersToken });
+    expect(replayed.status).toBe(403);
+    expect(await findUserById(service.deps.db, nextUser.user.id)).toEqual(nextUser.user);
+    // …and so is the one of the signed-out page shown after sign-out, once someone signs in from it.
+    const afterSignOut = shared.csrf!;
+    expect((await shared.post('/login', { email: 'csrf-renewed@example.com', password })).status).toBe(303);
+    expect((await shared.post('/settings/profile', hostileSave, { csrf: afterSignOut })).status).toBe(403);
+  });
 });
 
 describe('sign-out (SECURITY 24, 61)', () => {
@@ -314,6 +378,8 @@ describe('cookies (SECURITY 59, 60)', () => {
     const browser = new Browser(service.url);
     const login = await browser.get('/login');
     const signIn = await browser.post('/login', { email: 'cookies@example.com', password });
+    // Signing in renewed the CSRF secret: the form comes from a page read after it.
+    await browser.get('/settings/profile');
     const language = await browser.post('/language', { locale: 'fr', next: '/settings/profile' });
     const lines = [...login.headers.getSetCookie(), ...signIn.headers.getSetCookie(), ...language.headers.getSetCookie()];
     for (const name of ['csrf', 'session', 'lang']) {
@@ -354,6 +420,7 @@ describe('cookies (SECURITY 59, 60)', () => {
       expect(fromHost.status).toBe(403);
       const signIn = await browser.post('/login', { email: 'https@example.com', password }, { origin });
       expect(signIn.status).toBe(303);
+      await browser.get('/settings/profile');
       const language = await browser.post('/language', { locale: 'fr', next: '/' }, { origin });
       expect(language.status).toBe(303);
 
@@ -437,6 +504,24 @@ describe('sessions (SECURITY 23, 62, 63)', () => {
     expect((await copy.get('/settings/profile')).location).toBe('/login');
   });
 
+  it('stays alive while used every few seconds, with the shortest idle timeout allowed', async () => {
+    const short = await startService({ SESSION_IDLE_TIMEOUT: '1m' });
+    try {
+      await short.addUser({ email: 'brisk@example.com', password });
+      const browser = new Browser(short.url);
+      expect((await browser.signIn('brisk@example.com', password)).status).toBe(303);
+      // Five minutes of a page every 7 s: each visit within the timeout of the one before.
+      for (let visit = 0; visit < 43; visit++) {
+        short.clock.advance(7_000);
+        expect((await browser.get('/settings/profile')).status, `visit ${visit}`).toBe(200);
+      }
+      short.clock.advance(MINUTE + 6_000);
+      expect((await browser.get('/settings/profile')).location).toBe('/login?notice=session-expired');
+    } finally {
+      await short.close();
+    }
+  });
+
   it('is kept alive by activity, but never past twelve hours after signing in', async () => {
     const account = await newAccount();
     // 14 × 50 minutes = 11 h 40: each visit comes before the idle limit.
@@ -464,7 +549,12 @@ describe('malformed requests (SECURITY 65–67)', () => {
       for (const [name, value] of Object.entries(fields)) for (const one of [value].flat()) body.append(name, one);
       return body.toString();
     };
-    const post = (body: string, type = 'application/x-www-form-urlencoded') =>
+    // Bytes as a client may send them, not as a browser would: raw, outside any %-escape.
+    const withRawBytes = (bytes: number[]) => {
+      const [before, after] = form({ ...hostileSave, name: 'x' }).split('name=x');
+      return new Blob([`${before}name=Eve`, new Uint8Array(bytes), after!]);
+    };
+    const post = (body: string | Blob, type = 'application/x-www-form-urlencoded') =>
       french.request('/settings/profile', { method: 'POST', body, headers: { 'content-type': type, origin: service.url } });
     const understood = 'La requête n’a pas pu être comprise. Revenez en arrière et réessayez.';
 
@@ -472,6 +562,11 @@ describe('malformed requests (SECURITY 65–67)', () => {
       ['a broken %-escape', () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=Mallory%ZZ')), 400, understood],
       ['escapes that are not UTF-8', () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%FF%FE')), 400, understood],
       ['a truncated escape', () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%E2%82')), 400, understood],
+      ['an escaped UTF-16 surrogate', () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%ED%A0%80')), 400, understood],
+      ['a raw byte that is not UTF-8', () => post(withRawBytes([0xff])), 400, understood],
+      ['a raw overlong encoding', () => post(withRawBytes([0xc0, 0xaf])), 400, understood],
+      ['a raw truncated sequence', () => post(withRawBytes([0xe2, 0x82])), 400, understood],
+      ['a raw UTF-16 surrogate', () => post(withRawBytes([0xed, 0xa0, 0x80])), 400, understood],
       ['JSON', () => post(JSON.stringify({ _csrf: french.csrf, ...hostileSave }), 'application/json'), 415, 'Ce type de contenu n’est pas accepté ici.'],
       ['plain text', () => post(form(hostileSave), 'text/plain'), 415, 'Ce type de contenu n’est pas accepté ici.'],
       ['more than 16 KiB', () => post(form({ ...hostileSave, filler: 'x'.repeat(17 * 1024) })), 413, 'Ce que vous avez envoyé est trop volumineux.'],

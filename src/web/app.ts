@@ -2,13 +2,13 @@
 // not-found pages, then each page. main.ts listens; tests build it the same way.
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
-import fastifyFormbody from '@fastify/formbody';
 import helmet from 'helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config.ts';
 import type { Deps } from '../deps.ts';
-import { HashingOverloaded } from '../hasher.ts';
+import { TemporarilyUnavailable, type UnavailableReason } from '../core/unavailable.ts';
 import { locales, type Locale } from '../core/locale.ts';
 import { formatWait, pickLocale, translator, type MessageKey } from '../i18n/index.ts';
 import { renderToString } from 'preact-render-to-string';
@@ -60,6 +60,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         .type('text/plain; charset=utf-8')
         .send('Bad request / Requête incorrecte');
     },
+    // Node's HTTP parser refuses some requests before Fastify sees them (headers too large, a malformed
+    // request line): those answers carry the same headers as every other (SECURITY 65).
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, bareHeaders),
     // SECURITY 22: X-Forwarded-For counts only when TRUST_PROXY says which proxies to believe.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // SECURITY 46, 68: Fastify's "incoming request" line logs the whole URL, and a query string is where a
@@ -96,7 +99,13 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Only the form encoding our pages use; JSON and text bodies are refused with 415.
   app.removeAllContentTypeParsers();
   await app.register(fastifyCookie);
-  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT, parser: parseFormBody });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    try {
+      done(null, parseFormBody(body as Buffer));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   await app.register(fastifyCsrf, {
     cookieKey: cookieNames(config).csrf,
     cookieOpts: cookieOptions(config),
@@ -182,6 +191,24 @@ function bareErrorHeaders(config: Config): Record<string, string> {
   };
 }
 
+const clientErrors: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/** What Fastify's own client-error handler writes, with our headers and a bilingual line. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers: Record<string, string>): void {
+  // A connection reset by the client has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason] = clientErrors[error.code ?? ''] ?? [400, 'Bad Request'];
+  const body = 'Bad request / Requête incorrecte';
+  if (socket.writable) {
+    const lines = Object.entries({ ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' });
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
 /** "Trust the n proxies nearest to us": proxy-addr's meaning of a number, which Fastify's types omit. */
 function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
@@ -216,25 +243,37 @@ const statusMessages: Record<number, MessageKey> = {
   413: 'page.413',
   415: 'page.415',
   429: 'page.429',
-  503: 'page.503',
+};
+
+const unavailableMessages: Record<UnavailableReason, MessageKey> = {
+  busy: 'page.503',
+  'database-unavailable': 'page.503.unavailable',
 };
 
 /** SECURITY 66: a status and a sentence; the details of a 5xx stay in the log, under the request id. */
 async function sendError(web: WebContext, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  let status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-  let retryAfterMs: number | undefined;
-  if (error instanceof HashingOverloaded) {
-    status = 503;
-    retryAfterMs = error.retryAfterSeconds * 1000;
-    reply.header('retry-after', error.retryAfterSeconds);
-  }
+  if (error instanceof TemporarilyUnavailable) return sendUnavailable(web, error, request, reply);
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ status, code: error.code ?? error.name }, 'request refused');
-
-  // A 5xx may come from the database itself: it is not asked again for the user's language then.
   const ctx = pageContext(web, request, reply, status < 500 ? await profileOf(web, request) : undefined);
   const key = statusMessages[status] ?? (status === 500 ? 'page.500' : 'page.400');
-  const message = ctx.t(key, { wait: formatWait(ctx.locale, retryAfterMs ?? 1000) });
   const title = status === 404 ? ctx.t('page.404.title') : ctx.t('page.error.title');
+  const message = ctx.t(key, { wait: formatWait(ctx.locale, 1000) });
   return sendPage(reply, status, ErrorView({ ctx, title, message, reference: status >= 500 ? request.id : undefined }));
+}
+
+/**
+ * 503 with Retry-After, fast: the database is not asked for the user's language (it may be what is away),
+ * and the log has one line for the outage (store/availability.ts), not one per request.
+ */
+function sendUnavailable(web: WebContext, error: TemporarilyUnavailable, request: FastifyRequest, reply: FastifyReply) {
+  request.log.info({ status: 503, reason: error.reason }, 'request refused: try again later');
+  reply.header('retry-after', error.retryAfterSeconds);
+  if (request.url.startsWith('/api/')) {
+    return reply.status(503).header('cache-control', 'no-store').send({ error: 'unavailable', retryAfterSeconds: error.retryAfterSeconds });
+  }
+  const ctx = pageContext(web, request, reply);
+  const message = ctx.t(unavailableMessages[error.reason], { wait: formatWait(ctx.locale, error.retryAfterSeconds * 1000) });
+  return sendPage(reply, 503, ErrorView({ ctx, title: ctx.t('page.error.title'), message, reference: request.id }));
 }

@@ -38,6 +38,15 @@ export function clearSessionCookie(config: Config, reply: FastifyReply): void {
   reply.clearCookie(cookieNames(config).session, cookieOptions(config));
 }
 
+/**
+ * SECURITY 23, 55: a new CSRF secret whenever who is signed in changes. A token read from the signed-out
+ * log-in page, or by the previous user of this browser, must not work for the next one.
+ */
+export function renewCsrfSecret(config: Config, request: FastifyRequest, reply: FastifyReply): void {
+  delete request.cookies[cookieNames(config).csrf];
+  reply.generateCsrf();
+}
+
 const YEAR_SECONDS = 365 * 24 * 3600;
 
 export function setLocaleCookie(config: Config, reply: FastifyReply, locale: string): void {

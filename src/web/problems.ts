@@ -11,7 +11,8 @@ type ProblemKey<P> = P extends { field: infer F extends string; reason: infer R 
 const problemKeys: Record<ProblemKey<PlainProblem>, MessageKey> = {
   'name.required': 'error.name.required',
   'name.too-long': 'error.name.too-long',
-  'name.invalid': 'error.name.invalid',
+  'name.line-break': 'error.name.line-break',
+  'name.invisible': 'error.name.invisible',
   'locale.invalid': 'error.locale.invalid',
   'current.required': 'error.current.required',
   'current.wrong': 'error.current.wrong',

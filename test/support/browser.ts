@@ -21,10 +21,13 @@ export class TestBrowser {
   readonly cookies = new Map<string, string>();
   csrf: string | undefined;
 
-  constructor(
-    readonly base: string,
-    readonly defaultHeaders: Record<string, string> = {},
-  ) {}
+  readonly base: string;
+  readonly defaultHeaders: Record<string, string>;
+
+  constructor(base: string, defaultHeaders: Record<string, string> = {}) {
+    this.base = base;
+    this.defaultHeaders = defaultHeaders;
+  }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Page> {
     return this.request(path, { method: 'GET', headers });

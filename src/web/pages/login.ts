@@ -5,7 +5,7 @@ import { signIn } from '../../flows/sign-in.ts';
 import { KNOWN_DEVICE_MS } from '../../limits.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { currentSession } from '../auth.ts';
-import { cookieOptions, readSessionCookie, setSessionCookie } from '../cookies.ts';
+import { cookieOptions, readSessionCookie, renewCsrfSecret, setSessionCookie } from '../cookies.ts';
 import { csrfField, field, parseForm, passwordField } from '../forms.ts';
 import { redirect, sendPage } from '../render.ts';
 import { LoginView, type LoginForm } from '../views/login.tsx';
@@ -52,6 +52,7 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
     });
     if (outcome.ok) {
       setSessionCookie(web.deps.config, reply, outcome.token);
+      renewCsrfSecret(web.deps.config, request, reply);
       if (outcome.deviceToken) {
         reply.setCookie(web.cookies.device, outcome.deviceToken, cookieOptions(web.deps.config, { maxAge: KNOWN_DEVICE_MS / 1000 }));
       }

@@ -86,7 +86,7 @@ describe('who am I (GET /api/session)', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(JSON.parse(page.text)).toMatchObject({ signedIn: true, user: { email: 'ada@example.com', name: 'Ada Lovelace', locale: 'fr' } });
-    service.clock.advance(3_600_000);
+    service.clock.advance(3_600_000 + 60_000);
     expect((await browser.get('/api/session')).status).toBe(401);
   });
 });

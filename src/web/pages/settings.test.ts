@@ -141,7 +141,8 @@ describe('Settings → My Profile → Account Details', () => {
     for (const [name, message] of [
       ['   ', 'Enter your name.'],
       ['x'.repeat(101), 'Your name must be at most 100 characters.'],
-      ['Ada\u202eecalevoL', 'Your name contains characters that are not allowed.'],
+      ['Ada\u202eecalevoL', 'Your name contains invisible characters (such as zero-width spaces or text-direction marks): remove them.'],
+      ['Eve\u2028Support: call +1 555 0100', 'Your name must fit on one line: remove any line break, tab or other control character.'],
     ]) {
       const page = await save(account.browser, { name: name!, locale: 'fr' });
       expect(page.status).toBe(422);

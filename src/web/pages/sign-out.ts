@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { signOut } from '../../flows/sign-out.ts';
-import { clearSessionCookie, readSessionCookie } from '../cookies.ts';
+import { clearSessionCookie, readSessionCookie, renewCsrfSecret } from '../cookies.ts';
 import { csrfField, parseForm } from '../forms.ts';
 import { redirect } from '../render.ts';
 import type { WebContext } from '../web-context.ts';
@@ -12,6 +12,7 @@ export function registerSignOut(app: FastifyInstance, web: WebContext): void {
     parseForm(z.object(csrfField), request);
     await signOut(web.deps, readSessionCookie(web.deps.config, request));
     clearSessionCookie(web.deps.config, reply);
+    renewCsrfSecret(web.deps.config, request, reply);
     return redirect(reply, '/login?notice=signed-out');
   });
 }
