@@ -1,11 +1,12 @@
 // Once an hour, every instance deletes what nobody can use any more: expired sessions, quiet throttle
 // counters, dead reset links, settled outbox rows and old security events. Each delete is idempotent, so
 // instances running it at the same time do no harm.
+import { touchIntervalMs } from './core/session-expiry.ts';
 import type { Deps } from './deps.ts';
 import { KNOWN_DEVICE_MS } from './limits.ts';
 import { deleteDevicesBefore } from './store/devices.ts';
 import { deleteEventsBefore } from './store/events.ts';
-import { deleteSettledEmails } from './store/outbox.ts';
+import { deleteSettledEmails, deleteSilentWorkers } from './store/outbox.ts';
 import { deleteExpiredResetTokens } from './store/reset-tokens.ts';
 import { deleteExpiredSessions } from './store/sessions.ts';
 import { forgetQuietCounters } from './store/throttles.ts';
@@ -19,16 +20,21 @@ export const retention = {
   // Longest forgetAfterMs of limits.ts: a counter quiet for a day has already been forgotten.
   throttleCountersMs: DAY,
   settledEmailsMs: 7 * DAY,
+  // A worker silent for a day crashed long ago: its claims were free after seconds.
+  silentWorkersMs: DAY,
   securityEventsMs: 90 * DAY,
 };
 
 export async function sweep(deps: Deps): Promise<void> {
   const now = deps.clock.now();
   const { sessionIdleTimeoutMs, sessionAbsoluteTimeoutMs } = deps.config;
-  await deleteExpiredSessions(deps.db, { idleBefore: now - sessionIdleTimeoutMs, createdBefore: now - sessionAbsoluteTimeoutMs });
+  // The same limits as core/session-expiry.ts: a session that may still be in use is not deleted.
+  const idleBefore = now - sessionIdleTimeoutMs - touchIntervalMs(sessionIdleTimeoutMs);
+  await deleteExpiredSessions(deps.db, { idleBefore, createdBefore: now - sessionAbsoluteTimeoutMs });
   await forgetQuietCounters(deps.db, now - retention.throttleCountersMs);
   await deleteExpiredResetTokens(deps.db, now - retention.resetLinksMs);
   await deleteSettledEmails(deps.db, now - retention.settledEmailsMs);
+  await deleteSilentWorkers(deps.db, now - retention.silentWorkersMs);
   await deleteEventsBefore(deps.db, now - retention.securityEventsMs);
   await deleteDevicesBefore(deps.db, now - KNOWN_DEVICE_MS);
 }

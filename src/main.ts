@@ -34,7 +34,7 @@ if (config.production) await retireDemoAccount(deps);
 else await createDemoAccount(deps);
 const app = await buildApp(deps);
 await app.listen({ port: config.port, host: config.host });
-worker.start();
+await worker.start();
 const housekeeping = startHousekeeping(deps);
 process.stdout.write(`${config.appName} accounts is ready at ${config.publicUrl.origin}\n`);
 if (devMailbox) process.stdout.write(`Emails go to the development mailbox: ${config.publicUrl.origin}/dev/mailbox\n`);

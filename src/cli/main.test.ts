@@ -106,7 +106,7 @@ describe('npm run cli -- (administration)', () => {
   it('migrates the database, and says when it is up to date', () => {
     const first = run(['db', 'migrate']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Applied 0001-initial, 0002-reset-and-outbox, 0003-security-events, 0004-known-devices, 0005-events-of-no-account, 0006-outbox-of-no-account\n$/);
+    expect(first.stdout).toMatch(/^Applied 0001-initial, 0002-reset-and-outbox, 0003-security-events, 0004-known-devices, 0005-events-of-no-account, 0006-outbox-of-no-account, 0007-outbox-workers\n$/);
     expect(run(['db', 'migrate']).stdout).toBe('The database is up to date.\n');
   });
 });

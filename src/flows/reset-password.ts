@@ -10,7 +10,7 @@ import type { Deps } from '../deps.ts';
 import { longest } from '../limits.ts';
 import { recordEvent } from '../store/events.ts';
 import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
-import { consumeResetToken, deleteUnusedResetTokens, findResetToken, type TokenPurpose } from '../store/reset-tokens.ts';
+import { consumeResetToken, deleteUnusedResetTokens, findResetToken, useCopiesOf, type TokenPurpose } from '../store/reset-tokens.ts';
 import { forgetDevices } from '../store/devices.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { findUserById, setPasswordHash, type User } from '../store/users.ts';
@@ -90,6 +90,7 @@ export async function setPassword(
   const consumed = await deps.db.transaction().execute(async (tx) => {
     // SECURITY 38: of twenty concurrent submissions of one link, only one gets past this line.
     if (!(await consumeResetToken(tx, keys.link, purpose, now))) return false;
+    await useCopiesOf(tx, keys.link, now);
     await setPasswordHash(tx, user.id, passwordHash, now);
     await forgetDevices(tx, user.id);
     const endedSessions = await deleteSessionsOfUser(tx, user.id);

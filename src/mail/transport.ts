@@ -4,6 +4,8 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 
 export interface MailTransport {
   sendMail(message: SendMailOptions): Promise<unknown>;
+  /** Resolves when the server answers a connection (and takes our credentials): is it back after an outage? */
+  verify(): Promise<void>;
   close(): void;
 }
 
@@ -33,6 +35,9 @@ export function createTransport(url: URL): MailTransport {
     ));
   return {
     sendMail: async (message) => (await open()).sendMail(message),
+    verify: async () => {
+      await (await open()).verify();
+    },
     close: () => void transporter?.then((opened) => opened.close()),
   };
 }

@@ -1,12 +1,17 @@
 // The outbox worker against a real SMTP server: outages, restarts and crashes delay mail, never lose it,
 // and never send it twice.
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { testClock } from '../../test/support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { resetLinkOf } from '../../test/support/smtp.ts';
 import { sendResetEmail } from '../flows/forgot-password.ts';
+import { openResetLink, setPassword } from '../flows/reset-password.ts';
 import { claimDueEmails, enqueueEmail } from '../store/outbox.ts';
-import { createTransport } from './transport.ts';
-import { createOutboxWorker, MAX_ATTEMPTS, retryDelay } from './worker.ts';
+import { createTransport, type MailTransport } from './transport.ts';
+import { createOutboxWorker, MAX_ATTEMPTS, retryDelay, SMTP_PROBE_MS, STALE_AFTER_MS } from './worker.ts';
 
 const client = { address: '203.0.113.7', userAgent: 'test' };
 let database: TestDatabase;
@@ -23,6 +28,18 @@ afterEach(async () => {
 });
 
 const outboxRows = () => t.deps.db.selectFrom('outbox').selectAll().execute();
+
+/** A reset email queued for Ada without waking anyone, claimed by the worker `by` (one that will die). */
+async function claimedBy(by: { id: string; host: string; pid: number }): Promise<void> {
+  const now = t.clock.now();
+  await t.deps.db.insertInto('outbox_workers').values({ ...by, started_at: now, heartbeat_at: now }).execute();
+  const [user] = await t.deps.db.selectFrom('users').select('id').execute();
+  await enqueueEmail(t.deps.db, 'reset-email', user!.id, { requestedAt: now }, now);
+  expect(await claimDueEmails(t.deps.db, { now, leaseMs: 120_000, worker: by.id, limit: 10, staleMs: STALE_AFTER_MS })).toHaveLength(1);
+}
+
+/** The pid of a process that has exited. */
+const deadPid = () => spawnSync('true').pid!;
 
 describe('the outbox worker', () => {
   it('starts on an email between half a second and a second after the request that queued it (SECURITY 28)', async () => {
@@ -94,7 +111,7 @@ describe('the outbox worker', () => {
     // Queued without waking this instance's worker, then claimed by one that dies before sending.
     const [user] = await t.deps.db.selectFrom('users').select('id').execute();
     await enqueueEmail(t.deps.db, 'reset-email', user!.id, { requestedAt: t.clock.now() }, t.clock.now());
-    await claimDueEmails(t.deps.db, { now: t.clock.now(), leaseMs: 120_000, worker: 'crashed', limit: 10 });
+    await claimDueEmails(t.deps.db, { now: t.clock.now(), leaseMs: 120_000, worker: 'crashed', limit: 10, staleMs: 10_000 });
     await t.outbox.drain();
     expect(t.smtp.received).toHaveLength(0);
     t.clock.advance(120_001);
@@ -102,9 +119,94 @@ describe('the outbox worker', () => {
     expect(t.smtp.received).toHaveLength(1);
   });
 
+  it('takes back at once what a process of this host that died had claimed, without waiting for any lease', async () => {
+    await claimedBy({ id: `${hostname()}:earlier`, host: hostname(), pid: deadPid() });
+    const restarted = createOutboxWorker(t.deps, createTransport(t.smtp.url), { pollMs: 60_000 });
+    await restarted.start();
+    await restarted.drain();
+    await restarted.stop();
+    expect(t.smtp.received).toHaveLength(1);
+  });
+
+  it('takes over the claims of an instance elsewhere seconds after it stops beating, never while it beats', async () => {
+    await claimedBy({ id: 'elsewhere:1:a', host: 'elsewhere', pid: 1 });
+    // It beats for three minutes, past the two-minute lease: what it holds stays its own.
+    for (let second = 0; second < 180; second += 2) {
+      t.clock.advance(2000);
+      await t.deps.db.updateTable('outbox_workers').set({ heartbeat_at: t.clock.now() }).where('id', '=', 'elsewhere:1:a').execute();
+      if (second % 30 === 0) await t.outbox.drain();
+    }
+    await t.outbox.drain();
+    expect(t.smtp.received).toHaveLength(0);
+    // Then it dies: a silence of STALE_AFTER_MS frees the email.
+    t.clock.advance(STALE_AFTER_MS - 1000);
+    await t.outbox.drain();
+    expect(t.smtp.received).toHaveLength(0);
+    t.clock.advance(1001);
+    await t.outbox.drain();
+    expect(t.smtp.received).toHaveLength(1);
+  });
+
+  it('sends the copies of one email with one Message-ID, each with a link that works until one is used', async () => {
+    await t.outbox.stop();
+    const [user] = await t.deps.db.selectFrom('users').select('id').execute();
+    await enqueueEmail(t.deps.db, 'reset-email', user!.id, { requestedAt: t.clock.now() }, t.clock.now());
+    // This worker freezes the moment SMTP has the email, before it can mark it sent: as a crash would.
+    const real = createTransport(t.smtp.url);
+    let thaw: (error: Error) => void = () => undefined;
+    const freezing: MailTransport = {
+      ...real,
+      sendMail: async (message) => {
+        await real.sendMail(message);
+        await new Promise((_resolve, reject) => (thaw = reject));
+      },
+    };
+    const frozen = createOutboxWorker(t.deps, freezing, { pollMs: 60_000 });
+    await frozen.start();
+    const stuck = frozen.drain();
+    await expect.poll(() => t.smtp.received.length).toBe(1);
+
+    // Another instance, whose clock sees the frozen one silent for longer than STALE_AFTER_MS, sends it again.
+    const later = { ...t.deps, clock: testClock(t.clock.now() + STALE_AFTER_MS + 1) };
+    const other = createOutboxWorker(later, createTransport(t.smtp.url), { pollMs: 60_000 });
+    await other.start();
+    await other.drain();
+    await other.stop();
+    expect(t.smtp.received).toHaveLength(2);
+    const [first, second] = t.smtp.received;
+    expect(second!.mail.messageId).toBe(first!.mail.messageId);
+    const links = [first!, second!].map((email) => resetLinkOf(email).searchParams.get('token')!);
+    expect(links[0]).not.toBe(links[1]);
+    // The user clicks the first one to arrive: it works, and so would the other, until one is used.
+    for (const token of links) expect(await openResetLink(later, token)).toMatchObject({ ok: true });
+    expect(await setPassword(later, { token: links[0], next: 'Amber-Heron-27!', confirm: 'Amber-Heron-27!', client })).toEqual({ ok: true });
+    expect(await openResetLink(later, links[1])).toEqual({ ok: false, reason: 'used' });
+
+    thaw(new Error('thawed at the end of the test'));
+    await stuck;
+    await frozen.stop();
+  });
+
+  it('sends what waited for SMTP within seconds of its return, not at the end of its backoff', async () => {
+    t.smtp.setDown(true);
+    for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address } });
+    await t.outbox.drain();
+    // Three attempts in four minutes, one connection each time: the others of a batch wait with the first.
+    for (const wait of [30_000, 60_000, 120_000]) {
+      t.clock.advance(wait);
+      await t.outbox.drain();
+    }
+    expect(await outboxRows()).toEqual(Array(3).fill(expect.objectContaining({ attempts: 4, sent_at: null, next_attempt_at: t.clock.now() + retryDelay(4) })));
+    t.smtp.setDown(false);
+    t.clock.advance(SMTP_PROBE_MS);
+    await t.outbox.drain();
+    await t.outbox.drain();
+    expect(t.smtp.received).toHaveLength(3);
+  });
+
   it('sends each email once when two workers drain side by side', async () => {
     const second = createOutboxWorker(t.deps, createTransport(t.smtp.url), { pollMs: 60_000 });
-    second.start();
+    await second.start();
     for (let i = 0; i < 3; i++) await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } });
     await Promise.all([t.outbox.drain(), second.drain(), t.outbox.drain(), second.drain()]);
     await second.stop();

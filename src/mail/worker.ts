@@ -2,18 +2,23 @@
 // and marks it sent; on failure it retries with growing delays, and gives up only after a day of trying.
 // A reset link is minted here, just before sending, so no usable token is ever stored (SECURITY 35) and a
 // new email makes the older links dead (SECURITY 39).
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isLocale, type Locale } from '../core/locale.ts';
 import { digest, newId, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
+import { DatabaseUnavailable } from '../store/availability.ts';
 import {
   abandonEmail,
+  beatWorker,
   claimDueEmails,
-  markEmailFailed,
+  forgetWorkers,
   isStillPending,
+  markEmailFailed,
   markEmailSent,
-  releaseClaims,
+  registerWorker,
+  resumeWaitingEmails,
+  workersOnHost,
   type ClaimedEmail,
 } from '../store/outbox.ts';
 import { asyncCommit } from '../store/connect.ts';
@@ -25,7 +30,8 @@ import { inviteEmail, resetEmail } from './reset-email.tsx';
 import type { MailTransport } from './transport.ts';
 
 export interface OutboxWorker {
-  start(): void;
+  /** Registers this worker, takes back what its previous process on this host had claimed, and starts. */
+  start(): Promise<void>;
   /** Runs within a second (see wake below), rather than at the next poll. */
   wake(): void;
   /** Resolves when nothing due is left (tests and shutdown). */
@@ -41,7 +47,17 @@ export interface WorkerOptions {
   wakeSpreadMs?: number;
 }
 
-const MINUTE = 60_000;
+/** Every worker of this process has an id that starts so; a worker of an earlier process on this host does not. */
+const THIS_PROCESS = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+/** How often a worker says it is alive, and how long a silence means it is gone (its claims are free). */
+export const HEARTBEAT_MS = 2 * SECOND;
+export const STALE_AFTER_MS = 10 * SECOND;
+/** While SMTP is down, how often it is asked whether it is back. */
+export const SMTP_PROBE_MS = 10 * SECOND;
+
 /** 30 s, 1 min, 2 min … then every hour: about a day of attempts before giving up. */
 export function retryDelay(attempts: number): number {
   return Math.min(30_000 * 2 ** (attempts - 1), 60 * MINUTE);
@@ -52,18 +68,27 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   const { pollMs = 2000, leaseMs = 2 * MINUTE, batch = 10, wakeSpreadMs = 1000 } = options;
   const sender = deps.config.mailSender;
   const senderDomain = sender.slice(sender.lastIndexOf('@') + 1);
-  const worker = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
+  const host = hostname();
+  const worker = `${THIS_PROCESS}:${newId().slice(0, 8)}`;
   let timer: NodeJS.Timeout | undefined;
   let wakeTimer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
+  /** SMTP refused a connection: until it answers a probe, emails are not tried one by one. */
+  let smtpDown: { reason: string; probeAt: number } | undefined;
 
   async function runUntilEmpty(): Promise<void> {
+    if (smtpDown && deps.clock.now() >= smtpDown.probeAt) await probeSmtp();
     do {
       again = false;
-      const rows = await asyncCommit(deps.db, (tx) => claimDueEmails(tx, { now: deps.clock.now(), leaseMs, worker, limit: batch }));
-      for (const row of rows) await deliver(row);
+      const now = deps.clock.now();
+      const rows = await asyncCommit(deps.db, (tx) => claimDueEmails(tx, { now, leaseMs, worker, limit: batch, staleMs: STALE_AFTER_MS }));
+      for (const row of rows) {
+        if (smtpDown) await postpone(row, smtpDown.reason);
+        else await deliver(row);
+      }
       if (rows.length === batch) again = true;
     } while (again && !stopped);
   }
@@ -74,7 +99,10 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       return running;
     }
     running = runUntilEmpty()
-      .catch((error: unknown) => deps.log.error({ err: error }, 'outbox worker failed; retrying at the next poll'))
+      .catch((error: unknown) => {
+        // An outage of the database is logged once, where it is seen (store/availability.ts).
+        if (!(error instanceof DatabaseUnavailable)) deps.log.error({ err: error }, 'outbox worker failed; retrying at the next poll');
+      })
       .finally(() => {
         running = undefined;
       });
@@ -85,6 +113,47 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     if (stopped) return;
     timer = setTimeout(() => void run().finally(schedule), pollMs);
     timer.unref();
+  }
+
+  /**
+   * Every claim of this worker holds while it beats. If its row is gone (another instance took it for dead
+   * during a long pause), it registers again: what it had claimed may have gone out twice, with one
+   * Message-ID, and only the holder of a claim can mark the row.
+   */
+  async function beat(): Promise<void> {
+    const now = deps.clock.now();
+    if (!(await beatWorker(deps.db, worker, now))) await registerWorker(deps.db, { id: worker, host, pid: process.pid, started_at: now });
+  }
+
+  /**
+   * The workers of this host whose process is gone (or had this very pid: a container restarted) will not
+   * beat again: what they claimed goes back to the queue at once, not after STALE_AFTER_MS of silence.
+   */
+  async function takeBackFromPredecessors(): Promise<void> {
+    const earlier = (other: { id: string; pid: number }) => !other.id.startsWith(`${THIS_PROCESS}:`) && (other.pid === process.pid || !isProcessAlive(other.pid));
+    const gone = (await workersOnHost(deps.db, host)).filter(earlier);
+    await forgetWorkers(
+      deps.db,
+      gone.map((other) => other.id),
+    );
+  }
+
+  async function probeSmtp(): Promise<void> {
+    try {
+      await transport.verify();
+    } catch (error) {
+      smtpDown = { reason: errorText(error), probeAt: deps.clock.now() + SMTP_PROBE_MS };
+      return;
+    }
+    smtpDown = undefined;
+    await resumeWaitingEmails(deps.db, deps.clock.now());
+    deps.log.warn({ event: 'smtp', state: 'available' }, 'SMTP answers again: the emails waiting for it go now');
+  }
+
+  /** A connection refused says nothing of this email: the next ones of the batch are not tried against it. */
+  function noteSmtpDown(error: unknown): void {
+    if (!smtpDown) deps.log.error({ event: 'smtp', state: 'unavailable', reason: errorText(error) }, 'SMTP does not answer: emails wait for it');
+    smtpDown = { reason: errorText(error), probeAt: deps.clock.now() + SMTP_PROBE_MS };
   }
 
   async function deliver(row: ClaimedEmail): Promise<void> {
@@ -108,35 +177,43 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
         to: user.email,
         // Given, not derived: nodemailer would parse the address headers again for each (three times a message).
         envelope: { from: sender, to: user.email },
-        messageId: `<${randomUUID()}@${senderDomain}>`,
+        // The same for every attempt: a copy sent again after a crash is one message to the receiver.
+        messageId: `<${row.id}@${senderDomain}>`,
         subject: email.subject,
         text: email.text,
         html: email.html,
         headers: { 'Auto-Submitted': 'auto-generated' },
       });
-      // SECURITY 39: once the new link is delivered, the older ones are dead. With the "sent" mark, in one
-      // commit that need not wait for the disk: a power cut loses both or neither, and if both, the email
-      // goes out once more, with a link of its own that kills the others then.
-      await asyncCommit(deps.db, async (tx) => {
-        if (minted) await deleteUnusedResetTokens(tx, user.id, { purpose: minted.purpose, keep: minted.tokenHash });
-        await markEmailSent(tx, row.id, worker, deps.clock.now());
-      });
-      log.info({ outcome: 'sent', attempts: row.attempts + 1 });
-      deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'sent' });
     } catch (error) {
       // A link that never reached its owner must not stay usable, nor replace the one they already have.
       if (minted) await deleteResetToken(deps.db, minted.tokenHash);
-      const attempts = row.attempts + 1;
-      const reason = error instanceof Error ? error.message.slice(0, 300) : 'unknown error';
-      if (attempts >= MAX_ATTEMPTS) {
-        await abandonEmail(deps.db, row.id, deps.clock.now(), reason);
-        log.error({ outcome: 'abandoned', attempts, reason });
-        deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'abandoned' });
-      } else {
-        await markEmailFailed(deps.db, row.id, worker, { attempts, at: deps.clock.now() + retryDelay(attempts), error: reason });
-        log.warn({ outcome: 'retry', attempts, reason });
-        deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'retry' });
-      }
+      if (isSmtpOutage(error)) noteSmtpDown(error);
+      await postpone(row, errorText(error), log);
+      return;
+    }
+    // SMTP has the email: nothing comes between its acceptance and this one commit (a crash in between sends
+    // it again, with the same Message-ID and a link that works beside this one). SECURITY 39: the links
+    // other emails carried die now; with the "sent" mark, in a commit that need not wait for the disk.
+    await asyncCommit(deps.db, async (tx) => {
+      await markEmailSent(tx, row.id, worker, deps.clock.now());
+      if (minted) await deleteUnusedResetTokens(tx, user.id, { purpose: minted.purpose, keepEmail: row.id });
+    });
+    smtpDown = undefined;
+    log.info({ outcome: 'sent', attempts: row.attempts + 1 });
+    deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'sent' });
+  }
+
+  /** An attempt that failed, or was not made because SMTP is down: retried later, given up after a day. */
+  async function postpone(row: ClaimedEmail, reason: string, log = deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id })): Promise<void> {
+    const attempts = row.attempts + 1;
+    if (attempts >= MAX_ATTEMPTS) {
+      await abandonEmail(deps.db, row.id, deps.clock.now(), reason);
+      log.error({ outcome: 'abandoned', attempts, reason });
+      deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'abandoned' });
+    } else {
+      await markEmailFailed(deps.db, row.id, worker, { attempts, at: deps.clock.now() + retryDelay(attempts), error: reason });
+      log.warn({ outcome: 'retry', attempts, reason });
+      deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'retry' });
     }
   }
 
@@ -163,7 +240,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     // request of an existing address, where an unknown one leaves it free (SECURITY 28).
     const live = await asyncCommit(deps.db, async (tx) => {
       if (!(await isStillPending(tx, row.id))) return false;
-      await insertResetToken(tx, { token_hash: tokenHash, user_id: user.id, purpose, created_at: now, expires_at: now + ttl, used_at: null });
+      await insertResetToken(tx, { token_hash: tokenHash, user_id: user.id, purpose, created_at: now, expires_at: now + ttl, used_at: null, outbox_id: row.id });
       return true;
     });
     if (!live) return null;
@@ -173,8 +250,13 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   }
 
   return {
-    start() {
+    async start() {
+      await takeBackFromPredecessors();
+      await registerWorker(deps.db, { id: worker, host, pid: process.pid, started_at: deps.clock.now() });
       stopped = false;
+      heartbeat = setInterval(() => {
+        beat().catch((error: unknown) => deps.log.debug({ err: error }, 'outbox heartbeat failed'));
+      }, HEARTBEAT_MS).unref();
       void run();
       schedule();
     },
@@ -199,10 +281,34 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       stopped = true;
       clearTimeout(timer);
       clearTimeout(wakeTimer);
+      clearInterval(heartbeat);
       wakeTimer = undefined;
       await running;
-      await releaseClaims(deps.db, worker);
+      // Handed back now, so another instance sends them at once rather than once this one is silent.
+      await forgetWorkers(deps.db, [worker]);
       transport.close();
     },
   };
+}
+
+/** The error is SMTP's, not this email's: no connection, a timeout, a server saying it is unavailable. */
+function isSmtpOutage(error: unknown): boolean {
+  const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+  if (responseCode === 421) return true;
+  // Refusals of one message (a recipient, its content) are about that message.
+  return code !== 'EENVELOPE' && code !== 'EMESSAGE';
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, and belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 300) : 'unknown error';
 }

@@ -38,6 +38,11 @@ export interface ResetTokensTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  /**
+   * The email whose copies carry this link: an email sent again after a crash carries a new link, and the
+   * links of all its copies work until one of them is used. Null for links from before migration 0007.
+   */
+  outbox_id: string | null;
 }
 
 export interface OutboxTable {
@@ -58,6 +63,15 @@ export interface OutboxTable {
   sent_at: number | null;
   abandoned_at: number | null;
   last_error: string | null;
+}
+
+/** A running outbox worker: its claims hold while it beats (mail/worker.ts). */
+export interface OutboxWorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  heartbeat_at: number;
 }
 
 export type SecurityEventKind =
@@ -93,6 +107,7 @@ export interface Database {
   throttles: ThrottlesTable;
   reset_tokens: ResetTokensTable;
   outbox: OutboxTable;
+  outbox_workers: OutboxWorkersTable;
   security_events: SecurityEventsTable;
   known_devices: KnownDevicesTable;
 }

@@ -104,7 +104,7 @@ describe('0005: events of no account', () => {
     await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
     await db.insertInto('security_events').values({ id: 'e1', user_id: 'u1', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' }).execute();
 
-    expect(await migrate(db)).toEqual(['0005-events-of-no-account', '0006-outbox-of-no-account']);
+    expect(await migrate(db)).toEqual(['0005-events-of-no-account', '0006-outbox-of-no-account', '0007-outbox-workers']);
     await db.insertInto('security_events').values({ id: 'e2', user_id: null, kind: 'sign-in-failed', at: 6, client_address: '198.51.100.1', user_agent: 'curl' }).execute();
     expect(await db.selectFrom('security_events').selectAll().orderBy('at').execute()).toEqual([
       { id: 'e1', user_id: 'u1', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' },
@@ -133,7 +133,7 @@ describe('0005: events of no account', () => {
       await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
     });
 
-    expect(await migrate(db)).toEqual(['0005-events-of-no-account', '0006-outbox-of-no-account']);
+    expect(await migrate(db)).toEqual(['0005-events-of-no-account', '0006-outbox-of-no-account', '0007-outbox-workers']);
     expect((await db.selectFrom('security_events').select('id').execute()).map((event) => event.id)).toEqual(['orphan']);
   });
 });
@@ -159,7 +159,7 @@ describe('0006: outbox rows of no account', () => {
     await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
     await db.insertInto('outbox').values([row('queued', 'u1', null), row('sent', 'u1', 6)]).execute();
 
-    expect(await migrate(db)).toEqual(['0006-outbox-of-no-account']);
+    expect(await migrate(db)).toEqual(['0006-outbox-of-no-account', '0007-outbox-workers']);
     await db.insertInto('outbox').values(row('no-account', null, null)).execute();
     expect(await db.selectFrom('outbox').selectAll().orderBy('id').execute()).toEqual([
       { ...row('no-account', null, null), attempts: 0 },
@@ -190,7 +190,24 @@ describe('0006: outbox rows of no account', () => {
       await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
     });
 
-    expect(await migrate(db)).toEqual(['0006-outbox-of-no-account']);
+    expect(await migrate(db)).toEqual(['0006-outbox-of-no-account', '0007-outbox-workers']);
     expect(await db.selectFrom('outbox').select(['id', 'user_id']).execute()).toEqual([{ id: 'orphan', user_id: null }]);
+  });
+});
+
+describe('0007: outbox workers, and the email of each link', () => {
+  it('keeps every link and email, links from before belong to no email, and a worker can register', async () => {
+    const { db } = connection;
+    await migrateUpTo('0006-outbox-of-no-account');
+    await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
+    const link = { token_hash: 'h1', user_id: 'u1', purpose: 'reset' as const, created_at: 2, expires_at: 3, used_at: null };
+    await db.insertInto('reset_tokens').values(link as never).execute();
+    const before = await columnsOf('reset_tokens');
+
+    expect(await migrate(db)).toEqual(['0007-outbox-workers']);
+    expect(await db.selectFrom('reset_tokens').selectAll().execute()).toEqual([{ ...link, outbox_id: null }]);
+    expect(await columnsOf('reset_tokens')).toEqual([...before, expect.objectContaining({ name: 'outbox_id', nullable: true })]);
+    await db.insertInto('outbox_workers').values({ id: 'w1', host: 'h', pid: 1, started_at: 4, heartbeat_at: 4 }).execute();
+    await expect(db.insertInto('outbox_workers').values({ id: 'w1', host: 'h', pid: 2, started_at: 5, heartbeat_at: 5 }).execute()).rejects.toThrow();
   });
 });

@@ -9,6 +9,7 @@ import * as securityEvents from './migrations/0003-security-events.ts';
 import * as knownDevices from './migrations/0004-known-devices.ts';
 import * as eventsOfNoAccount from './migrations/0005-events-of-no-account.ts';
 import * as outboxOfNoAccount from './migrations/0006-outbox-of-no-account.ts';
+import * as outboxWorkers from './migrations/0007-outbox-workers.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '0004-known-devices': knownDevices,
   '0005-events-of-no-account': eventsOfNoAccount,
   '0006-outbox-of-no-account': outboxOfNoAccount,
+  '0007-outbox-workers': outboxWorkers,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import { isPostgres } from './connect.ts';
 import { newId } from '../core/tokens.ts';
-import type { Executor, OutboxTable } from './database.ts';
+import type { Executor, OutboxTable, OutboxWorkersTable } from './database.ts';
 
 export type OutboxRow = Selectable<OutboxTable>;
 export type OutboxKind = OutboxTable['kind'];
@@ -17,15 +17,27 @@ export async function enqueueEmail(db: Executor, kind: OutboxKind, userId: strin
 /** A row to send: one tied to an account. */
 export type ClaimedEmail = OutboxRow & { user_id: string };
 
+export interface ClaimOptions {
+  now: number;
+  worker: string;
+  limit: number;
+  /** The claim's lease, for workers that do not beat (those from before migration 0007). */
+  leaseMs: number;
+  /** A worker that has not beaten for this long is gone, and its claims with it. */
+  staleMs: number;
+}
+
 /**
- * Claims up to `limit` due rows for `leaseMs`. A worker that dies mid-send loses its claim when the lease
- * runs out and another worker picks the row up. On PostgreSQL, SKIP LOCKED lets several instances claim
- * side by side; SQLite has one writer at a time, so the single UPDATE is already exclusive. Rows tied to no
- * account (enqueueEmailForAddress) are deleted first, unsent, all at once.
+ * Claims up to `limit` due rows. A claim holds while its worker beats (beatWorker); one whose worker stopped
+ * beating is free again. A claim by a worker with no row in outbox_workers (an instance from before migration
+ * 0007, during a rolling upgrade) holds until its lease runs out. On PostgreSQL, SKIP LOCKED lets several
+ * instances claim side by side; SQLite has one writer at a time, so the single UPDATE is already exclusive.
+ * Rows tied to no account (enqueueEmailForAddress) are deleted first, unsent, all at once.
  */
-export async function claimDueEmails(db: Executor, options: { now: number; leaseMs: number; worker: string; limit: number }): Promise<ClaimedEmail[]> {
-  const { now, leaseMs, worker, limit } = options;
+export async function claimDueEmails(db: Executor, options: ClaimOptions): Promise<ClaimedEmail[]> {
+  const { now, leaseMs, worker, limit, staleMs } = options;
   await db.deleteFrom('outbox').where('id', 'in', dueRows(db, now, 'of no account')).execute();
+  const workers = db.selectFrom('outbox_workers').select('id');
   const claimed = await db
     .updateTable('outbox')
     .set({ claimed_by: worker, claimed_until: now + leaseMs })
@@ -34,7 +46,13 @@ export async function claimDueEmails(db: Executor, options: { now: number; lease
       'in',
       // One of no account queued by another instance since the delete above waits for the next run.
       dueRows(db, now, 'of an account')
-        .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<', now)]))
+        .where((w) =>
+          w.or([
+            w('claimed_by', 'is', null),
+            w('claimed_by', 'in', workers.where('heartbeat_at', '<', now - staleMs)),
+            w.and([w('claimed_by', 'not in', workers), w('claimed_until', '<', now)]),
+          ]),
+        )
         .orderBy('next_attempt_at')
         .limit(limit),
     )
@@ -91,9 +109,50 @@ export async function cancelPendingEmails(db: Executor, userId: string, kind: Ou
     .execute();
 }
 
-/** On shutdown: give claimed rows back so another instance sends them now rather than after the lease. */
-export async function releaseClaims(db: Executor, worker: string): Promise<void> {
-  await db.updateTable('outbox').set({ claimed_by: null, claimed_until: null }).where('claimed_by', '=', worker).where('sent_at', 'is', null).execute();
+/** Gives back rows claimed and not sent, to be sent now rather than once their worker is known to be gone. */
+export async function releaseClaims(db: Executor, workers: string[]): Promise<void> {
+  if (workers.length === 0) return;
+  await db.updateTable('outbox').set({ claimed_by: null, claimed_until: null }).where('claimed_by', 'in', workers).where('sent_at', 'is', null).execute();
+}
+
+export type OutboxWorkerRow = Selectable<OutboxWorkersTable>;
+
+export async function registerWorker(db: Executor, worker: Omit<OutboxWorkerRow, 'heartbeat_at'>): Promise<void> {
+  await db.insertInto('outbox_workers').values({ ...worker, heartbeat_at: worker.started_at }).execute();
+}
+
+/** Says the worker is alive; false if its row is gone (another instance took it for dead): it must register again. */
+export async function beatWorker(db: Executor, id: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('outbox_workers').set({ heartbeat_at: now }).where('id', '=', id).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export function workersOnHost(db: Executor, host: string): Promise<OutboxWorkerRow[]> {
+  return db.selectFrom('outbox_workers').selectAll().where('host', '=', host).execute();
+}
+
+/** Workers that will not beat again: their claims go back to the queue, and their rows go. */
+export async function forgetWorkers(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await releaseClaims(db, ids);
+  await db.deleteFrom('outbox_workers').where('id', 'in', ids).execute();
+}
+
+/** Workers silent for a long time hold nothing any more (their claims were free once they went stale). */
+export async function deleteSilentWorkers(db: Executor, before: number): Promise<void> {
+  await db.deleteFrom('outbox_workers').where('heartbeat_at', '<', before).execute();
+}
+
+/** SMTP answers again after an outage: the emails waiting out a backoff go now. */
+export async function resumeWaitingEmails(db: Executor, now: number): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ next_attempt_at: now })
+    .where('sent_at', 'is', null)
+    .where('abandoned_at', 'is', null)
+    .where('attempts', '>', 0)
+    .where('next_attempt_at', '>', now)
+    .execute();
 }
 
 /**

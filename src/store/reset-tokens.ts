@@ -29,14 +29,27 @@ export async function consumeResetToken(db: Executor, tokenHash: string, purpose
   return result.numUpdatedRows === 1n;
 }
 
+/** The other copies of the email that carried a link just used: "already used" too, not "not found". */
+export async function useCopiesOf(db: Executor, tokenHash: string, now: number): Promise<void> {
+  await db
+    .updateTable('reset_tokens')
+    .set({ used_at: now })
+    .where('outbox_id', 'in', db.selectFrom('reset_tokens').select('outbox_id').where('token_hash', '=', tokenHash).where('outbox_id', 'is not', null))
+    .where('used_at', 'is', null)
+    .execute();
+}
+
 /**
- * Kills every outstanding link of a user, or, with `only`, the other links of one purpose once a new one is
- * sent (a reset request must not kill an invitation). Used links stay, so that opening one again can say
- * "already used".
+ * Kills every outstanding link of a user, or, with `only`, the links of one purpose that other emails carried,
+ * once a new email is sent (a reset request must not kill an invitation; the copies of one email all keep
+ * theirs). Used links stay, so that opening one again can say "already used".
  */
-export async function deleteUnusedResetTokens(db: Executor, userId: string, only?: { purpose: TokenPurpose; keep: string }): Promise<void> {
+export async function deleteUnusedResetTokens(db: Executor, userId: string, only?: { purpose: TokenPurpose; keepEmail: string }): Promise<void> {
   let query = db.deleteFrom('reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null);
-  if (only !== undefined) query = query.where('purpose', '=', only.purpose).where('token_hash', '!=', only.keep);
+  if (only !== undefined) {
+    const { purpose, keepEmail } = only;
+    query = query.where('purpose', '=', purpose).where((eb) => eb.or([eb('outbox_id', 'is', null), eb('outbox_id', '!=', keepEmail)]));
+  }
   await query.execute();
 }
 

@@ -41,7 +41,7 @@ export async function testDeps(env: Record<string, string> = {}): Promise<TestDe
   // Polls rarely: tests deliver with outbox.drain(); wake() runs it as in production, a moment later.
   const outbox = createOutboxWorker(deps, createTransport(smtp.url), { pollMs: 60_000 });
   deps.wakeOutbox = outbox.wake;
-  outbox.start();
+  await outbox.start();
   return {
     deps,
     clock,

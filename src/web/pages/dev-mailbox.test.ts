@@ -20,7 +20,7 @@ beforeEach(async () => {
   // The service's mail goes to the mailbox, as `npm start` wires it.
   const worker = createOutboxWorker(service.deps, createTransport(mailbox.url), { pollMs: 60_000 });
   service.deps.wakeOutbox = worker.wake;
-  worker.start();
+  await worker.start();
   await service.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9', locale: 'fr' });
   const browser = new TestBrowser(service.url);
   await browser.get('/forgot-password');
