@@ -10,6 +10,8 @@ if (!postgres) {
   console.warn(`${message}: running the suite on SQLite only`);
 }
 
+const sqliteOnly = ['src/store/sqlite-lock.test.ts', 'src/log-output.test.ts', 'src/shutdown.test.ts'];
+
 const shared = {
   include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'test/**/*.test.ts'],
   exclude: ['test/e2e/**', 'node_modules/**', 'dist/**'],
@@ -27,8 +29,9 @@ export default defineConfig({
     projects: [
       // Several instances need a shared database: that test runs with PostgreSQL only.
       { extends: true, test: { ...shared, name: 'sqlite', exclude: [...shared.exclude, 'test/multi-instance.test.ts'], provide: { postgresRunUrl: undefined } } },
-      // A SQLite file locked by another process is SQLite's own outage: that test runs with SQLite only.
-      ...(postgres ? [{ extends: true, test: { ...shared, name: 'postgres', exclude: [...shared.exclude, 'src/store/sqlite-lock.test.ts'], globalSetup: ['test/support/postgres-run.ts'] } }] : []),
+      // Tests of what the database does not decide run once, on SQLite: a SQLite file locked by another
+      // process, the log output and the shutdown of the process.
+      ...(postgres ? [{ extends: true, test: { ...shared, name: 'postgres', exclude: [...shared.exclude, ...sqliteOnly], globalSetup: ['test/support/postgres-run.ts'] } }] : []),
     ],
   },
 });

@@ -26,6 +26,8 @@ export interface Config {
   sessionIdleTimeoutMs: number;
   sessionAbsoluteTimeoutMs: number;
   logLevel: string;
+  /** SIGTERM to exit: past this the process names the step still running and exits with code 1. */
+  shutdownTimeoutMs: number;
   hashConcurrency: number;
   hashQueueLimit: number;
   /** Where mail goes; undefined outside production means the built-in development mailbox. */
@@ -94,6 +96,7 @@ const schema = z.object({
   PASSWORD_POLICY: oneOf('PASSWORD_POLICY', ['documented', 'nist'] as const, 'documented'),
   SESSION_IDLE_TIMEOUT: duration('SESSION_IDLE_TIMEOUT', '1h'),
   SESSION_ABSOLUTE_TIMEOUT: duration('SESSION_ABSOLUTE_TIMEOUT', '12h'),
+  SHUTDOWN_TIMEOUT: duration('SHUTDOWN_TIMEOUT', '20s'),
   LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   HASH_CONCURRENCY: positiveInteger('HASH_CONCURRENCY', availableParallelism(), 256),
   HASH_QUEUE_LIMIT: positiveInteger('HASH_QUEUE_LIMIT', 64, 100_000),
@@ -139,6 +142,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   }
   if (values.RESET_TOKEN_TTL > 86_400_000) problems.push('RESET_TOKEN_TTL must be at most 24h');
   if (values.INVITE_TOKEN_TTL > 30 * 86_400_000) problems.push('INVITE_TOKEN_TTL must be at most 30d');
+  if (values.SHUTDOWN_TIMEOUT < 1000 || values.SHUTDOWN_TIMEOUT > 600_000) problems.push('SHUTDOWN_TIMEOUT must be from 1s to 10m');
   if (values.SESSION_IDLE_TIMEOUT < MIN_IDLE_TIMEOUT_MS) {
     problems.push(
       `SESSION_IDLE_TIMEOUT must be at least ${formatDuration(MIN_IDLE_TIMEOUT_MS)}: a session's last use is recorded to a tenth of the timeout, and a shorter one would need a write at nearly every request`,
@@ -167,6 +171,7 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       sessionIdleTimeoutMs: values.SESSION_IDLE_TIMEOUT,
       sessionAbsoluteTimeoutMs: values.SESSION_ABSOLUTE_TIMEOUT,
       logLevel: values.LOG_LEVEL,
+      shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT,
       hashConcurrency: values.HASH_CONCURRENCY,
       hashQueueLimit: values.HASH_QUEUE_LIMIT,
       smtpUrl,

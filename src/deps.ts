@@ -6,6 +6,7 @@ import { createHasher, OWASP_ARGON2ID, type Hasher } from './hasher.ts';
 import type { Redis } from 'ioredis';
 import { databaseFailureStore, memoryFailureStore, redisFailureStore } from './failure-stores.ts';
 import { createLimits, type Limits } from './limits.ts';
+import type { LogOutput } from './log-output.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { countOutbox } from './store/outbox.ts';
 import { connect } from './store/connect.ts';
@@ -59,12 +60,15 @@ export interface DevMailbox {
 
 export interface CreateDepsOptions {
   clock?: Clock;
+  /** A logger of the caller's (tests keep the lines); otherwise one writing JSON lines to `output`. */
   log?: Logger;
+  /** Where the service's log lines go (main.ts: stdout, through log-output.ts). */
+  output?: LogOutput;
 }
 
 /** Opens the database (migrating it), starts the hasher, and returns the Deps with a way to close them. */
 export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<{ deps: Deps; close(): Promise<void> }> {
-  const log = options.log ?? createLogger(config);
+  const log = options.log ?? createLogger(config, options.output);
   const connection = connect(config.database, {
     onAvailabilityChange: ({ available, downForMs, error }) => {
       if (available) log.warn({ event: 'database', state: 'available', downForMs }, 'the database answers again');
@@ -84,7 +88,12 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
     queueLimit: config.hashQueueLimit,
     onShed: () => metrics?.hashesShed.inc(),
   });
-  metrics = createMetrics({ outbox: () => countOutbox(connection.db), hashing: () => hasher.load() });
+  metrics = createMetrics({
+    outbox: () => countOutbox(connection.db),
+    hashing: () => hasher.load(),
+    databaseAvailable: () => connection.availability.isAvailable(),
+    logLinesDropped: () => options.output?.dropped() ?? 0,
+  });
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const store = redis
     ? redisFailureStore(redis, { prefix: config.redisKeyPrefix, insurance: memoryFailureStore(), log })

@@ -1,24 +1,22 @@
 // The service as an operator starts it: the built dist/main.js in its own process (npm test builds first).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../test/support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/database.ts';
+import { killServiceProcesses, startServiceProcess } from '../test/support/process.ts';
 import { freePort } from '../test/support/service.ts';
 
 let folder: string;
 let database: TestDatabase;
-const running: ChildProcess[] = [];
 beforeEach(async () => {
   folder = mkdtempSync(join(tmpdir(), 'sc-main-'));
   database = await createTestDatabase();
 });
 afterEach(async () => {
-  const children = running.splice(0).filter((child) => child.exitCode === null);
-  for (const child of children) child.kill('SIGKILL');
-  await Promise.all(children.map(exited));
+  await killServiceProcesses();
   await database.drop();
   rmSync(folder, { recursive: true, force: true });
 });
@@ -27,24 +25,8 @@ function environment(port: number, extra: Record<string, string> = {}) {
   return { PATH: process.env.PATH ?? '', PORT: String(port), DATABASE_URL: database.url, LOG_LEVEL: 'warn', ...extra };
 }
 
-/** Starts the service and resolves with everything it printed once /healthz answers. */
-async function start(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [resolve('dist/main.js')], { env, cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${env.PORT}/healthz`;
-  await expect
-    .poll(async () => (await fetch(url).catch(() => undefined))?.status, { timeout: 20_000, interval: 100 })
-    .toBe(200);
-  return { child, output: () => output };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
+/** Starts the service in its own folder; resolves once /healthz answers. */
+const start = (env: Record<string, string>) => startServiceProcess({ env, cwd: folder });
 
 describe('npm start', () => {
   it('refuses bad configuration with one line per problem and exit code 2, starting nothing', async () => {
@@ -72,7 +54,7 @@ describe('npm start', () => {
     expect((await browser.signIn(printed![1]!, printed![2]!)).location).toBe('/settings');
 
     first.child.kill('SIGTERM');
-    expect(await exited(first.child)).toBe(0);
+    expect(await first.exited()).toBe(0);
     const second = await start(env);
     expect(second.output()).not.toContain('Demo account');
     expect(second.output()).not.toContain(printed![2]!);
@@ -84,7 +66,7 @@ describe('npm start', () => {
     const development = await start(environment(port, { PUBLIC_URL: `http://127.0.0.1:${port}` }));
     const password = /password: +(\S+)/.exec(development.output())![1]!;
     development.child.kill('SIGTERM');
-    await exited(development.child);
+    await development.exited();
     await start(environment(port, { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://127.0.0.1:1' }));
     const browser = new TestBrowser(`http://127.0.0.1:${port}`);
     await browser.get('/login');
@@ -116,7 +98,7 @@ describe('operating the service', () => {
     service.child.kill('SIGTERM');
     const answers = await Promise.all(attempts);
     expect(answers.map((answer) => answer.status)).toEqual(Array(30).fill(401));
-    expect(await exited(service.child)).toBe(0);
+    expect(await service.exited()).toBe(0);
   });
 
   it('hashes on exactly HASH_CONCURRENCY threads, which give way to the event loop (SECURITY 15)', async () => {
@@ -161,7 +143,7 @@ describe('operating the service', () => {
     await browser.signIn('demo@example.com', 'Coral-Finch-31!');
     remember(browser);
     service.child.kill('SIGTERM');
-    await exited(service.child);
+    await service.exited();
     await smtp.close();
 
     const log = service.output().replace(/^[\s\S]*?password: +\S+\n/, '');

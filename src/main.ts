@@ -1,11 +1,14 @@
 // The process: read the configuration, open and migrate the database, start the mail worker (and, outside
 // production without SMTP_URL, the development mailbox), build the app, listen, and stop cleanly on
-// SIGTERM or SIGINT.
+// SIGTERM or SIGINT, by SHUTDOWN_TIMEOUT whatever happens (shutdown.ts). Everything the process prints
+// goes through log-output.ts, which drops lines rather than wait for a reader that is not reading.
 import './node-version.ts';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { parseConfig, type Config } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
+import { createLogOutput } from './log-output.ts';
+import { shutdownOnSignal } from './shutdown.ts';
 import { addUser } from './flows/add-user.ts';
 import { disableUser } from './flows/administer.ts';
 import { createTransport } from './mail/transport.ts';
@@ -24,7 +27,11 @@ const { config } = parsed;
 // libuv's threads are the hashing threads (hasher.ts): one per hash allowed at once. libuv reads this when it
 // first needs a thread, which is later than here (main.test.ts counts them in a running service).
 process.env.UV_THREADPOOL_SIZE = String(config.hashConcurrency);
-const { deps, close } = await createDeps(config);
+const stderr = createLogOutput(process.stderr);
+const stdout = createLogOutput(process.stdout, {
+  onFirstDrop: (reason) => stderr.write(`log lines are being dropped: ${reason}; log_lines_dropped_total in /metrics counts them\n`),
+});
+const { deps, close } = await createDeps(config, { output: stdout });
 // Loaded only when it runs: its SMTP server and mail parser are of no use, and no weight, in production.
 const devMailbox = config.smtpUrl ? undefined : await (await import('./mail/dev-mailbox.ts')).startDevMailbox(mailboxFolder(config));
 const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url));
@@ -36,27 +43,27 @@ const app = await buildApp(deps);
 await app.listen({ port: config.port, host: config.host });
 await worker.start();
 const housekeeping = startHousekeeping(deps);
-process.stdout.write(`${config.appName} accounts is ready at ${config.publicUrl.origin}\n`);
-if (devMailbox) process.stdout.write(`Emails go to the development mailbox: ${config.publicUrl.origin}/dev/mailbox\n`);
+stdout.write(`${config.appName} accounts is ready at ${config.publicUrl.origin}\n`);
+if (devMailbox) stdout.write(`Emails go to the development mailbox: ${config.publicUrl.origin}/dev/mailbox\n`);
 
-let stopping = false;
+const stop = shutdownOnSignal({
+  timeoutMs: config.shutdownTimeoutMs,
+  steps: [
+    // In-flight requests get their whole answer; then the worker hands back what it claimed.
+    { name: 'the HTTP server (requests in flight)', run: () => (housekeeping.stop(), app.close()) },
+    { name: 'the outbox worker (emails being sent)', run: () => worker.stop() },
+    { name: 'the development mailbox', run: async () => devMailbox?.close() },
+    { name: 'the database connections', run: close },
+    { name: 'the last log lines', run: () => stdout.flush(1000) },
+  ],
+  report: (line) => stderr.write(`${line}\n`),
+  onStepFailed: (step, error) => deps.log.error({ err: error, step }, 'unclean stop'),
+  exit: (code) => void stderr.flush(200).then(() => process.exit(code)),
+});
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
     deps.log.info({ signal }, 'stopping');
-    // In-flight requests finish, the worker hands back what it claimed, then the database closes.
-    housekeeping.stop();
-    app
-      .close()
-      .then(() => worker.stop())
-      .then(() => devMailbox?.close())
-      .then(close)
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        deps.log.error({ err: error }, 'unclean stop');
-        process.exit(1);
-      });
+    stop(signal);
   });
 }
 
@@ -82,5 +89,5 @@ async function createDemoAccount(deps: Deps): Promise<void> {
   // Another instance starting at the same moment may have created it first: then it is not ours to show.
   if (!added.ok && added.reason === 'duplicate-email') return;
   if (!added.ok) throw new Error(`could not create the demo account: ${added.reason}`);
-  process.stdout.write(`\nDemo account (development only; shown once):\n  email:    ${DEMO_EMAIL}\n  password: ${password}\n\n`);
+  stdout.write(`\nDemo account (development only; shown once):\n  email:    ${DEMO_EMAIL}\n  password: ${password}\n\n`);
 }

@@ -18,18 +18,41 @@ export interface MetricSources {
   outbox(): Promise<{ pending: number; sent: number; failed: number }>;
   /** This instance's hashes running and waiting. */
   hashing(): { running: number; waiting: number };
+  /** Whether this instance's last probe found the database answering (store/availability.ts). */
+  databaseAvailable(): boolean;
+  /** Log lines this instance dropped because their reader was not reading or had gone (log-output.ts). */
+  logLinesDropped(): number;
 }
 
 export function createMetrics(sources: MetricSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({
+    name: 'database_available',
+    help: '1 while the database answers this instance, 0 from a failed probe until one succeeds.',
+    registers: [registry],
+    collect() {
+      this.set(sources.databaseAvailable() ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'log_lines_dropped_total',
+    help: 'Log lines dropped because the reader of stdout was not reading or had gone.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.logLinesDropped());
+    },
+  });
+  new Gauge({
     name: 'outbox_emails',
     help: 'Emails in the outbox (all instances): pending, sent, failed (abandoned after a day of retries).',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      for (const [state, count] of Object.entries(await sources.outbox())) this.set({ state }, count);
+      // While the database is away the last counts stay: /metrics must answer during an outage above all.
+      const counts = await sources.outbox().catch(() => undefined);
+      for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
     },
   });
   new Gauge({

@@ -1,14 +1,13 @@
 // Two instances of the service behind one public address, on one PostgreSQL database and one Redis: what
 // one does, the other sees. Runs in the PostgreSQL run of the suite (vitest.config.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from './support/browser.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { killServiceProcesses, startServiceProcess, type ServiceProcess } from './support/process.ts';
 import { freePort } from './support/service.ts';
 import { resetLinkOf, startSmtpCapture, type SmtpCapture } from './support/smtp.ts';
-import { until } from './support/wait.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `sc-multi:${Date.now().toString(36)}:`;
@@ -17,27 +16,13 @@ let database: TestDatabase;
 let smtp: SmtpCapture;
 let a: string;
 let b: string;
-const children: ChildProcess[] = [];
+const instances: ServiceProcess[] = [];
 
 async function startInstance(port: number, publicUrl: string): Promise<string> {
-  const child = spawn(process.execPath, [resolve('dist/main.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      PUBLIC_URL: publicUrl,
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      SMTP_URL: smtp.url.href,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${url}/readyz`)).status === 200, { what: `${url}/readyz` });
-  return url;
+  const env = { PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, SMTP_URL: smtp.url.href, NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+  const instance = await startServiceProcess({ env, stdio: ['ignore', 'ignore', 'inherit'], ready: true });
+  instances.push(instance);
+  return instance.url;
 }
 
 function addUser(email: string): Promise<void> {
@@ -64,14 +49,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((done) => {
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        }),
-    ),
+    instances.map((instance) => {
+      instance.child.kill('SIGTERM');
+      return instance.exited();
+    }),
   );
+  await killServiceProcesses();
   await smtp.close();
   await database.drop();
   const redis = new Redis(redisUrl);
