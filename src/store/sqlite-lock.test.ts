@@ -1,12 +1,12 @@
 // A SQLite file that another process keeps locked past the busy timeout (a long CLI job, a backup tool
 // holding a write transaction): requests wait without blocking the event loop, then fail with
 // DatabaseUnavailable instead of hanging; the next ones fail at once; all works again once the lock goes.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lockSqliteFor } from '../../test/support/outage.ts';
 import { DatabaseUnavailable } from './availability.ts';
 import { connect, type Connection } from './connect.ts';
 import { SQLITE_BUSY_TIMEOUT_MS } from './guarded-dialect.ts';
@@ -29,13 +29,7 @@ afterEach(async () => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-/** Another process takes the write lock and holds it for `ms`; resolves once it holds it. */
-function lockFor(ms: number): Promise<{ released: Promise<void> }> {
-  const script = `const db = new (require('better-sqlite3'))(${JSON.stringify(path)}); db.exec('begin exclusive'); process.stdout.write('locked\\n'); setTimeout(() => { db.exec('commit'); process.exit(0); }, ${ms});`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve) => child.stdout.once('data', () => resolve({ released })));
-}
+const lockFor = (ms: number) => lockSqliteFor(path, ms);
 
 const write = (id: string) => connection.db.insertInto('outbox_workers').values({ id, host: 'h', pid: 1, started_at: 1, heartbeat_at: 1 }).execute();
 

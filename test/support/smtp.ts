@@ -18,6 +18,8 @@ export interface SmtpCapture {
   setDown(down: boolean): void;
   /** Hold each message this long before accepting it (a slow provider). */
   setDelay(ms: number): void;
+  /** Messages being received and not yet accepted: a sender killed now has not heard the answer. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
   const received: CapturedEmail[] = [];
   let down = false;
   let delay = 0;
+  let receiving = 0;
   /** While down: the 421 a provider answers during an outage. */
   const outage = () => {
     if (!down) return undefined;
@@ -44,6 +47,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
       callback(outage());
     },
     onData(stream, session, callback) {
+      receiving++;
       simpleParser(stream)
         .then(async (mail) => {
           if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -59,7 +63,8 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
           });
           callback();
         })
-        .catch(callback);
+        .catch(callback)
+        .finally(() => receiving--);
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -73,6 +78,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     setDelay: (ms) => {
       delay = ms;
     },
+    inFlight: () => receiving,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
