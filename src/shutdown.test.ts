@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../test/support/service.ts';
+import { recordMeasurement } from '../test/support/measurements.ts';
 import { killServiceProcesses, startServiceProcess, type ServiceProcess } from '../test/support/process.ts';
 import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp.ts';
 
@@ -77,7 +78,9 @@ async function stop(service: ServiceProcess, signal: NodeJS.Signals = 'SIGTERM')
   const started = performance.now();
   service.child.kill(signal);
   const code = await service.exited();
-  return { code, ms: performance.now() - started };
+  const ms = performance.now() - started;
+  recordMeasurement('shutdown', `${expect.getState().currentTestName ?? ''}: ${signal} to exit`, ms);
+  return { code, ms };
 }
 
 describe('logs that cannot be written never stop the service', () => {

@@ -11,6 +11,7 @@ import { connect, type Connection } from '../../src/store/connect.ts';
 import { addAccounts } from '../support/accounts.ts';
 import { TestBrowser, type Page } from '../support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { recordMeasurement } from '../support/measurements.ts';
 import { killServiceProcesses, startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { freePort } from '../support/service.ts';
 import { resetLinkOf, startSmtpCapture, type SmtpCapture } from '../support/smtp.ts';
@@ -133,7 +134,9 @@ describe('a crash in the middle of password changes and resets', () => {
     expect(sendingAtKill).toBeGreaterThan(0);
 
     smtp.setDelay(0);
+    const restartedAt = performance.now();
     service = await startServiceProcess({ env, ready: true });
+    recordMeasurement(`SIGKILL mid-burst (${database.kind})`, 'restart to /readyz 200', performance.now() - restartedAt);
 
     for (const person of people) {
       const user = await connection.db.selectFrom('users').selectAll().where('email', '=', person.email).executeTakeFirstOrThrow();
@@ -160,7 +163,8 @@ describe('a crash in the middle of password changes and resets', () => {
     // Taken back at once by the restarted instance, not after a lease: every email goes out within seconds.
     const pending = () =>
       connection.db.selectFrom('outbox').select('id').where('user_id', 'is not', null).where('sent_at', 'is', null).where('abandoned_at', 'is', null).execute();
-    await expect.poll(async () => (await pending()).length, { timeout: 15_000 }).toBe(0);
+    await expect.poll(async () => (await pending()).length, { timeout: 15_000, interval: 50 }).toBe(0);
+    recordMeasurement(`SIGKILL mid-burst (${database.kind})`, 'restart to every queued email delivered', performance.now() - restartedAt);
     const sent = await connection.db
       .selectFrom('outbox')
       .innerJoin('users', 'users.id', 'outbox.user_id')

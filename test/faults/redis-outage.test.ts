@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccounts } from '../support/accounts.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { recordMeasurement } from '../support/measurements.ts';
 import { killServiceProcesses, startServiceProcess, type ServiceProcess } from '../support/process.ts';
 import { freePort } from '../support/service.ts';
 
@@ -65,6 +66,7 @@ describe('losing Redis', () => {
     expect(await signIn('eve@example.com', password)).toBe(429);
 
     await startRedis();
+    const backAt = performance.now();
     expect(await countersInRedis()).toBe(0);
     // ioredis reconnects by itself; from then on the failures are Redis's to count again.
     await expect
@@ -76,6 +78,7 @@ describe('losing Redis', () => {
         { timeout: 15_000, interval: 500 },
       )
       .toBeGreaterThan(0);
+    recordMeasurement('Redis outage', 'from Redis back to counters in Redis again', performance.now() - backAt);
     expect(await signIn('bob@example.com', password)).toBe(303);
   });
 });
