@@ -1,6 +1,7 @@
 // Settings → Security: the account's recent activity and its active sessions, each of which the owner can
 // end, or all but this one ("sign out everywhere else"). SECURITY 61, 68.
 import { digest } from '../core/tokens.ts';
+import { isSessionOver } from '../core/session-expiry.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
 import { recentEvents, recordEvent, type SecurityEvent } from '../store/events.ts';
@@ -78,8 +79,6 @@ export async function signOutEverywhereElse(deps: Deps, signedIn: SignedIn, clie
 }
 
 async function liveSessions(deps: Deps, db: Executor, userId: string, now: number): Promise<SessionRow[]> {
-  const { sessionIdleTimeoutMs, sessionAbsoluteTimeoutMs } = deps.config;
-  return (await sessionsOfUser(db, userId)).filter(
-    (session) => now - session.last_seen_at < sessionIdleTimeoutMs && now - session.created_at < sessionAbsoluteTimeoutMs,
-  );
+  const timeouts = { idleMs: deps.config.sessionIdleTimeoutMs, absoluteMs: deps.config.sessionAbsoluteTimeoutMs };
+  return (await sessionsOfUser(db, userId)).filter((session) => !isSessionOver(session, timeouts, now));
 }

@@ -36,7 +36,10 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const account = normaliseEmail(input.email);
   const client = clientKey(input.client.address);
   const log = deps.log.child({ event: 'sign-in', client: input.client.address });
-  const user = isEmailAddress(account) ? await findUserByEmail(deps.db, account) : undefined;
+  // What is not an address is looked up as none (the same statements, matching nothing): it never reaches
+  // the database as typed, where a NUL byte would make PostgreSQL refuse the query.
+  const lookup = isEmailAddress(account) ? account : '';
+  const user = lookup === '' ? undefined : await findUserByEmail(deps.db, lookup);
   const knownDevice = await isKnownDevice(deps, input.deviceToken, user?.id);
 
   // SECURITY 19, 20: the attempt is counted, and the throttle consulted, before the password is looked at.
@@ -58,7 +61,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     const now = deps.clock.now();
     await deps.db.transaction().execute(async (tx) => {
       await deps.limits.signIn.fail(client, now, tx);
-      await recordEventForAddress(tx, account, 'sign-in-failed', input.client, now);
+      await recordEventForAddress(tx, lookup, 'sign-in-failed', input.client, now);
     });
     log.info({ outcome: 'failed', userId: user?.id ?? null });
     deps.metrics.signIns.inc({ outcome: 'failed' });

@@ -132,10 +132,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   async function takeBackFromPredecessors(): Promise<void> {
     const earlier = (other: { id: string; pid: number }) => !other.id.startsWith(`${THIS_PROCESS}:`) && (other.pid === process.pid || !isProcessAlive(other.pid));
     const gone = (await workersOnHost(deps.db, host)).filter(earlier);
-    await forgetWorkers(
-      deps.db,
-      gone.map((other) => other.id),
-    );
+    await forgetWorkers(deps.db, gone.map((other) => other.id));
   }
 
   async function probeSmtp(): Promise<void> {
@@ -156,8 +153,10 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     smtpDown = { reason: errorText(error), probeAt: deps.clock.now() + SMTP_PROBE_MS };
   }
 
+  const logOf = (row: ClaimedEmail) => deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id });
+
   async function deliver(row: ClaimedEmail): Promise<void> {
-    const log = deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id });
+    const log = logOf(row);
     const user = await findUserById(deps.db, row.user_id);
     if (!user || user.disabled_at !== null) {
       await abandonEmail(deps.db, row.id, deps.clock.now(), 'account disabled or gone');
@@ -188,7 +187,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       // A link that never reached its owner must not stay usable, nor replace the one they already have.
       if (minted) await deleteResetToken(deps.db, minted.tokenHash);
       if (isSmtpOutage(error)) noteSmtpDown(error);
-      await postpone(row, errorText(error), log);
+      await postpone(row, errorText(error));
       return;
     }
     // SMTP has the email: nothing comes between its acceptance and this one commit (a crash in between sends
@@ -204,7 +203,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   }
 
   /** An attempt that failed, or was not made because SMTP is down: retried later, given up after a day. */
-  async function postpone(row: ClaimedEmail, reason: string, log = deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id })): Promise<void> {
+  async function postpone(row: ClaimedEmail, reason: string): Promise<void> {
+    const log = logOf(row);
     const attempts = row.attempts + 1;
     if (attempts >= MAX_ATTEMPTS) {
       await abandonEmail(deps.db, row.id, deps.clock.now(), reason);

@@ -13,7 +13,6 @@ import { locales, type Locale } from '../core/locale.ts';
 import { formatWait, pickLocale, translator, type MessageKey } from '../i18n/index.ts';
 import { renderToString } from 'preact-render-to-string';
 import { loadAssets, registerAssets } from './assets.ts';
-import { currentSession } from './auth.ts';
 import { cookieNames, cookieOptions } from './cookies.ts';
 import { parseFormBody } from './forms.ts';
 import { registerDevMailbox } from './pages/dev-mailbox.ts';
@@ -29,7 +28,7 @@ import { registerSignOut } from './pages/sign-out.ts';
 import { sendPage } from './render.ts';
 import { sameOriginCheck } from './same-origin.ts';
 import { BusyView, ErrorView } from './views/error-page.tsx';
-import { pageContext, type WebContext } from './web-context.ts';
+import { pageContext, publicPageContext, type WebContext } from './web-context.ts';
 
 // SECURITY 65: forms here are a few short fields; anything bigger is refused before it is parsed.
 const BODY_LIMIT = 16 * 1024;
@@ -150,7 +149,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(web, error, request, reply));
   app.setNotFoundHandler(async (request, reply) => {
-    const ctx = pageContext(web, request, reply, await profileOf(web, request));
+    if (request.url.startsWith('/api/')) return reply.status(404).header('cache-control', 'no-store').send({ error: 'not-found' });
+    const ctx = await publicPageContext(web, request, reply);
     return sendPage(reply, 404, ErrorView({ ctx, title: ctx.t('page.404.title'), message: ctx.t('page.404') }));
   });
 
@@ -225,16 +225,6 @@ function logRequest(request: FastifyRequest) {
   };
 }
 
-/**
- * Error pages speak the signed-in user's profile language like every other page (PRODUCT.md "Language"):
- * without it a French profile on an English browser got its 400, 403 and 404 pages in English. Best effort:
- * a page about an error must not fail because the session cannot be read.
- */
-async function profileOf(web: WebContext, request: FastifyRequest) {
-  const current = await currentSession(web, request).catch(() => undefined);
-  return current?.status === 'active' ? current.signedIn.user : undefined;
-}
-
 const statusMessages: Record<number, MessageKey> = {
   400: 'page.400',
   403: 'page.403',
@@ -256,7 +246,7 @@ async function sendError(web: WebContext, error: FastifyError, request: FastifyR
   const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ status, code: error.code ?? error.name }, 'request refused');
-  const ctx = pageContext(web, request, reply, status < 500 ? await profileOf(web, request) : undefined);
+  const ctx = status < 500 ? await publicPageContext(web, request, reply) : pageContext(web, request, reply);
   const key = statusMessages[status] ?? (status === 500 ? 'page.500' : 'page.400');
   const title = status === 404 ? ctx.t('page.404.title') : ctx.t('page.error.title');
   const message = ctx.t(key, { wait: formatWait(ctx.locale, 1000) });

@@ -17,3 +17,13 @@ export async function requireSignedIn(web: WebContext, request: FastifyRequest, 
   redirect(reply, current.status === 'expired' ? '/login?notice=session-expired' : '/login');
   return undefined;
 }
+
+/**
+ * The signed-in user's profile, for pages anyone may see: they speak its language too (PRODUCT.md
+ * "Language"). Best effort: a page must not fail because the session cannot be read.
+ */
+export async function signedInProfile(web: WebContext, request: FastifyRequest): Promise<SignedIn['user'] | undefined> {
+  if (readSessionCookie(web.deps.config, request) === undefined) return undefined;
+  const current = await currentSession(web, request).catch(() => undefined);
+  return current?.status === 'active' ? current.signedIn.user : undefined;
+}

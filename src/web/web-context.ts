@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import type { ClientInfo } from '../flows/sessions.ts';
 import { pickLocale, translator } from '../i18n/index.ts';
 import type { AssetUrls } from './assets.ts';
+import { signedInProfile } from './auth.ts';
 import type { CookieNames } from './cookies.ts';
 import type { PageContext } from './views/context.ts';
 
@@ -38,6 +39,11 @@ export function pageContext(
     passwordPolicy: web.deps.config.passwordPolicy,
     user: user && { name: user.name, email: user.email },
   };
+}
+
+/** The context of a page anyone may see, in the signed-in user's language if someone is signed in. */
+export async function publicPageContext(web: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
+  return pageContext(web, request, reply, await signedInProfile(web, request));
 }
 
 export function clientInfo(request: FastifyRequest): ClientInfo {

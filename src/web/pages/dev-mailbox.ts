@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { DevMailbox } from '../../deps.ts';
 import { sendPage } from '../render.ts';
 import { MailboxListView, MailboxMessageView } from '../views/dev-mailbox.tsx';
-import { pageContext, type WebContext } from '../web-context.ts';
+import { publicPageContext, type WebContext } from '../web-context.ts';
 
 const messageParams = z.object({ id: z.string().max(100) });
 
@@ -17,7 +17,7 @@ const emailFramePolicy = "sandbox allow-top-navigation-by-user-activation allow-
 
 export function registerDevMailbox(app: FastifyInstance, web: WebContext, mailbox: DevMailbox): void {
   app.get('/dev/mailbox', async (request, reply) => {
-    const ctx = pageContext(web, request, reply);
+    const ctx = await publicPageContext(web, request, reply);
     return sendPage(reply, 200, MailboxListView({ ctx, messages: await mailbox.list() }));
   });
 
@@ -26,7 +26,7 @@ export function registerDevMailbox(app: FastifyInstance, web: WebContext, mailbo
     const message = id === undefined ? undefined : await mailbox.get(id);
     if (!message) return reply.callNotFound();
     reply.header('content-security-policy', messagePagePolicy);
-    return sendPage(reply, 200, MailboxMessageView({ ctx: pageContext(web, request, reply), message }));
+    return sendPage(reply, 200, MailboxMessageView({ ctx: await publicPageContext(web, request, reply), message }));
   });
 
   app.get('/dev/mailbox/:id/html', async (request, reply) => {

@@ -6,19 +6,19 @@ import { formatWait } from '../../i18n/index.ts';
 import { csrfField, field, parseForm } from '../forms.ts';
 import { sendPage } from '../render.ts';
 import { ForgotPasswordView, ResetEmailSentView } from '../views/forgot-password.tsx';
-import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
+import { clientInfo, publicPageContext, type WebContext } from '../web-context.ts';
 
 const forgotBody = z.object({ ...csrfField, email: field(1024) });
 
 export function registerForgotPassword(app: FastifyInstance, web: WebContext): void {
   app.get('/forgot-password', async (request, reply) => {
-    const ctx = pageContext(web, request, reply);
+    const ctx = await publicPageContext(web, request, reply);
     return sendPage(reply, 200, ForgotPasswordView({ ctx, form: { email: '' } }));
   });
 
   app.post('/forgot-password', { preHandler: web.protect }, async (request, reply) => {
     const { email } = parseForm(forgotBody, request);
-    const ctx = pageContext(web, request, reply);
+    const ctx = await publicPageContext(web, request, reply);
     if (email.trim() === '') return sendPage(reply, 422, ForgotPasswordView({ ctx, form: { email, error: ctx.t('error.email.required') } }));
     const outcome = await sendResetEmail(web.deps, { email, client: clientInfo(request) });
     if (outcome.ok) {

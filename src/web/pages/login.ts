@@ -9,7 +9,7 @@ import { cookieOptions, readSessionCookie, renewCsrfSecret, setSessionCookie } f
 import { csrfField, field, parseForm, passwordField } from '../forms.ts';
 import { redirect, sendPage } from '../render.ts';
 import { LoginView, type LoginForm } from '../views/login.tsx';
-import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
+import { clientInfo, pageContext, publicPageContext, type WebContext } from '../web-context.ts';
 
 const notices = { 'signed-out': 'login.signedOut', 'session-expired': 'login.sessionExpired', 'password-reset': 'login.passwordReset' } as const;
 
@@ -37,7 +37,7 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
 
   app.post('/login', { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
     const body = parseForm(loginBody, request);
-    const ctx = pageContext(web, request, reply);
+    const ctx = await publicPageContext(web, request, reply);
     const form: LoginForm = { email: body.email, errors: {} };
     if (body.email.trim() === '') form.errors.email = ctx.t('error.email.required');
     if (body.password === '') form.errors.password = ctx.t('error.password.required');

@@ -12,7 +12,7 @@ import { redirect, sendPage } from '../render.ts';
 import { problemMessage } from '../problems.ts';
 import type { PageContext } from '../views/context.ts';
 import { DeadLinkView, SetPasswordView, type SetPasswordForm, type SetPasswordPage } from '../views/reset-password.tsx';
-import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
+import { clientInfo, publicPageContext, type WebContext } from '../web-context.ts';
 
 const linkQuery = z.object({ token: z.string().max(256).optional() });
 const setPasswordBody = z.object({ ...csrfField, username: z.string().max(1024).optional(), new_password: passwordField, confirm_password: passwordField });
@@ -62,7 +62,7 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
       reply.setCookie(door.cookie, token, options);
       return redirect(reply, door.path);
     }
-    const ctx = pageContext(web, request, reply);
+    const ctx = await publicPageContext(web, request, reply);
     const link = await viewResetLink(web.deps, { token: request.cookies[door.cookie], purpose: door.purpose, client: clientInfo(request) });
     if (!link.ok && link.reason === 'throttled') {
       reply.header('retry-after', Math.ceil(link.retryAfterMs / 1000));
@@ -87,7 +87,7 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
       // SECURITY 49: no session is created; the user signs in with the new password.
       return redirect(reply, '/login?notice=password-reset');
     }
-    const ctx = pageContext(web, request, reply);
+    const ctx = await publicPageContext(web, request, reply);
     if (outcome.reason === 'link') {
       reply.clearCookie(door.cookie, options);
       return deadLink(ctx, reply, outcome.link);
