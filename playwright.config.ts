@@ -1,8 +1,9 @@
 // Browser tests: the BUILT service (dist/main.js, run by the project's Node 24) on a free port of 127.0.0.1,
 // with its own SQLite file in a fresh temporary folder, driven by Debian's Chromium (never a downloaded one).
 // Each test adds its own user through the admin CLI (test/e2e/support/fixtures.ts), so tests share nothing.
-import { defineConfig } from '@playwright/test';
+
 import { resolve } from 'node:path';
+import { defineConfig } from '@playwright/test';
 import { baseURL, serviceEnv } from './test/e2e/support/environment.ts';
 
 export default defineConfig({

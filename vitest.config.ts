@@ -10,7 +10,12 @@ if (!postgres) {
   console.warn(`${message}: running the suite on SQLite only`);
 }
 
-const sqliteOnly = ['src/store/sqlite-lock.test.ts', 'src/log-output.test.ts', 'src/shutdown.test.ts', 'test/faults/redis-outage.test.ts'];
+const sqliteOnly = [
+  'src/store/sqlite-lock.test.ts',
+  'src/log-output.test.ts',
+  'src/shutdown.test.ts',
+  'test/faults/redis-outage.test.ts',
+];
 
 const shared = {
   include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'test/**/*.test.ts'],
@@ -28,10 +33,30 @@ export default defineConfig({
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
       // Several instances need a shared database: that test runs with PostgreSQL only.
-      { extends: true, test: { ...shared, name: 'sqlite', exclude: [...shared.exclude, 'test/multi-instance.test.ts'], provide: { postgresRunUrl: undefined } } },
+      {
+        extends: true,
+        test: {
+          ...shared,
+          name: 'sqlite',
+          exclude: [...shared.exclude, 'test/multi-instance.test.ts'],
+          provide: { postgresRunUrl: undefined },
+        },
+      },
       // Tests of what the database does not decide run once, on SQLite: a SQLite file locked by another
       // process, the log output, the shutdown of the process and the loss of Redis.
-      ...(postgres ? [{ extends: true, test: { ...shared, name: 'postgres', exclude: [...shared.exclude, ...sqliteOnly], globalSetup: ['test/support/postgres-run.ts'] } }] : []),
+      ...(postgres
+        ? [
+            {
+              extends: true,
+              test: {
+                ...shared,
+                name: 'postgres',
+                exclude: [...shared.exclude, ...sqliteOnly],
+                globalSetup: ['test/support/postgres-run.ts'],
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

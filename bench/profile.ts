@@ -30,7 +30,15 @@ const prepare = async (): Promise<() => Promise<number>> => {
   if (operation === 'sign-in') {
     const signIn = await ours.signInRequest(emails[0]!);
     return async () => {
-      const result = await load({ url: `${ours.url}/login`, method: 'POST', connections: 10, durationSeconds: seconds, headers: signIn.headers, body: signIn.body, varyHeaders: nextClient });
+      const result = await load({
+        url: `${ours.url}/login`,
+        method: 'POST',
+        connections: 10,
+        durationSeconds: seconds,
+        headers: signIn.headers,
+        body: signIn.body,
+        varyHeaders: nextClient,
+      });
       return result.statuses['303'] ?? 0;
     };
   }
@@ -41,7 +49,8 @@ const prepare = async (): Promise<() => Promise<number>> => {
     const { done } = await changers.run(seconds);
     // Wait for the outbox to send the notifications, so that their cost is counted.
     const deadline = performance.now() + 10_000;
-    while (smtp.received() - sentBefore < done && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (smtp.received() - sentBefore < done && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     return done;
   };
 };
@@ -49,7 +58,11 @@ const run = await prepare();
 
 const before = { user: cpuMsByThread(pid, 'user'), system: cpuMsByThread(pid, 'system'), bench: process.cpuUsage() };
 const done = await run();
-const after = { user: cpuMsByThread(pid, 'user'), system: cpuMsByThread(pid, 'system'), bench: process.cpuUsage(before.bench) };
+const after = {
+  user: cpuMsByThread(pid, 'user'),
+  system: cpuMsByThread(pid, 'system'),
+  bench: process.cpuUsage(before.bench),
+};
 
 const perOperation = (ms: number) => (ms / done).toFixed(2).padStart(6);
 console.log(`${operation}: ${done} in ${seconds} s; CPU-ms per operation`);
@@ -59,7 +72,9 @@ for (const name of Object.keys(after.user)) {
   const system = after.system[name]! - (before.system[name] ?? 0);
   if (user + system >= done * 0.01) console.log(`${name.padEnd(15)} ${perOperation(user)}  ${perOperation(system)}`);
 }
-console.log(`${'(bench client)'.padEnd(15)} ${perOperation(after.bench.user / 1000)}  ${perOperation(after.bench.system / 1000)}`);
+console.log(
+  `${'(bench client)'.padEnd(15)} ${perOperation(after.bench.user / 1000)}  ${perOperation(after.bench.system / 1000)}`,
+);
 
 await ours.stop();
 await smtp.close();

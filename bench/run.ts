@@ -9,12 +9,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { load, nextClient, request, timed, type LoadResult, type RequestOptions } from './lib/load.ts';
+import { type LoadResult, load, nextClient, type RequestOptions, request, timed } from './lib/load.ts';
 import { cpuMsByThread, memoryMiB, resetPeak } from './lib/processes.ts';
 import { migrate, postgresDatabase, seed } from './lib/seed.ts';
 import { startSmtpSink } from './lib/smtp-sink.ts';
 import { auc, median, percentile, round } from './lib/stats.ts';
-import { addUsers, PASSWORD, PUBLIC_URL, sqliteUrl, startOurs, startPeer, type Ours } from './lib/systems.ts';
+import { addUsers, type Ours, PASSWORD, PUBLIC_URL, sqliteUrl, startOurs, startPeer } from './lib/systems.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 1_000_000);
@@ -25,21 +25,31 @@ const wanted = (section: string) => ONLY === undefined || ONLY.includes(section)
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const USERS = Array.from({ length: 10 }, (_, i) => `user${i}@example.com`);
 
-const results: Record<string, unknown> = { startedAt: new Date().toISOString(), machine: { cores: availableParallelism(), node: process.version }, seconds: SECONDS };
+const results: Record<string, unknown> = {
+  startedAt: new Date().toISOString(),
+  machine: { cores: availableParallelism(), node: process.version },
+  seconds: SECONDS,
+};
 const ratios: Array<{ id: string; what: string; value: number; target: string; pass: boolean; peer?: string }> = [];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 function ratio(id: string, what: string, value: number, target: [number, number], peer?: string): void {
   const pass = value >= target[0] && value <= target[1];
-  const range = target[1] === Infinity ? `≥ ${target[0]}` : target[0] === 0 ? `≤ ${target[1]}` : `${target[0]}–${target[1]}`;
+  const range =
+    target[1] === Infinity ? `≥ ${target[0]}` : target[0] === 0 ? `≤ ${target[1]}` : `${target[0]}–${target[1]}`;
   ratios.push({ id, what, value: round(value, 3), target: range, pass, peer });
-  log(`  ${pass ? 'PASS' : 'FAIL'} ${id}. ${what}: ${round(value, 3)} (target ${range})${peer ? ` [Better Auth: ${peer}]` : ''}`);
+  log(
+    `  ${pass ? 'PASS' : 'FAIL'} ${id}. ${what}: ${round(value, 3)} (target ${range})${peer ? ` [Better Auth: ${peer}]` : ''}`,
+  );
 }
 
 // The peer is not a dependency of the service: it is installed into bench/peers/better-auth on first use.
 if (!existsSync('bench/peers/better-auth/node_modules/better-auth')) {
   log('installing Better Auth into bench/peers/better-auth');
-  const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: 'bench/peers/better-auth', stdio: 'inherit' });
+  const installed = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: 'bench/peers/better-auth',
+    stdio: 'inherit',
+  });
   if (installed.status !== 0) throw new Error('could not install bench/peers/better-auth');
 }
 
@@ -49,7 +59,10 @@ async function ourDatabase(): Promise<string> {
   const url = sqliteUrl();
   migrate(url);
   addUsers(url, USERS);
-  const storedHash = new Database(url.slice('sqlite:'.length), { readonly: true }).prepare('select password_hash from users limit 1').pluck().get() as string;
+  const storedHash = new Database(url.slice('sqlite:'.length), { readonly: true })
+    .prepare('select password_hash from users limit 1')
+    .pluck()
+    .get() as string;
   await seed(url, PAIRS, storedHash);
   return url;
 }
@@ -61,7 +74,10 @@ const peer = await startPeer(USERS.length);
 log(`our service on ${ours.url}, Better Auth on ${peer.url}; ${SECONDS} s per measurement`);
 
 // ---- 10. What is stored, and how fast the service starts --------------------------------------------------
-const phc = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true }).prepare('select password_hash from users limit 1').pluck().get() as string;
+const phc = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true })
+  .prepare('select password_hash from users limit 1')
+  .pluck()
+  .get() as string;
 const [, m, t, p] = /m=(\d+),t=(\d+),p=(\d+)/.exec(phc)!.map(Number) as [number, number, number, number];
 results.storedParameters = { phc: phc.replace(/\$[^$]+\$[^$]+$/, '$…$…'), memoryKiB: m, timeCost: t, parallelism: p };
 results.startupMs = { ours: round(ours.startupMs), betterAuth: round(peer.startupMs) };
@@ -76,7 +92,11 @@ const SLICES = 5;
 const sliceSeconds = SECONDS / SLICES;
 const rawTotals = { verifies: 0, seconds: 0, cpuMs: 0 };
 const rawSlice = (): typeof rawTotals => {
-  const slice = JSON.parse(spawnSync(process.execPath, ['bench/raw-argon2.ts', phc, PASSWORD, String(concurrency), String(sliceSeconds)], { encoding: 'utf8' }).stdout) as typeof rawTotals;
+  const slice = JSON.parse(
+    spawnSync(process.execPath, ['bench/raw-argon2.ts', phc, PASSWORD, String(concurrency), String(sliceSeconds)], {
+      encoding: 'utf8',
+    }).stdout,
+  ) as typeof rawTotals;
   rawTotals.verifies += slice.verifies;
   rawTotals.seconds += slice.seconds;
   rawTotals.cpuMs += slice.cpuMs;
@@ -84,25 +104,39 @@ const rawSlice = (): typeof rawTotals => {
 };
 const sum = <T>(items: T[], value: (item: T) => number) => items.reduce((total, item) => total + value(item), 0);
 /** What `run` cost the process, in CPU milliseconds by kind of thread. */
-const withCpu = async <T>(pid: number, run: () => Promise<T>): Promise<{ result: T; threads: Record<string, number> }> => {
+const withCpu = async <T>(
+  pid: number,
+  run: () => Promise<T>,
+): Promise<{ result: T; threads: Record<string, number> }> => {
   const before = cpuMsByThread(pid);
   const result = await run();
   const after = cpuMsByThread(pid);
-  return { result, threads: Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)])) };
+  return {
+    result,
+    threads: Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)])),
+  };
 };
 /** Operations per second and CPU milliseconds per operation, in all and by kind of thread, over slices. */
 const perOperation = (slices: Array<{ done: number; seconds: number; threads: Record<string, number> }>) => {
   const done = sum(slices, (slice) => slice.done);
   const names = [...new Set(slices.flatMap((slice) => Object.keys(slice.threads)))];
-  const byThread = Object.fromEntries(names.map((name) => [name, sum(slices, (slice) => slice.threads[name] ?? 0) / done]));
+  const byThread = Object.fromEntries(
+    names.map((name) => [name, sum(slices, (slice) => slice.threads[name] ?? 0) / done]),
+  );
   return {
     perSecond: done / sum(slices, (slice) => slice.seconds),
     cpuMs: sum(Object.values(byThread), (ms) => ms),
-    cpuMsByThread: Object.fromEntries(Object.entries(byThread).filter(([, ms]) => ms >= 0.01).map(([name, ms]) => [name, round(ms)])),
+    cpuMsByThread: Object.fromEntries(
+      Object.entries(byThread)
+        .filter(([, ms]) => ms >= 0.01)
+        .map(([name, ms]) => [name, round(ms)]),
+    ),
   };
 };
 /** Alternates slices of the raw hash and of `measure`, and returns the raw totals of those slices beside. */
-const besideRaw = async <T>(measure: () => Promise<T>): Promise<{ slices: T[]; raw: { perSecond: number; cpuMsPerVerify: number } }> => {
+const besideRaw = async <T>(
+  measure: () => Promise<T>,
+): Promise<{ slices: T[]; raw: { perSecond: number; cpuMsPerVerify: number } }> => {
   const before = { ...rawTotals };
   const slices: T[] = [];
   for (let i = 0; i < SLICES; i++) {
@@ -110,16 +144,37 @@ const besideRaw = async <T>(measure: () => Promise<T>): Promise<{ slices: T[]; r
     slices.push(await measure());
   }
   const verifies = rawTotals.verifies - before.verifies;
-  return { slices, raw: { perSecond: verifies / (rawTotals.seconds - before.seconds), cpuMsPerVerify: (rawTotals.cpuMs - before.cpuMs) / verifies } };
+  return {
+    slices,
+    raw: {
+      perSecond: verifies / (rawTotals.seconds - before.seconds),
+      cpuMsPerVerify: (rawTotals.cpuMs - before.cpuMs) / verifies,
+    },
+  };
 };
 log(`raw Argon2id (${concurrency} at a time) and our sign-ins, in turn, ${SLICES} slices of ${sliceSeconds} s each`);
 
 const signInLoad = async (connections: number, seconds = SECONDS): Promise<LoadResult> => {
   const signIn = await ours.signInRequest(USERS[0]!);
-  return load({ url: `${ours.url}/login`, method: 'POST', connections, durationSeconds: seconds, headers: signIn.headers, body: signIn.body, varyHeaders: nextClient });
+  return load({
+    url: `${ours.url}/login`,
+    method: 'POST',
+    connections,
+    durationSeconds: seconds,
+    headers: signIn.headers,
+    body: signIn.body,
+    varyHeaders: nextClient,
+  });
 };
 const peerSignInLoad = (connections: number, seconds = SECONDS): Promise<LoadResult> =>
-  load({ url: `${peer.url}/api/auth/sign-in/email`, method: 'POST', connections, durationSeconds: seconds, headers: { 'content-type': 'application/json', origin: peer.url }, body: peer.signInBody(USERS[0]!) });
+  load({
+    url: `${peer.url}/api/auth/sign-in/email`,
+    method: 'POST',
+    connections,
+    durationSeconds: seconds,
+    headers: { 'content-type': 'application/json', origin: peer.url },
+    body: peer.signInBody(USERS[0]!),
+  });
 
 if (wanted('1')) {
   const signInSlices = await besideRaw(async () => {
@@ -133,7 +188,10 @@ if (wanted('1')) {
   const peerSignIn = await peerSignInLoad(10);
   results.signIn = { ours: { ...oursSignIn, slices: signInSlices.slices }, betterAuth: peerSignIn };
   log('1. sign-in against the hash');
-  ratio('1a', 'sign-ins/s at 10 connections ÷ raw verifications/s', oursSignIn.perSecond / rawPerSecond, [0.9, Infinity]);
+  ratio('1a', 'sign-ins/s at 10 connections ÷ raw verifications/s', oursSignIn.perSecond / rawPerSecond, [
+    0.9,
+    Infinity,
+  ]);
   ratio('1b', 'server CPU-ms per sign-in ÷ CPU-ms per raw verification', oursSignIn.cpuMs / rawCpuPerVerify, [0, 1.15]);
   log('2. against Better Auth');
   ratio('2', 'our sign-ins/s ÷ Better Auth’s', oursSignIn.perSecond / peerSignIn.requestsPerSecond, [5, Infinity]);
@@ -142,17 +200,39 @@ if (wanted('1')) {
 // ---- 3. Session checks ------------------------------------------------------------------------------------
 const ourCookie = await ours.session(USERS[1]!);
 const peerCookie = await peer.session(USERS[1]!);
-const whoAmI = (connections: number, seconds = SECONDS / 2) => load({ url: `${ours.url}/api/session`, connections, durationSeconds: seconds, headers: { cookie: ourCookie } });
-const settingsPage = (connections: number, seconds = SECONDS / 2) => load({ url: `${ours.url}/settings/profile`, connections, durationSeconds: seconds, headers: { cookie: ourCookie } });
-const getSession = (connections: number, seconds = SECONDS / 2) => load({ url: `${peer.url}/api/auth/get-session`, connections, durationSeconds: seconds, headers: { cookie: peerCookie } });
+const whoAmI = (connections: number, seconds = SECONDS / 2) =>
+  load({ url: `${ours.url}/api/session`, connections, durationSeconds: seconds, headers: { cookie: ourCookie } });
+const settingsPage = (connections: number, seconds = SECONDS / 2) =>
+  load({ url: `${ours.url}/settings/profile`, connections, durationSeconds: seconds, headers: { cookie: ourCookie } });
+const getSession = (connections: number, seconds = SECONDS / 2) =>
+  load({
+    url: `${peer.url}/api/auth/get-session`,
+    connections,
+    durationSeconds: seconds,
+    headers: { cookie: peerCookie },
+  });
 if (wanted('3')) {
   log('3. session checks');
   const sessionChecks: Record<string, unknown> = {};
   for (const connections of [10, 50]) {
-    const [json, page, theirs] = [await whoAmI(connections), await settingsPage(connections), await getSession(connections)];
+    const [json, page, theirs] = [
+      await whoAmI(connections),
+      await settingsPage(connections),
+      await getSession(connections),
+    ];
     sessionChecks[connections] = { whoAmI: json, settingsPage: page, betterAuthGetSession: theirs };
-    ratio(`3-json-${connections}`, `who-am-I req/s ÷ Better Auth get-session, ${connections} connections`, json.requestsPerSecond / theirs.requestsPerSecond, [1, Infinity]);
-    ratio(`3-page-${connections}`, `settings page req/s ÷ Better Auth get-session, ${connections} connections`, page.requestsPerSecond / theirs.requestsPerSecond, [1, Infinity]);
+    ratio(
+      `3-json-${connections}`,
+      `who-am-I req/s ÷ Better Auth get-session, ${connections} connections`,
+      json.requestsPerSecond / theirs.requestsPerSecond,
+      [1, Infinity],
+    );
+    ratio(
+      `3-page-${connections}`,
+      `settings page req/s ÷ Better Auth get-session, ${connections} connections`,
+      page.requestsPerSecond / theirs.requestsPerSecond,
+      [1, Infinity],
+    );
   }
   results.sessionChecks = sessionChecks;
 }
@@ -165,16 +245,41 @@ if (wanted('4')) {
     const [busy] = await Promise.all([check(), flood()]);
     return { quiet, busy };
   };
-  const oursFlood = await underFlood(() => whoAmI(10, SECONDS), () => signInLoad(10, SECONDS));
-  const peerFlood = await underFlood(() => getSession(10, SECONDS), () => peerSignInLoad(10, SECONDS));
+  const oursFlood = await underFlood(
+    () => whoAmI(10, SECONDS),
+    () => signInLoad(10, SECONDS),
+  );
+  const peerFlood = await underFlood(
+    () => getSession(10, SECONDS),
+    () => peerSignInLoad(10, SECONDS),
+  );
   // What a browser opening the log-in page fetches besides the page: the stylesheet.
   const stylesheet = /href="(\/assets\/app\.css[^"]*)"/.exec(await (await fetch(`${ours.url}/login`)).text())![1]!;
-  const assetFlood = await underFlood(() => load({ url: ours.url + stylesheet, connections: 10, durationSeconds: SECONDS / 2 }), () => signInLoad(10, SECONDS / 2));
+  const assetFlood = await underFlood(
+    () => load({ url: ours.url + stylesheet, connections: 10, durationSeconds: SECONDS / 2 }),
+    () => signInLoad(10, SECONDS / 2),
+  );
   results.flood = { ours: oursFlood, betterAuth: peerFlood, stylesheet: assetFlood };
   const peerP99 = `p99 ×${round(peerFlood.busy.p99Ms / peerFlood.quiet.p99Ms, 1)}, throughput ×${round(peerFlood.busy.requestsPerSecond / peerFlood.quiet.requestsPerSecond, 2)}`;
-  ratio('4a', 'session-check p99 under the flood ÷ idle p99', oursFlood.busy.p99Ms / oursFlood.quiet.p99Ms, [0, 5], peerP99);
-  ratio('4b', 'session-check throughput under the flood ÷ idle', oursFlood.busy.requestsPerSecond / oursFlood.quiet.requestsPerSecond, [0.3, Infinity]);
-  ratio('4c', 'stylesheet (the log-in page needs it) throughput under the flood ÷ idle', assetFlood.busy.requestsPerSecond / assetFlood.quiet.requestsPerSecond, [0.3, Infinity]);
+  ratio(
+    '4a',
+    'session-check p99 under the flood ÷ idle p99',
+    oursFlood.busy.p99Ms / oursFlood.quiet.p99Ms,
+    [0, 5],
+    peerP99,
+  );
+  ratio(
+    '4b',
+    'session-check throughput under the flood ÷ idle',
+    oursFlood.busy.requestsPerSecond / oursFlood.quiet.requestsPerSecond,
+    [0.3, Infinity],
+  );
+  ratio(
+    '4c',
+    'stylesheet (the log-in page needs it) throughput under the flood ÷ idle',
+    assetFlood.busy.requestsPerSecond / assetFlood.quiet.requestsPerSecond,
+    [0.3, Infinity],
+  );
 }
 
 /** Timings of two kinds of the same thing, in pairs. */
@@ -194,7 +299,10 @@ if (wanted('5')) {
   log(`5. forgot password, ${PAIRS} interleaved pairs`);
   const forgotForm = async (service: Ours) => {
     const page = await fetch(`${service.url}/forgot-password`);
-    const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
     return (email: string): RequestOptions => ({
       method: 'POST',
@@ -205,8 +313,21 @@ if (wanted('5')) {
   const forgotTiming = async (service: Ours) => {
     const form = await forgotForm(service);
     const asked = { known: 0, unknown: 0 };
-    const pairs = await timingPairs(async (kind) => (await timed(`${service.url}/forgot-password`, form(kind === 'known' ? `seed${++asked.known}@example.com` : `nobody${++asked.unknown}@example.com`))).ms);
-    return { medianKnownMs: round(median(pairs.known), 3), medianUnknownMs: round(median(pairs.unknown), 3), ratio: median(pairs.unknown) / median(pairs.known), auc: auc(pairs.unknown, pairs.known) };
+    const pairs = await timingPairs(
+      async (kind) =>
+        (
+          await timed(
+            `${service.url}/forgot-password`,
+            form(kind === 'known' ? `seed${++asked.known}@example.com` : `nobody${++asked.unknown}@example.com`),
+          )
+        ).ms,
+    );
+    return {
+      medianKnownMs: round(median(pairs.known), 3),
+      medianUnknownMs: round(median(pairs.unknown), 3),
+      ratio: median(pairs.unknown) / median(pairs.known),
+      auc: auc(pairs.unknown, pairs.known),
+    };
   };
   // What an attacker could time instead of the answer: a request sent the moment the answer arrives, which
   // waits if the service is then busy with the email of an existing address. Each seeded address is asked a
@@ -215,10 +336,18 @@ if (wanted('5')) {
     const form = await forgotForm(service);
     const asked = { known: 0, unknown: 0 };
     const pairs = await timingPairs(async (kind) => {
-      await request(`${service.url}/forgot-password`, form(kind === 'known' ? `seed${++asked.known}@example.com` : `nobody-else${++asked.unknown}@example.com`));
+      await request(
+        `${service.url}/forgot-password`,
+        form(kind === 'known' ? `seed${++asked.known}@example.com` : `nobody-else${++asked.unknown}@example.com`),
+      );
       return (await timed(`${service.url}/healthz`, {})).ms;
     });
-    return { medianKnownMs: round(median(pairs.known), 3), medianUnknownMs: round(median(pairs.unknown), 3), ratio: median(pairs.unknown) / median(pairs.known), auc: auc(pairs.unknown, pairs.known) };
+    return {
+      medianKnownMs: round(median(pairs.known), 3),
+      medianUnknownMs: round(median(pairs.unknown), 3),
+      ratio: median(pairs.unknown) / median(pairs.known),
+      auc: auc(pairs.unknown, pairs.known),
+    };
   };
   const forgot = await forgotTiming(ours);
   ratio('5a', 'forgot-password median, unknown ÷ existing address', forgot.ratio, [0.95, 1.05], '0.52');
@@ -236,7 +365,15 @@ if (wanted('5')) {
   const forgotThroughput = async (email: string) => {
     const form = await forgotForm(ours);
     const sample = form(email);
-    return load({ url: `${ours.url}/forgot-password`, method: 'POST', connections: 10, durationSeconds: sliceSeconds, headers: sample.headers, body: sample.body, varyHeaders: nextClient });
+    return load({
+      url: `${ours.url}/forgot-password`,
+      method: 'POST',
+      connections: 10,
+      durationSeconds: sliceSeconds,
+      headers: sample.headers,
+      body: sample.body,
+      varyHeaders: nextClient,
+    });
   };
   // In turns, in alternating order, like every comparison of throughputs here.
   const throughputs = { existing: [] as LoadResult[], unknown: [] as LoadResult[] };
@@ -245,11 +382,21 @@ if (wanted('5')) {
       throughputs[kind].push(await forgotThroughput(kind === 'existing' ? USERS[2]! : 'nobody-at-all@example.com'));
     }
   }
-  const perSecond = (slices: LoadResult[]) => sum(slices, (slice) => slice.total) / sum(slices, (slice) => slice.seconds);
+  const perSecond = (slices: LoadResult[]) =>
+    sum(slices, (slice) => slice.total) / sum(slices, (slice) => slice.seconds);
   const existingThroughput = perSecond(throughputs.existing);
   const unknownThroughput = perSecond(throughputs.unknown);
-  results.forgotPassword = { timing: forgot, followUp, timingWithSlowSmtp: forgotSlow, existingPerSecond: round(existingThroughput), unknownPerSecond: round(unknownThroughput) };
-  ratio('5e', 'forgot-password throughput, existing ÷ unknown address', existingThroughput / unknownThroughput, [0.9, Infinity]);
+  results.forgotPassword = {
+    timing: forgot,
+    followUp,
+    timingWithSlowSmtp: forgotSlow,
+    existingPerSecond: round(existingThroughput),
+    unknownPerSecond: round(unknownThroughput),
+  };
+  ratio('5e', 'forgot-password throughput, existing ÷ unknown address', existingThroughput / unknownThroughput, [
+    0.9,
+    Infinity,
+  ]);
 }
 
 // ---- 6. Sign-in: unknown address against wrong password ----------------------------------------------------
@@ -260,10 +407,20 @@ if (wanted('6')) {
   const pairs = await timingPairs(async (kind) => {
     const email = kind === 'known' ? USERS[3]! : `nobody${Math.random()}@example.com`;
     const body = new URLSearchParams({ _csrf: csrf, email, password: 'Wrong-Otter-1' }).toString();
-    return (await timed(`${ours.url}/login`, { method: 'POST', headers: { ...signIn.headers, ...nextClient() }, body })).ms;
+    return (await timed(`${ours.url}/login`, { method: 'POST', headers: { ...signIn.headers, ...nextClient() }, body }))
+      .ms;
   });
-  results.signInTiming = { medianWrongPasswordMs: round(median(pairs.known)), medianUnknownMs: round(median(pairs.unknown)), auc: round(auc(pairs.unknown, pairs.known), 3) };
-  ratio('6', 'sign-in median, unknown address ÷ wrong password', median(pairs.unknown) / median(pairs.known), [0.95, 1.05]);
+  results.signInTiming = {
+    medianWrongPasswordMs: round(median(pairs.known)),
+    medianUnknownMs: round(median(pairs.unknown)),
+    auc: round(auc(pairs.unknown, pairs.known), 3),
+  };
+  ratio(
+    '6',
+    'sign-in median, unknown address ÷ wrong password',
+    median(pairs.unknown) / median(pairs.known),
+    [0.95, 1.05],
+  );
 }
 
 // ---- 7. Change password ------------------------------------------------------------------------------------
@@ -279,9 +436,18 @@ if (wanted('7')) {
   });
   const changes = perOperation(changeSlices.slices);
   // The client and the SMTP sink share the two cores with the service: what they cost is recorded beside.
-  const benchCpuMs = sum(changeSlices.slices, (slice) => slice.benchCpuMs) / sum(changeSlices.slices, (slice) => slice.done);
-  results.changePassword = { ...changes, benchProcessCpuMs: round(benchCpuMs), connections: changerEmails.length, raw: changeSlices.raw };
-  ratio('7', 'change-passwords/s ÷ raw verifications/s', changes.perSecond / changeSlices.raw.perSecond, [0.45, Infinity]);
+  const benchCpuMs =
+    sum(changeSlices.slices, (slice) => slice.benchCpuMs) / sum(changeSlices.slices, (slice) => slice.done);
+  results.changePassword = {
+    ...changes,
+    benchProcessCpuMs: round(benchCpuMs),
+    connections: changerEmails.length,
+    raw: changeSlices.raw,
+  };
+  ratio('7', 'change-passwords/s ÷ raw verifications/s', changes.perSecond / changeSlices.raw.perSecond, [
+    0.45,
+    Infinity,
+  ]);
 }
 
 // ---- 9. Overload ------------------------------------------------------------------------------------------
@@ -298,7 +464,12 @@ if (wanted('9')) {
   results.overload = { ours: { ...oursOverload, aliveAfter: oursAlive }, betterAuth: peerOverload };
   ratio('9a', 'service still answering after the overload (1 = yes)', oursAlive ? 1 : 0, [1, 1]);
   ratio('9b', 'share of the excess shed with 503', (oursOverload.result.statuses['503'] ?? 0) > 0 ? 1 : 0, [1, 1]);
-  ratio('9c', 'our peak RSS ÷ Better Auth’s, same overload', oursOverload.peakRssMiB / peerOverload.peakRssMiB, [0, 0.6]);
+  ratio(
+    '9c',
+    'our peak RSS ÷ Better Auth’s, same overload',
+    oursOverload.peakRssMiB / peerOverload.peakRssMiB,
+    [0, 0.6],
+  );
   ratio('9d', 'our idle RSS ÷ Better Auth’s', idle.ours / idle.betterAuth, [0, 1]);
 }
 await ours.stop();
@@ -311,36 +482,79 @@ if (wanted('8')) {
   // A connection that tells whether the server is there, closed again: left open, it kept the benchmark
   // from exiting once done.
   const probe = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
-  const postgresUp = await probe.connect().then(() => probe.end().then(() => true), () => false);
+  const postgresUp = await probe.connect().then(
+    () => probe.end().then(() => true),
+    () => false,
+  );
   for (const backend of postgresUp ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
     // Both sizes run side by side and are asked in turn, so drift on a shared machine touches both alike.
     const sizes = [1000, GROWTH] as const;
     const setups = [];
     for (const size of sizes) {
       const started = performance.now();
-      const database = backend === 'sqlite' ? { url: sqliteUrl(), drop: async () => undefined } : await postgresDatabase(POSTGRES, `sc_bench_${size}`);
+      const database =
+        backend === 'sqlite'
+          ? { url: sqliteUrl(), drop: async () => undefined }
+          : await postgresDatabase(POSTGRES, `sc_bench_${size}`);
       await seed(database.url, size, phc);
       addUsers(database.url, [USERS[0]!]);
-      log(`  ${backend}: ${size.toLocaleString('en')} users and sessions seeded in ${round((performance.now() - started) / 1000, 1)} s`);
+      log(
+        `  ${backend}: ${size.toLocaleString('en')} users and sessions seeded in ${round((performance.now() - started) / 1000, 1)} s`,
+      );
       const service = await startOurs({ databaseUrl: database.url, smtpUrl: smtp.url });
-      setups.push({ size, database, service, request: await service.signInRequest(USERS[0]!), cookie: await service.session(USERS[0]!), signIns: [] as number[], pages: [] as number[] });
+      setups.push({
+        size,
+        database,
+        service,
+        request: await service.signInRequest(USERS[0]!),
+        cookie: await service.session(USERS[0]!),
+        signIns: [] as number[],
+        pages: [] as number[],
+      });
     }
     for (let round_ = 0; round_ < 400; round_++) {
       for (const setup of round_ % 2 === 0 ? setups : [...setups].reverse()) {
-        if (round_ < 120) setup.signIns.push((await timed(`${setup.service.url}/login`, { method: 'POST', headers: { ...setup.request.headers, ...nextClient() }, body: setup.request.body })).ms);
-        setup.pages.push((await timed(`${setup.service.url}/settings/profile`, { headers: { cookie: setup.cookie } })).ms);
+        if (round_ < 120)
+          setup.signIns.push(
+            (
+              await timed(`${setup.service.url}/login`, {
+                method: 'POST',
+                headers: { ...setup.request.headers, ...nextClient() },
+                body: setup.request.body,
+              })
+            ).ms,
+          );
+        setup.pages.push(
+          (await timed(`${setup.service.url}/settings/profile`, { headers: { cookie: setup.cookie } })).ms,
+        );
       }
     }
     const latencies: Record<number, { signInMs: number; settingsMs: number; settingsP90Ms: number }> = {};
     for (const setup of setups) {
       await setup.service.stop();
       await setup.database.drop();
-      latencies[setup.size] = { signInMs: round(median(setup.signIns), 3), settingsMs: round(median(setup.pages), 3), settingsP90Ms: round(percentile(setup.pages, 90), 3) };
-      log(`  ${backend}, ${setup.size.toLocaleString('en')} users: sign-in ${latencies[setup.size]!.signInMs} ms, settings page ${latencies[setup.size]!.settingsMs} ms (p90 ${latencies[setup.size]!.settingsP90Ms} ms)`);
+      latencies[setup.size] = {
+        signInMs: round(median(setup.signIns), 3),
+        settingsMs: round(median(setup.pages), 3),
+        settingsP90Ms: round(percentile(setup.pages, 90), 3),
+      };
+      log(
+        `  ${backend}, ${setup.size.toLocaleString('en')} users: sign-in ${latencies[setup.size]!.signInMs} ms, settings page ${latencies[setup.size]!.settingsMs} ms (p90 ${latencies[setup.size]!.settingsP90Ms} ms)`,
+      );
     }
     growth[backend] = latencies;
-    ratio(`8-${backend}-sign-in`, `${backend}: sign-in latency, ${GROWTH.toLocaleString('en')} ÷ 1,000 users`, latencies[GROWTH]!.signInMs / latencies[1000]!.signInMs, [0, 1.2]);
-    ratio(`8-${backend}-page`, `${backend}: settings-page latency, ${GROWTH.toLocaleString('en')} ÷ 1,000 users`, latencies[GROWTH]!.settingsMs / latencies[1000]!.settingsMs, [0, 1.2]);
+    ratio(
+      `8-${backend}-sign-in`,
+      `${backend}: sign-in latency, ${GROWTH.toLocaleString('en')} ÷ 1,000 users`,
+      latencies[GROWTH]!.signInMs / latencies[1000]!.signInMs,
+      [0, 1.2],
+    );
+    ratio(
+      `8-${backend}-page`,
+      `${backend}: settings-page latency, ${GROWTH.toLocaleString('en')} ÷ 1,000 users`,
+      latencies[GROWTH]!.settingsMs / latencies[1000]!.settingsMs,
+      [0, 1.2],
+    );
   }
   results.growth = growth;
 }

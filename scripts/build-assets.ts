@@ -14,5 +14,11 @@ await build({
   outdir: out,
   logLevel: 'warning',
 });
-await build({ entryPoints: { app: 'src/web/assets/app.css' }, bundle: true, minify: true, outdir: out, logLevel: 'warning' });
+await build({
+  entryPoints: { app: 'src/web/assets/app.css' },
+  bundle: true,
+  minify: true,
+  outdir: out,
+  logLevel: 'warning',
+});
 copyFileSync('src/web/assets/icon.svg', `${out}/icon.svg`);

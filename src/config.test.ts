@@ -52,13 +52,20 @@ describe('configuration from the environment', () => {
       resetTokenTtlMs: 1_800_000,
     });
     expect(result.ok && result.config.smtpUrl?.href).toBe('smtps://mailer:secret@smtp.example.com:465');
-    expect(parseConfig({ PORT: '8080' }).ok && (parseConfig({ PORT: '8080' }) as { config: { publicUrl: URL } }).config.publicUrl.origin).toBe(
-      'http://localhost:8080',
-    );
+    expect(
+      parseConfig({ PORT: '8080' }).ok &&
+        (parseConfig({ PORT: '8080' }) as { config: { publicUrl: URL } }).config.publicUrl.origin,
+    ).toBe('http://localhost:8080');
   });
 
   it('names every bad value on its own line', () => {
-    const found = problems({ PORT: 'eighty', DEFAULT_LOCALE: 'de', DATABASE_URL: 'mysql://x', PUBLIC_URL: 'not a url', NODE_ENV: 'staging' });
+    const found = problems({
+      PORT: 'eighty',
+      DEFAULT_LOCALE: 'de',
+      DATABASE_URL: 'mysql://x',
+      PUBLIC_URL: 'not a url',
+      NODE_ENV: 'staging',
+    });
     expect(found).toHaveLength(5);
     expect(found.join('\n')).toMatch(/PORT must be a whole number from 1 to 65535 \(got "eighty"\)/);
     expect(found.join('\n')).toMatch(/DEFAULT_LOCALE must be one of en, fr \(got "de"\)/);
@@ -67,9 +74,9 @@ describe('configuration from the environment', () => {
   });
 
   it('refuses what would be unsafe or missing in production', () => {
-    expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://accounts.example.com', SMTP_URL: 'smtp://mail' })).toEqual([
-      'PUBLIC_URL must be an https:// address when NODE_ENV=production',
-    ]);
+    expect(
+      problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://accounts.example.com', SMTP_URL: 'smtp://mail' }),
+    ).toEqual(['PUBLIC_URL must be an https:// address when NODE_ENV=production']);
     expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.com' })).toEqual([
       'SMTP_URL must be set when NODE_ENV=production (the development mailbox is not available there)',
     ]);
@@ -77,8 +84,14 @@ describe('configuration from the environment', () => {
 
   it('reads the mail settings, with a sender and a link lifetime by default', () => {
     const result = parseConfig({ PUBLIC_URL: 'https://accounts.example.com' });
-    expect(result.ok && result.config).toMatchObject({ smtpUrl: undefined, mailFrom: '"Sales Connect" <no-reply@accounts.example.com>', resetTokenTtlMs: 3_600_000 });
-    expect(problems({ SMTP_URL: 'http://mail.example.com' })).toEqual(['SMTP_URL must be smtp://[user:password@]host[:port] or smtps://… (got "http://mail.example.com")']);
+    expect(result.ok && result.config).toMatchObject({
+      smtpUrl: undefined,
+      mailFrom: '"Sales Connect" <no-reply@accounts.example.com>',
+      resetTokenTtlMs: 3_600_000,
+    });
+    expect(problems({ SMTP_URL: 'http://mail.example.com' })).toEqual([
+      'SMTP_URL must be smtp://[user:password@]host[:port] or smtps://… (got "http://mail.example.com")',
+    ]);
     const [line] = problems({ SMTP_URL: 'imap://user:hunter2@mail.example.com' });
     expect(line).not.toContain('hunter2');
     expect(problems({ MAIL_FROM: 'no address here' })).toHaveLength(1);
@@ -100,11 +113,19 @@ describe('configuration from the environment', () => {
     // SMTP envelopes and Message-IDs carry an internationalised domain in its ASCII form.
     expect(sender({ MAIL_FROM: 'Bücher <no-reply@bücher.example>' })).toBe('no-reply@xn--bcher-kva.example');
     const quoted = parseConfig({ PUBLIC_URL: 'https://accounts.example.com', APP_NAME: 'Sales "Connect" \\ Co' });
-    expect(quoted.ok && [quoted.config.mailFrom, quoted.config.mailSender]).toEqual(['"Sales \\"Connect\\" \\\\ Co" <no-reply@accounts.example.com>', 'no-reply@accounts.example.com']);
+    expect(quoted.ok && [quoted.config.mailFrom, quoted.config.mailSender]).toEqual([
+      '"Sales \\"Connect\\" \\\\ Co" <no-reply@accounts.example.com>',
+      'no-reply@accounts.example.com',
+    ]);
   });
 
   it('refuses a public URL with a path, credentials or another scheme', () => {
-    for (const url of ['https://example.com/accounts', 'https://user:pw@example.com', 'ftp://example.com', 'https://example.com/?next=x']) {
+    for (const url of [
+      'https://example.com/accounts',
+      'https://user:pw@example.com',
+      'ftp://example.com',
+      'https://example.com/?next=x',
+    ]) {
       expect(problems({ PUBLIC_URL: url })).toHaveLength(1);
     }
   });
@@ -118,7 +139,9 @@ describe('configuration from the environment', () => {
   it('reads session timeouts as durations and keeps them consistent', () => {
     const result = parseConfig({ SESSION_IDLE_TIMEOUT: '30m', SESSION_ABSOLUTE_TIMEOUT: '8h' });
     expect(result.ok && result.config.sessionIdleTimeoutMs).toBe(1_800_000);
-    expect(problems({ SESSION_IDLE_TIMEOUT: 'soon' })).toEqual(['SESSION_IDLE_TIMEOUT must be a duration such as 90s, 30m, 12h or 7d (got "soon")']);
+    expect(problems({ SESSION_IDLE_TIMEOUT: 'soon' })).toEqual([
+      'SESSION_IDLE_TIMEOUT must be a duration such as 90s, 30m, 12h or 7d (got "soon")',
+    ]);
     expect(problems({ SESSION_IDLE_TIMEOUT: '2h', SESSION_ABSOLUTE_TIMEOUT: '1h' })).toEqual([
       'SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT',
     ]);
@@ -130,7 +153,10 @@ describe('configuration from the environment', () => {
 
   it('refuses settings that would let a client choose its address or read the development mailbox', () => {
     expect(problems({ TRUST_PROXY: 'true' })[0]).toMatch(/^TRUST_PROXY=true would let clients choose/);
-    expect(parseConfig({ TRUST_PROXY: '2' }).ok && (parseConfig({ TRUST_PROXY: '2' }) as { config: { trustProxy: unknown } }).config.trustProxy).toBe(2);
+    expect(
+      parseConfig({ TRUST_PROXY: '2' }).ok &&
+        (parseConfig({ TRUST_PROXY: '2' }) as { config: { trustProxy: unknown } }).config.trustProxy,
+    ).toBe(2);
     expect(problems({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5' })).toEqual([]);
     expect(problems({ TRUST_PROXY: 'sometimes' })).toHaveLength(1);
     expect(problems({ HOST: '0.0.0.0' })[0]).toMatch(/^SMTP_URL must be set when HOST is not a loopback address/);

@@ -6,11 +6,10 @@ import { domainToASCII } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './core/duration.ts';
-import { MIN_IDLE_TIMEOUT_MS } from './core/session-expiry.ts';
+import { type Locale, locales } from './core/locale.ts';
 import type { PolicyProfile } from './core/password-policy.ts';
+import { MIN_IDLE_TIMEOUT_MS } from './core/session-expiry.ts';
 import type { DatabaseTarget } from './store/connect.ts';
-import { locales, type Locale } from './core/locale.ts';
-
 
 export interface Config {
   port: number;
@@ -55,7 +54,10 @@ const duration = (name: string, fallback: string) =>
     .transform((text, ctx) => {
       const ms = parseDuration(text);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a duration such as 90s, 30m, 12h or 7d (got "${text}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a duration such as 90s, 30m, 12h or 7d (got "${text}")`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -107,9 +109,12 @@ const schema = z.object({
   MAIL_FROM: z
     .string()
     .optional()
-    .refine((from) => from === undefined || (!/[\r\n]/.test(from) && from.length <= 200 && senderOf(from) !== undefined), {
-      error: 'MAIL_FROM must be one address such as "Sales Connect <no-reply@example.com>", on one line',
-    }),
+    .refine(
+      (from) => from === undefined || (!/[\r\n]/.test(from) && from.length <= 200 && senderOf(from) !== undefined),
+      {
+        error: 'MAIL_FROM must be one address such as "Sales Connect <no-reply@example.com>", on one line',
+      },
+    ),
 });
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -138,11 +143,14 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   }
   // The development mailbox shows every reset link to whoever can reach it: loopback only.
   if (!production && present.SMTP_URL === undefined && !isLoopback(values.HOST)) {
-    problems.push(`SMTP_URL must be set when HOST is not a loopback address (${values.HOST}): the development mailbox would show every email to the network`);
+    problems.push(
+      `SMTP_URL must be set when HOST is not a loopback address (${values.HOST}): the development mailbox would show every email to the network`,
+    );
   }
   if (values.RESET_TOKEN_TTL > 86_400_000) problems.push('RESET_TOKEN_TTL must be at most 24h');
   if (values.INVITE_TOKEN_TTL > 30 * 86_400_000) problems.push('INVITE_TOKEN_TTL must be at most 30d');
-  if (values.SHUTDOWN_TIMEOUT < 1000 || values.SHUTDOWN_TIMEOUT > 600_000) problems.push('SHUTDOWN_TIMEOUT must be from 1s to 10m');
+  if (values.SHUTDOWN_TIMEOUT < 1000 || values.SHUTDOWN_TIMEOUT > 600_000)
+    problems.push('SHUTDOWN_TIMEOUT must be from 1s to 10m');
   if (values.SESSION_IDLE_TIMEOUT < MIN_IDLE_TIMEOUT_MS) {
     problems.push(
       `SESSION_IDLE_TIMEOUT must be at least ${formatDuration(MIN_IDLE_TIMEOUT_MS)}: a session's last use is recorded to a tenth of the timeout, and a shorter one would need a write at nearly every request`,
@@ -151,9 +159,11 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
   if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
   }
-  const mailFrom = values.MAIL_FROM ?? `"${values.APP_NAME.trim().replace(/["\\]/g, '\\$&')}" <no-reply@${publicUrl.hostname}>`;
+  const mailFrom =
+    values.MAIL_FROM ?? `"${values.APP_NAME.trim().replace(/["\\]/g, '\\$&')}" <no-reply@${publicUrl.hostname}>`;
   const mailSender = senderOf(mailFrom);
-  if (mailSender === undefined) problems.push(`MAIL_FROM must be set: no sender address can be made of APP_NAME and PUBLIC_URL (${mailFrom})`);
+  if (mailSender === undefined)
+    problems.push(`MAIL_FROM must be set: no sender address can be made of APP_NAME and PUBLIC_URL (${mailFrom})`);
   if (problems.length > 0 || mailSender === undefined) return { ok: false, problems };
 
   return {
@@ -254,13 +264,22 @@ function parseRedisUrl(text: string, problems: string[]): URL | undefined {
 function parseTrustProxy(text: string, problems: string[]): false | number | string[] | undefined {
   if (text === 'false') return false;
   if (text === 'true') {
-    problems.push('TRUST_PROXY=true would let clients choose the address they are counted under: give the number of proxies in front (TRUST_PROXY=1) or their addresses');
+    problems.push(
+      'TRUST_PROXY=true would let clients choose the address they are counted under: give the number of proxies in front (TRUST_PROXY=1) or their addresses',
+    );
     return undefined;
   }
   if (/^\d{1,2}$/.test(text)) return Number(text);
   const entries = text.split(',').map((entry) => entry.trim());
-  if (entries.every((entry) => /^[\d.]+(\/\d{1,2})?$|^[0-9a-f:]+(\/\d{1,3})?$/i.test(entry) && isIP(entry.split('/')[0]!) !== 0)) return entries;
-  problems.push(`TRUST_PROXY must be false, true, a number of hops, or a comma-separated list of addresses and CIDR ranges (got "${text}")`);
+  if (
+    entries.every(
+      (entry) => /^[\d.]+(\/\d{1,2})?$|^[0-9a-f:]+(\/\d{1,3})?$/i.test(entry) && isIP(entry.split('/')[0]!) !== 0,
+    )
+  )
+    return entries;
+  problems.push(
+    `TRUST_PROXY must be false, true, a number of hops, or a comma-separated list of addresses and CIDR ranges (got "${text}")`,
+  );
   return undefined;
 }
 

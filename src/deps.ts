@@ -1,18 +1,19 @@
 // Everything a flow or a page may use, built once by main.ts and passed down as an argument.
-import { pino, type DestinationStream, type Logger } from 'pino';
+
+import type { Redis } from 'ioredis';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Config } from './config.ts';
 import { isCommonPassword } from './core/common-passwords.ts';
-import { createHasher, OWASP_ARGON2ID, type Hasher } from './hasher.ts';
-import type { Redis } from 'ioredis';
 import { databaseFailureStore, memoryFailureStore, redisFailureStore } from './failure-stores.ts';
+import { createHasher, type Hasher, OWASP_ARGON2ID } from './hasher.ts';
 import { createLimits, type Limits } from './limits.ts';
 import type { LogOutput } from './log-output.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { countOutbox } from './store/outbox.ts';
-import { connect } from './store/connect.ts';
 import type { DatabaseAvailability } from './store/availability.ts';
+import { connect } from './store/connect.ts';
 import type { Db } from './store/database.ts';
 import { migrate } from './store/migrate.ts';
+import { countOutbox } from './store/outbox.ts';
 
 export interface Clock {
   /** Milliseconds since the epoch. Tests pass a clock they can move. */
@@ -67,12 +68,19 @@ export interface CreateDepsOptions {
 }
 
 /** Opens the database (migrating it), starts the hasher, and returns the Deps with a way to close them. */
-export async function createDeps(config: Config, options: CreateDepsOptions = {}): Promise<{ deps: Deps; close(): Promise<void> }> {
+export async function createDeps(
+  config: Config,
+  options: CreateDepsOptions = {},
+): Promise<{ deps: Deps; close(): Promise<void> }> {
   const log = options.log ?? createLogger(config, options.output);
   const connection = connect(config.database, {
     onAvailabilityChange: ({ available, downForMs, error }) => {
       if (available) log.warn({ event: 'database', state: 'available', downForMs }, 'the database answers again');
-      else log.error({ event: 'database', state: 'unavailable', err: error }, 'the database does not answer: requests get 503 until it does');
+      else
+        log.error(
+          { event: 'database', state: 'unavailable', err: error },
+          'the database does not answer: requests get 503 until it does',
+        );
     },
   });
   try {
@@ -123,7 +131,12 @@ export async function createDeps(config: Config, options: CreateDepsOptions = {}
 async function connectRedis(url: URL, log: Logger): Promise<Redis> {
   // Imported only when REDIS_URL is set: a deployment without Redis does not carry the client.
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url.href, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 1000 });
+  const redis = new Redis(url.href, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 1000,
+  });
   redis.on('error', (error: Error) => log.debug({ err: error }, 'Redis connection error'));
   return redis;
 }
@@ -134,7 +147,13 @@ export function createLogger(config: Config, destination?: DestinationStream): L
     {
       level: config.logLevel,
       redact: {
-        paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', '*.password', '*.token'],
+        paths: [
+          'req.headers.cookie',
+          'req.headers.authorization',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.token',
+        ],
         censor: '[redacted]',
       },
     },

@@ -1,11 +1,11 @@
 // The three homes of throttle counters keep the same promises (SECURITY 20): the database, Redis, and the
 // in-memory insurance that takes over while Redis is unreachable.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { testDeps, type TestDeps } from '../test/support/deps.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestDeps, testDeps } from '../test/support/deps.ts';
+import { databaseFailureStore, type FailureStore, memoryFailureStore, redisFailureStore } from './failure-stores.ts';
 import { createLimits } from './limits.ts';
-import { databaseFailureStore, memoryFailureStore, redisFailureStore, type FailureStore } from './failure-stores.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const silent = pino({ level: 'silent' });
@@ -87,8 +87,15 @@ describe.each(stores)('counters in %s', (_name, makeStore, count) => {
 
 describe('when Redis cannot be reached', () => {
   it('keeps limiting, in memory, and answers at once', async () => {
-    const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
-    const limits = createLimits(redisFailureStore(down, { prefix: prefix(), insurance: memoryFailureStore(), log: silent }));
+    const down = new Redis('redis://127.0.0.1:1', {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+      retryStrategy: () => null,
+    });
+    const limits = createLimits(
+      redisFailureStore(down, { prefix: prefix(), insurance: memoryFailureStore(), log: silent }),
+    );
     for (let i = 0; i < 6; i++) await limits.signIn.attempt('ada@example.com', '203.0.113.7', 1000);
     expect(await limits.signIn.attempt('ada@example.com', '203.0.113.7', 1000)).toBe(1000);
     down.disconnect();

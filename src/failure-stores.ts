@@ -71,7 +71,10 @@ return failures`;
  * Counters in Redis under `prefix`. Every command that fails (Redis down, slow, restarting) falls back to
  * `insurance`, an in-memory store: limits then hold per instance until Redis is back.
  */
-export function redisFailureStore(redis: Redis, options: { prefix: string; insurance: FailureStore; log: Logger }): FailureStore {
+export function redisFailureStore(
+  redis: Redis,
+  options: { prefix: string; insurance: FailureStore; log: Logger },
+): FailureStore {
   const { prefix, insurance, log } = options;
   let warnedAt = 0;
   const fallback = async <T>(what: string, work: () => Promise<T>, instead: () => Promise<T>): Promise<T> => {
@@ -81,7 +84,10 @@ export function redisFailureStore(redis: Redis, options: { prefix: string; insur
       // One line a minute is enough to tell an operator; a flood of them would bury everything else.
       if (Date.now() - warnedAt > 60_000) {
         warnedAt = Date.now();
-        log.warn({ err: error, operation: what }, 'Redis unavailable: rate limits use this instance’s memory until it is back');
+        log.warn(
+          { err: error, operation: what },
+          'Redis unavailable: rate limits use this instance’s memory until it is back',
+        );
       }
       return instead();
     }
@@ -98,7 +104,8 @@ export function redisFailureStore(redis: Redis, options: { prefix: string; insur
           results.forEach(([error, value], index) => {
             if (error) throw error;
             const [failures, last] = value as [string | null, string | null];
-            if (failures !== null && last !== null) counts.set(keys[index]!, { failures: Number(failures), lastFailureAt: Number(last) });
+            if (failures !== null && last !== null)
+              counts.set(keys[index]!, { failures: Number(failures), lastFailureAt: Number(last) });
           });
           return counts;
         },
@@ -107,12 +114,20 @@ export function redisFailureStore(redis: Redis, options: { prefix: string; insur
     record: (key, now, forgetAfterMs) =>
       fallback(
         'record',
-        async () => ({ failures: Number(await redis.eval(RECORD, 1, prefix + key, now, forgetAfterMs)), lastFailureAt: now }),
+        async () => ({
+          failures: Number(await redis.eval(RECORD, 1, prefix + key, now, forgetAfterMs)),
+          lastFailureAt: now,
+        }),
         () => insurance.record(key, now, forgetAfterMs),
       ),
     clear: async (keys) => {
       await insurance.clear(keys);
-      if (keys.length > 0) await fallback('clear', () => redis.del(...keys.map((key) => prefix + key)), async () => 0);
+      if (keys.length > 0)
+        await fallback(
+          'clear',
+          () => redis.del(...keys.map((key) => prefix + key)),
+          async () => 0,
+        );
     },
     clearPrefix: async (start) => {
       await insurance.clearPrefix(start);

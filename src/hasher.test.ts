@@ -32,7 +32,12 @@ describe('the password hasher (SECURITY 13–16)', () => {
 
   it('hands each thread one hash and the next, queues a bounded number and sheds the rest at once', async () => {
     const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: libuvThreads, queueLimit: 3 });
-    const attempts = Array.from({ length: 20 }, () => hasher.hash('Velvet-Otter-9').then(() => 'hashed', (error: unknown) => error));
+    const attempts = Array.from({ length: 20 }, () =>
+      hasher.hash('Velvet-Otter-9').then(
+        () => 'hashed',
+        (error: unknown) => error,
+      ),
+    );
     expect(hasher.load()).toEqual({ running: 2 * libuvThreads, waiting: 3 });
     const results = await Promise.all(attempts);
     expect(results.filter((result) => result === 'hashed')).toHaveLength(2 * libuvThreads + 3);
@@ -45,7 +50,12 @@ describe('the password hasher (SECURITY 13–16)', () => {
   it('runs no more hashes at once than its concurrency where libuv has more threads (SECURITY 15)', async () => {
     expect(libuvThreads).toBeGreaterThan(1);
     const hasher = await createHasher({ params: OWASP_ARGON2ID, concurrency: 1, queueLimit: 3 });
-    const attempts = Array.from({ length: 20 }, () => hasher.hash('Velvet-Otter-9').then(() => 'hashed', () => 'shed'));
+    const attempts = Array.from({ length: 20 }, () =>
+      hasher.hash('Velvet-Otter-9').then(
+        () => 'hashed',
+        () => 'shed',
+      ),
+    );
     expect(hasher.load()).toEqual({ running: 1, waiting: 3 });
     expect((await Promise.all(attempts)).filter((result) => result === 'hashed')).toHaveLength(4);
   });

@@ -9,8 +9,8 @@
 // delays pages that need no hash.
 import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { type Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { TemporarilyUnavailable } from './core/unavailable.ts';
-import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 
 // Algorithm.Argon2id: the package declares an ambient const enum, which cannot be imported as a value here.
 const ARGON2ID = 2 as Algorithm;

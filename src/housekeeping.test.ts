@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDeps, type TestDeps } from '../test/support/deps.ts';
+import { type TestDeps, testDeps } from '../test/support/deps.ts';
 import { sendResetEmail } from './flows/forgot-password.ts';
 import { startSession } from './flows/sessions.ts';
 import { signIn } from './flows/sign-in.ts';
@@ -13,7 +13,14 @@ beforeEach(async () => {
 afterEach(() => t.close());
 
 const count = async (table: 'sessions' | 'throttles' | 'reset_tokens' | 'outbox' | 'security_events') =>
-  Number((await t.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await t.deps.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('housekeeping', () => {
   it('keeps what is alive and deletes what nobody can use any more', async () => {
@@ -23,11 +30,23 @@ describe('housekeeping', () => {
     await sendResetEmail(t.deps, { email: 'ada@example.com', client });
     await t.outbox.drain();
     await sweep(t.deps);
-    expect([await count('sessions'), await count('throttles'), await count('reset_tokens'), await count('outbox'), await count('security_events')]).toEqual([1, 5, 1, 1, 2]);
+    expect([
+      await count('sessions'),
+      await count('throttles'),
+      await count('reset_tokens'),
+      await count('outbox'),
+      await count('security_events'),
+    ]).toEqual([1, 5, 1, 1, 2]);
 
     t.clock.advance(8 * 86_400_000);
     await sweep(t.deps);
-    expect([await count('sessions'), await count('throttles'), await count('reset_tokens'), await count('outbox'), await count('security_events')]).toEqual([0, 0, 0, 0, 2]);
+    expect([
+      await count('sessions'),
+      await count('throttles'),
+      await count('reset_tokens'),
+      await count('outbox'),
+      await count('security_events'),
+    ]).toEqual([0, 0, 0, 0, 2]);
     t.clock.advance(90 * 86_400_000);
     await sweep(t.deps);
     expect(await count('security_events')).toBe(0);

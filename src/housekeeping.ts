@@ -41,7 +41,9 @@ export async function sweep(deps: Deps): Promise<void> {
 
 export function startHousekeeping(deps: Deps, everyMs = 3_600_000): { stop(): void } {
   const timer = setInterval(() => {
-    sweep(deps).catch((error: unknown) => deps.log.error({ err: error }, 'housekeeping failed; trying again in an hour'));
+    sweep(deps).catch((error: unknown) =>
+      deps.log.error({ err: error }, 'housekeeping failed; trying again in an hour'),
+    );
   }, everyMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -1,5 +1,5 @@
 // The named throttles and where their counters live. The delay policy itself is pure: core/throttle.ts.
-import { waitBeforeNextAttempt, type ThrottleRule } from './core/throttle.ts';
+import { type ThrottleRule, waitBeforeNextAttempt } from './core/throttle.ts';
 import { digest } from './core/tokens.ts';
 import type { FailureStore } from './failure-stores.ts';
 import type { Executor } from './store/database.ts';
@@ -24,7 +24,13 @@ export const rules = {
   // SECURITY 30: three reset emails per address, then none until the address has been quiet for fifteen
   // minutes; the cap is silent (the answer does not change). Per client, requests slow down visibly.
   resetEmail: {
-    address: { freeFailures: 3, baseDelayMs: 15 * MINUTE, maxDelayMs: 15 * MINUTE, maxFailures: 3, forgetAfterMs: 15 * MINUTE },
+    address: {
+      freeFailures: 3,
+      baseDelayMs: 15 * MINUTE,
+      maxDelayMs: 15 * MINUTE,
+      maxFailures: 3,
+      forgetAfterMs: 15 * MINUTE,
+    },
     client: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
   },
   // SECURITY 43: refused submissions of the set-password form, per link and per client.
@@ -50,13 +56,22 @@ export interface Throttle<Part extends string> {
 
 export const longest = (waits: Record<string, number>): number => Math.max(0, ...Object.values(waits));
 
-function throttle<Part extends string>(store: FailureStore, name: string, partRules: Record<Part, ThrottleRule>): Throttle<Part> {
+function throttle<Part extends string>(
+  store: FailureStore,
+  name: string,
+  partRules: Record<Part, ThrottleRule>,
+): Throttle<Part> {
   const keyOf = (part: Part, value: string) => `${name}:${part}:${value}`;
   const given = (keys: Partial<Record<Part, string>>) =>
-    (Object.keys(partRules) as Part[]).flatMap((part) => (keys[part] === undefined ? [] : [{ part, key: keyOf(part, keys[part]) }]));
+    (Object.keys(partRules) as Part[]).flatMap((part) =>
+      keys[part] === undefined ? [] : [{ part, key: keyOf(part, keys[part]) }],
+    );
   const waits = async (keys: Partial<Record<Part, string>>, now: number, db?: Executor) => {
     const entries = given(keys);
-    const counts = await store.read(entries.map(({ key }) => key), db);
+    const counts = await store.read(
+      entries.map(({ key }) => key),
+      db,
+    );
     const result = {} as Record<Part, number>;
     for (const { part, key } of entries) result[part] = waitBeforeNextAttempt(partRules[part], counts.get(key), now);
     return result;
@@ -65,7 +80,10 @@ function throttle<Part extends string>(store: FailureStore, name: string, partRu
     waits,
     async take(keys, now, db) {
       const entries = given(keys);
-      const before = await store.read(entries.map(({ key }) => key), db);
+      const before = await store.read(
+        entries.map(({ key }) => key),
+        db,
+      );
       const result = {} as Record<Part, number>;
       for (const { part, key } of entries) result[part] = waitBeforeNextAttempt(partRules[part], before.get(key), now);
       if (longest(result) > 0) return result;
@@ -82,7 +100,10 @@ function throttle<Part extends string>(store: FailureStore, name: string, partRu
       return result;
     },
     async clear(keys, db) {
-      await store.clear(given(keys).map(({ key }) => key), db);
+      await store.clear(
+        given(keys).map(({ key }) => key),
+        db,
+      );
     },
   };
 }
@@ -96,7 +117,12 @@ export interface SignInThrottle {
    * transaction (`db`), parallel attempts take the counters' row locks in the same order, so each ranks the
    * same on every counter and exactly the allowed number go ahead; without one, a few fewer may.
    */
-  attempt(account: string, client: string, now: number, options?: { knownDevice?: boolean; db?: Executor }): Promise<number>;
+  attempt(
+    account: string,
+    client: string,
+    now: number,
+    options?: { knownDevice?: boolean; db?: Executor },
+  ): Promise<number>;
   /**
    * After a wrong password: the client's counter, which counts failures only (one address trying many
    * accounts). Every failure writes it, known account or not, so both cost the same (SECURITY 16).

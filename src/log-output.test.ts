@@ -1,5 +1,5 @@
 // The log output against a real pipe whose reader (another process) stops reading, then goes away.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogOutput } from './log-output.ts';
 
@@ -20,7 +20,10 @@ const line = `${JSON.stringify({ level: 30, msg: 'x'.repeat(200) })}\n`;
 describe('the log output', () => {
   it('keeps at most its buffer for a reader that stopped reading, and drops and counts the rest, once said', async () => {
     const reasons: string[] = [];
-    const output = createLogOutput(stalledReader(), { maxBufferedBytes: 256 * 1024, onFirstDrop: (reason) => reasons.push(reason) });
+    const output = createLogOutput(stalledReader(), {
+      maxBufferedBytes: 256 * 1024,
+      onFirstDrop: (reason) => reasons.push(reason),
+    });
     const started = performance.now();
     for (let i = 0; i < 10_000; i++) output.write(line);
     // Two megabytes offered, never a wait: the writes returned at once.

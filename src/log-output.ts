@@ -27,7 +27,10 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * that is what is bounded here. (Over a file the kernel takes every write at once; a terminal that is
  * paused would block, which only matters in development.)
  */
-export function createLogOutput(stream: NodeJS.WritableStream & { writableLength: number }, options: LogOutputOptions = {}): LogOutput {
+export function createLogOutput(
+  stream: NodeJS.WritableStream & { writableLength: number },
+  options: LogOutputOptions = {},
+): LogOutput {
   const { maxBufferedBytes = MAX_BUFFERED_BYTES, onFirstDrop } = options;
   let broken: string | undefined;
   let dropped = 0;
@@ -46,7 +49,8 @@ export function createLogOutput(stream: NodeJS.WritableStream & { writableLength
       // A stream ended or destroyed without an error (its owner closed it) is gone all the same.
       if (broken === undefined && !stream.writable) broken = 'the output is closed';
       if (broken !== undefined) return drop(broken);
-      if (stream.writableLength + line.length > maxBufferedBytes) return drop(`the reader is not reading (${maxBufferedBytes} bytes waiting)`);
+      if (stream.writableLength + line.length > maxBufferedBytes)
+        return drop(`the reader is not reading (${maxBufferedBytes} bytes waiting)`);
       try {
         stream.write(line);
       } catch (error) {

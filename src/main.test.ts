@@ -58,7 +58,9 @@ describe('npm start', () => {
     const second = await start(env);
     expect(second.output()).not.toContain('Demo account');
     expect(second.output()).not.toContain(printed![2]!);
-    expect((await new TestBrowser(`http://127.0.0.1:${port}`).signIn(printed![1]!, printed![2]!)).location).toBe('/settings');
+    expect((await new TestBrowser(`http://127.0.0.1:${port}`).signIn(printed![1]!, printed![2]!)).location).toBe(
+      '/settings',
+    );
   });
 
   it('disables in production a demo account left by development (SECURITY 26)', async () => {
@@ -67,20 +69,44 @@ describe('npm start', () => {
     const password = /password: +(\S+)/.exec(development.output())![1]!;
     development.child.kill('SIGTERM');
     await development.exited();
-    await start(environment(port, { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://127.0.0.1:1' }));
+    await start(
+      environment(port, {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://accounts.example.test',
+        SMTP_URL: 'smtp://127.0.0.1:1',
+      }),
+    );
     const browser = new TestBrowser(`http://127.0.0.1:${port}`);
     await browser.get('/login');
-    expect((await browser.post('/login', { email: 'demo@example.com', password }, { origin: 'https://accounts.example.test' })).status).toBe(401);
+    expect(
+      (
+        await browser.post(
+          '/login',
+          { email: 'demo@example.com', password },
+          { origin: 'https://accounts.example.test' },
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it('creates no demo account in production (SECURITY 26)', async () => {
     const port = await freePort();
-    const service = await start(environment(port, { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://127.0.0.1:1' }));
+    const service = await start(
+      environment(port, {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://accounts.example.test',
+        SMTP_URL: 'smtp://127.0.0.1:1',
+      }),
+    );
     expect(service.output()).not.toContain('Demo account');
     expect(service.output()).not.toContain('/dev/mailbox');
     const browser = new TestBrowser(`http://127.0.0.1:${port}`);
     await browser.get('/login');
-    const answer = await browser.post('/login', { email: 'demo@example.com', password: 'anything' }, { origin: 'https://accounts.example.test' });
+    const answer = await browser.post(
+      '/login',
+      { email: 'demo@example.com', password: 'anything' },
+      { origin: 'https://accounts.example.test' },
+    );
     expect(answer.status).toBe(401);
   });
 });
@@ -92,9 +118,17 @@ describe('operating the service', () => {
     const browser = new TestBrowser(`http://127.0.0.1:${port}`);
     await browser.get('/login');
     // One hash at a time, thirty sign-ins: most of them wait in the queue when the signal comes.
-    const attempts = Array.from({ length: 30 }, (_, i) => browser.post('/login', { email: `user${i}@example.com`, password: 'Wrong-Otter-9' }));
+    const attempts = Array.from({ length: 30 }, (_, i) =>
+      browser.post('/login', { email: `user${i}@example.com`, password: 'Wrong-Otter-9' }),
+    );
     // Let the requests reach the server before asking it to stop.
-    await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text().then((text) => /hashing_queue\{state="waiting"\} [1-9]/.test(text))).toBe(true);
+    await expect
+      .poll(async () =>
+        (await fetch(`http://127.0.0.1:${port}/metrics`))
+          .text()
+          .then((text) => /hashing_queue\{state="waiting"\} [1-9]/.test(text)),
+      )
+      .toBe(true);
     service.child.kill('SIGTERM');
     const answers = await Promise.all(attempts);
     expect(answers.map((answer) => answer.status)).toEqual(Array(30).fill(401));
@@ -134,7 +168,9 @@ describe('operating the service', () => {
     remember(browser);
     await browser.get('/forgot-password');
     await browser.post('/forgot-password', { email: 'demo@example.com' });
-    await expect.poll(() => smtp.received.filter((email) => email.subject.startsWith('Reset')).length, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => smtp.received.filter((email) => email.subject.startsWith('Reset')).length, { timeout: 20_000 })
+      .toBe(1);
     const link = resetLinkOf(smtp.received.find((email) => email.subject.startsWith('Reset'))!);
     await browser.get(link.pathname + link.search);
     remember(browser);
@@ -149,7 +185,14 @@ describe('operating the service', () => {
     const log = service.output().replace(/^[\s\S]*?password: +\S+\n/, '');
     expect(log).toContain('"event":"sign-in"');
     expect(log).toContain('"event":"reset-completed"');
-    for (const secret of [password, 'Wrong-Otter-9', 'Amber-Heron-27!', 'Coral-Finch-31!', link.searchParams.get('token')!, ...secrets]) {
+    for (const secret of [
+      password,
+      'Wrong-Otter-9',
+      'Amber-Heron-27!',
+      'Coral-Finch-31!',
+      link.searchParams.get('token')!,
+      ...secrets,
+    ]) {
       expect(log).not.toContain(secret);
     }
     expect(log).not.toMatch(/token=/);

@@ -5,15 +5,15 @@
 import './node-version.ts';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { parseConfig, type Config } from './config.ts';
+import { type Config, parseConfig } from './config.ts';
 import { createDeps, type Deps } from './deps.ts';
-import { createLogOutput } from './log-output.ts';
-import { shutdownOnSignal } from './shutdown.ts';
 import { addUser } from './flows/add-user.ts';
 import { disableUser } from './flows/administer.ts';
-import { createTransport } from './mail/transport.ts';
 import { startHousekeeping } from './housekeeping.ts';
+import { createLogOutput } from './log-output.ts';
+import { createTransport } from './mail/transport.ts';
 import { createOutboxWorker } from './mail/worker.ts';
+import { shutdownOnSignal } from './shutdown.ts';
 import { countUsers } from './store/users.ts';
 import { buildApp } from './web/app.ts';
 
@@ -29,11 +29,14 @@ const { config } = parsed;
 process.env.UV_THREADPOOL_SIZE = String(config.hashConcurrency);
 const stderr = createLogOutput(process.stderr);
 const stdout = createLogOutput(process.stdout, {
-  onFirstDrop: (reason) => stderr.write(`log lines are being dropped: ${reason}; log_lines_dropped_total in /metrics counts them\n`),
+  onFirstDrop: (reason) =>
+    stderr.write(`log lines are being dropped: ${reason}; log_lines_dropped_total in /metrics counts them\n`),
 });
 const { deps, close } = await createDeps(config, { output: stdout });
 // Loaded only when it runs: its SMTP server and mail parser are of no use, and no weight, in production.
-const devMailbox = config.smtpUrl ? undefined : await (await import('./mail/dev-mailbox.ts')).startDevMailbox(mailboxFolder(config));
+const devMailbox = config.smtpUrl
+  ? undefined
+  : await (await import('./mail/dev-mailbox.ts')).startDevMailbox(mailboxFolder(config));
 const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url));
 deps.devMailbox = devMailbox;
 deps.wakeOutbox = worker.wake;
@@ -50,7 +53,13 @@ const stop = shutdownOnSignal({
   timeoutMs: config.shutdownTimeoutMs,
   steps: [
     // In-flight requests get their whole answer; then the worker hands back what it claimed.
-    { name: 'the HTTP server (requests in flight)', run: () => (housekeeping.stop(), app.close()) },
+    {
+      name: 'the HTTP server (requests in flight)',
+      run: async () => {
+        housekeeping.stop();
+        await app.close();
+      },
+    },
     { name: 'the outbox worker (emails being sent)', run: () => worker.stop() },
     { name: 'the development mailbox', run: async () => devMailbox?.close() },
     { name: 'the database connections', run: close },
@@ -70,7 +79,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 /** SECURITY 26: a database first used in development keeps its demo account; production disables it. */
 async function retireDemoAccount(deps: Deps): Promise<void> {
   const retired = await disableUser(deps, DEMO_EMAIL);
-  if (retired.ok) deps.log.warn({ event: 'demo-account-disabled' }, `${DEMO_EMAIL} came from development and is now disabled`);
+  if (retired.ok)
+    deps.log.warn({ event: 'demo-account-disabled' }, `${DEMO_EMAIL} came from development and is now disabled`);
 }
 
 /** Beside the SQLite file, or under ./data for PostgreSQL. */
@@ -85,9 +95,16 @@ function mailboxFolder(config: Config): string {
 async function createDemoAccount(deps: Deps): Promise<void> {
   if ((await countUsers(deps.db)) > 0) return;
   const password = `Xy7!${randomBytes(12).toString('base64url')}`;
-  const added = await addUser(deps, { email: DEMO_EMAIL, name: 'Demo User', locale: deps.config.defaultLocale, password });
+  const added = await addUser(deps, {
+    email: DEMO_EMAIL,
+    name: 'Demo User',
+    locale: deps.config.defaultLocale,
+    password,
+  });
   // Another instance starting at the same moment may have created it first: then it is not ours to show.
   if (!added.ok && added.reason === 'duplicate-email') return;
   if (!added.ok) throw new Error(`could not create the demo account: ${added.reason}`);
-  stdout.write(`\nDemo account (development only; shown once):\n  email:    ${DEMO_EMAIL}\n  password: ${password}\n\n`);
+  stdout.write(
+    `\nDemo account (development only; shown once):\n  email:    ${DEMO_EMAIL}\n  password: ${password}\n\n`,
+  );
 }

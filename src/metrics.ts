@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), one registry per Deps so tests and instances never share counters.
 // Flows count what happened; the web layer times requests; states are read when /metrics is scraped.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -75,11 +75,38 @@ export function createMetrics(sources: MetricSources): Metrics {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
-    signIns: new Counter({ name: 'sign_ins_total', help: 'Sign-in attempts, by outcome: succeeded, failed, throttled.', labelNames: ['outcome'], registers: [registry] }),
-    passwordChanges: new Counter({ name: 'password_changes_total', help: 'Passwords changed, by way: settings, reset.', labelNames: ['via'], registers: [registry] }),
-    resetsRequested: new Counter({ name: 'password_resets_requested_total', help: 'Reset emails asked for, whether or not the address has an account.', registers: [registry] }),
-    resetsCompleted: new Counter({ name: 'password_resets_completed_total', help: 'Passwords set through a reset or invitation link.', registers: [registry] }),
-    emailAttempts: new Counter({ name: 'outbox_delivery_attempts_total', help: 'Delivery attempts by this instance, by kind and outcome: sent, retry, abandoned.', labelNames: ['kind', 'outcome'], registers: [registry] }),
-    hashesShed: new Counter({ name: 'hashing_shed_total', help: 'Requests refused with 503 because the hashing queue was full.', registers: [registry] }),
+    signIns: new Counter({
+      name: 'sign_ins_total',
+      help: 'Sign-in attempts, by outcome: succeeded, failed, throttled.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    passwordChanges: new Counter({
+      name: 'password_changes_total',
+      help: 'Passwords changed, by way: settings, reset.',
+      labelNames: ['via'],
+      registers: [registry],
+    }),
+    resetsRequested: new Counter({
+      name: 'password_resets_requested_total',
+      help: 'Reset emails asked for, whether or not the address has an account.',
+      registers: [registry],
+    }),
+    resetsCompleted: new Counter({
+      name: 'password_resets_completed_total',
+      help: 'Passwords set through a reset or invitation link.',
+      registers: [registry],
+    }),
+    emailAttempts: new Counter({
+      name: 'outbox_delivery_attempts_total',
+      help: 'Delivery attempts by this instance, by kind and outcome: sent, retry, abandoned.',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    hashesShed: new Counter({
+      name: 'hashing_shed_total',
+      help: 'Requests refused with 503 because the hashing queue was full.',
+      registers: [registry],
+    }),
   };
 }

@@ -12,5 +12,7 @@ export async function checkReadiness(deps: Deps): Promise<Readiness> {
   } catch {
     return { ready: false, reason: 'database-unreachable' };
   }
-  return (await pendingMigrations(deps.db)).length === 0 ? { ready: true } : { ready: false, reason: 'migrations-pending' };
+  return (await pendingMigrations(deps.db)).length === 0
+    ? { ready: true }
+    : { ready: false, reason: 'migrations-pending' };
 }

@@ -1,16 +1,16 @@
 // Stopping the built service as an operator does, in production mode, whatever its log reader does: a reader
 // that leaves, one that stops reading and then closes, one that closes while SIGTERM is being handled. And a
 // step that never ends: the deadline ends the process, naming the step.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../test/support/service.ts';
 import { recordMeasurement } from '../test/support/measurements.ts';
-import { killServiceProcesses, startServiceProcess, type ServiceProcess } from '../test/support/process.ts';
-import { startSmtpCapture, type SmtpCapture } from '../test/support/smtp.ts';
+import { killServiceProcesses, type ServiceProcess, startServiceProcess } from '../test/support/process.ts';
+import { freePort } from '../test/support/service.ts';
+import { type SmtpCapture, startSmtpCapture } from '../test/support/smtp.ts';
 
 const METRICS_TOKEN = 'a-metrics-token-for-tests';
 let folder: string;
@@ -69,12 +69,17 @@ async function expectResponsive(service: ServiceProcess, requests = 40) {
 }
 
 async function droppedLines(service: ServiceProcess): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const text = await (
+    await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
   return Number(/^log_lines_dropped_total (\d+)/m.exec(text)?.[1]);
 }
 
 /** Sends SIGTERM and resolves with the exit code and how long it took. */
-async function stop(service: ServiceProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
+async function stop(
+  service: ServiceProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<{ code: number | null; ms: number }> {
   const started = performance.now();
   service.child.kill(signal);
   const code = await service.exited();
@@ -109,7 +114,10 @@ describe('logs that cannot be written never stop the service', () => {
     await new Promise<void>((resolve) => server.listen(path, resolve));
     const socket = connect(path);
     await new Promise((resolve) => socket.once('connect', resolve));
-    const service = await startServiceProcess({ env: await productionEnv({ LOG_LEVEL: 'trace' }), stdio: ['ignore', socket, 'pipe'] });
+    const service = await startServiceProcess({
+      env: await productionEnv({ LOG_LEVEL: 'trace' }),
+      stdio: ['ignore', socket, 'pipe'],
+    });
     socket.destroy();
     // The reader takes what came so far, then reads no more: the socket's buffers fill, then the service's.
     reading!.pause();
@@ -124,7 +132,10 @@ describe('logs that cannot be written never stop the service', () => {
 
   it('stops with 0 when the reader closes while SIGTERM is being handled', async () => {
     const { fd, reader } = fifoReadBy(64 * 1024 * 1024);
-    const service = await startServiceProcess({ env: await productionEnv({ LOG_LEVEL: 'trace' }), stdio: ['ignore', fd, 'pipe'] });
+    const service = await startServiceProcess({
+      env: await productionEnv({ LOG_LEVEL: 'trace' }),
+      stdio: ['ignore', fd, 'pipe'],
+    });
     closeSync(fd);
     await expectResponsive(service, 5);
     service.child.kill('SIGTERM');
@@ -141,7 +152,9 @@ describe('the shutdown deadline (SHUTDOWN_TIMEOUT)', () => {
     const socket = connect(Number(new URL(service.url).port), '127.0.0.1');
     socket.on('error', () => undefined);
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=');
+    socket.write(
+      'POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=',
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     return socket;
   }
@@ -154,7 +167,9 @@ describe('the shutdown deadline (SHUTDOWN_TIMEOUT)', () => {
     expect(code).toBe(1);
     expect(ms).toBeGreaterThanOrEqual(1900);
     expect(ms).toBeLessThan(6000);
-    expect(service.output()).toContain('shutdown did not finish within 2000 ms (SHUTDOWN_TIMEOUT): still the HTTP server (requests in flight); exiting with code 1');
+    expect(service.output()).toContain(
+      'shutdown did not finish within 2000 ms (SHUTDOWN_TIMEOUT): still the HTTP server (requests in flight); exiting with code 1',
+    );
   });
 
   it('exits at once on a second SIGTERM during the shutdown', async () => {
@@ -166,6 +181,8 @@ describe('the shutdown deadline (SHUTDOWN_TIMEOUT)', () => {
     held.destroy();
     expect(code).toBe(143);
     expect(ms).toBeLessThan(2000);
-    expect(service.output()).toContain('SIGTERM again while stopping (the HTTP server (requests in flight)): exiting now');
+    expect(service.output()).toContain(
+      'SIGTERM again while stopping (the HTTP server (requests in flight)): exiting now',
+    );
   });
 });

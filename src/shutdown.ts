@@ -32,7 +32,9 @@ export function shutdownOnSignal(options: ShutdownOptions): (signal: NodeJS.Sign
     current = steps[0]?.name ?? 'exit';
     // Not unref'd: a step waiting on a promise nothing will settle must not let the process end with 0.
     setTimeout(() => {
-      report(`shutdown did not finish within ${timeoutMs} ms (SHUTDOWN_TIMEOUT): still ${current}; exiting with code 1`);
+      report(
+        `shutdown did not finish within ${timeoutMs} ms (SHUTDOWN_TIMEOUT): still ${current}; exiting with code 1`,
+      );
       exit(1);
     }, timeoutMs);
     void (async () => {

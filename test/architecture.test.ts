@@ -1,7 +1,7 @@
 // STYLE.md principle 4: dependencies point one way. Reads every import under src/ and fails on any arrow
 // the table does not allow.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const allowed: Record<string, string[]> = {
@@ -38,10 +38,13 @@ describe('the dependency direction of STYLE.md', () => {
     for (const file of sourceFiles(src)) {
       const from = layerOf(file);
       if (from === 'main') continue;
-      for (const match of readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'"]*?from\s+'(\.[^']+)'|^import\s+'(\.[^']+)'/gm)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(
+        /^(?:import|export)[^'"]*?from\s+'(\.[^']+)'|^import\s+'(\.[^']+)'/gm,
+      )) {
         const target = resolve(dirname(file), (match[1] ?? match[2])!);
         const to = layerOf(target);
-        if (to !== from && !allowed[from]?.includes(to)) broken.push(`${relative(src, file)} (${from}) → ${relative(src, target)} (${to})`);
+        if (to !== from && !allowed[from]?.includes(to))
+          broken.push(`${relative(src, file)} (${from}) → ${relative(src, target)} (${to})`);
       }
     }
     expect(broken).toEqual([]);

@@ -5,9 +5,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from './support/browser.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { killServiceProcesses, startServiceProcess, type ServiceProcess } from './support/process.ts';
+import { killServiceProcesses, type ServiceProcess, startServiceProcess } from './support/process.ts';
 import { freePort } from './support/service.ts';
-import { resetLinkOf, startSmtpCapture, type SmtpCapture } from './support/smtp.ts';
+import { resetLinkOf, type SmtpCapture, startSmtpCapture } from './support/smtp.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `sc-multi:${Date.now().toString(36)}:`;
@@ -19,7 +19,16 @@ let b: string;
 const instances: ServiceProcess[] = [];
 
 async function startInstance(port: number, publicUrl: string): Promise<string> {
-  const env = { PORT: String(port), PUBLIC_URL: publicUrl, DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, SMTP_URL: smtp.url.href, NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    SMTP_URL: smtp.url.href,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+  };
   const instance = await startServiceProcess({ env, stdio: ['ignore', 'ignore', 'inherit'], ready: true });
   instances.push(instance);
   return instance.url;
@@ -27,10 +36,25 @@ async function startInstance(port: number, publicUrl: string): Promise<string> {
 
 function addUser(email: string): Promise<void> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['src/cli/main.ts', 'users', 'add', '--email', email, '--name', 'Ada Lovelace', '--locale', 'en', '--password-stdin'], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, NODE_ENV: 'test' },
-      stdio: ['pipe', 'ignore', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        'src/cli/main.ts',
+        'users',
+        'add',
+        '--email',
+        email,
+        '--name',
+        'Ada Lovelace',
+        '--locale',
+        'en',
+        '--password-stdin',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, NODE_ENV: 'test' },
+        stdio: ['pipe', 'ignore', 'inherit'],
+      },
+    );
     child.stdin.end(`${password}\n`);
     child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`users add exited with ${code}`))));
   });
@@ -102,11 +126,17 @@ describe('two instances on one PostgreSQL and one Redis', () => {
 
   it('send each email once, and a link issued by one is used on the other, once', async () => {
     const browser = new TestBrowser(a);
-    for (const [on, email] of [[onA, 'cy@example.com'], [onB, 'di@example.com'], [onB, 'cy@example.com']] as const) {
+    for (const [on, email] of [
+      [onA, 'cy@example.com'],
+      [onB, 'di@example.com'],
+      [onB, 'cy@example.com'],
+    ] as const) {
       await browser.get(on('/forgot-password'));
       expect((await browser.post(on('/forgot-password'), { email })).status).toBe(200);
     }
-    await expect.poll(() => smtp.received.filter((email) => email.subject.startsWith('Reset')).length, { timeout: 20_000 }).toBe(3);
+    await expect
+      .poll(() => smtp.received.filter((email) => email.subject.startsWith('Reset')).length, { timeout: 20_000 })
+      .toBe(3);
     const recipients = smtp.received.map((email) => email.envelope.to.join()).sort();
     expect(recipients).toEqual(['cy@example.com', 'cy@example.com', 'di@example.com']);
 
@@ -114,12 +144,21 @@ describe('two instances on one PostgreSQL and one Redis', () => {
     const user = new TestBrowser(a);
     await user.get(onB(link.pathname + link.search));
     await user.get(onB('/reset-password'));
-    expect((await user.post(onB('/reset-password'), { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' })).status).toBe(303);
+    expect(
+      (
+        await user.post(onB('/reset-password'), {
+          new_password: 'Amber-Heron-27!',
+          confirm_password: 'Amber-Heron-27!',
+        })
+      ).status,
+    ).toBe(303);
     const again = new TestBrowser(a);
     await again.get(onA(link.pathname + link.search));
     expect((await again.get(onA('/reset-password'))).status).toBe(410);
 
-    await expect.poll(() => smtp.received.filter((email) => email.subject.includes('was changed')).length, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => smtp.received.filter((email) => email.subject.includes('was changed')).length, { timeout: 20_000 })
+      .toBe(1);
     expect(smtp.received).toHaveLength(4);
   });
 });

@@ -41,7 +41,11 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
         headers: options.headers,
         body: options.body,
         requests: options.varyHeaders
-          ? [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...options.varyHeaders!() } }) }]
+          ? [
+              {
+                setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...options.varyHeaders!() } }),
+              },
+            ]
           : undefined,
       },
       (error, finished) => (error ? reject(error) : resolve(finished)),
@@ -81,13 +85,17 @@ export interface RequestOptions {
 export function request(url: string, init: RequestOptions = {}): Promise<Answer> {
   const body = init.body ?? '';
   return new Promise((resolve, reject) => {
-    const sent = http.request(url, { method: init.method ?? 'GET', agent, headers: { ...init.headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
-      response.on('error', reject);
-    });
+    const sent = http.request(
+      url,
+      { method: init.method ?? 'GET', agent, headers: { ...init.headers, 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+        response.on('error', reject);
+      },
+    );
     sent.on('error', reject);
     sent.end(body);
   });

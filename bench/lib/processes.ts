@@ -1,5 +1,5 @@
 // Starting the systems under test as their own processes, and reading what the kernel says about them.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -23,7 +23,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startProcess(options: { args: string[]; env: Record<string, string>; port: number; readyPath: string; cwd?: string }): Promise<Running> {
+export async function startProcess(options: {
+  args: string[];
+  env: Record<string, string>;
+  port: number;
+  readyPath: string;
+  cwd?: string;
+}): Promise<Running> {
   const started = performance.now();
   const child = spawn(process.execPath, options.args, {
     env: { PATH: process.env.PATH ?? '', ...options.env, PORT: String(options.port) },
@@ -37,7 +43,10 @@ export async function startProcess(options: { args: string[]; env: Record<string
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${options.args.join(' ')} exited with ${child.exitCode}:\n${output}`);
-    const status = await fetch(url + options.readyPath).then((response) => response.status, () => 0);
+    const status = await fetch(url + options.readyPath).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status > 0 && status < 500) break;
     if (Date.now() > deadline) throw new Error(`${options.args.join(' ')} did not become ready:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -60,7 +69,9 @@ export async function startProcess(options: { args: string[]; env: Record<string
 
 /** CPU time of a process or of one of its threads, in milliseconds (from /proc): user, system, or both. */
 export function cpuMs(pid: number, thread?: string, part: CpuPart = 'both'): number {
-  const fields = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8')
+    .split(') ')[1]!
+    .split(' ');
   const ticks = (part === 'system' ? 0 : Number(fields[11])) + (part === 'user' ? 0 : Number(fields[12]));
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }

@@ -52,7 +52,10 @@ export async function seed(databaseUrl: string, count: number, passwordHash: str
 }
 
 /** A fresh PostgreSQL database for one measurement, and how to drop it. */
-export async function postgresDatabase(serverUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function postgresDatabase(
+  serverUrl: string,
+  name: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`drop database if exists ${name} with (force)`);

@@ -13,7 +13,9 @@ export const median = (values: number[]): number => percentile(values, 50);
  * means an observer timing the answers cannot tell the two apart at all (Mann-Whitney U / (n·m)).
  */
 export function auc(a: number[], b: number[]): number {
-  const all = [...a.map((value) => ({ value, group: 0 })), ...b.map((value) => ({ value, group: 1 }))].sort((x, y) => x.value - y.value);
+  const all = [...a.map((value) => ({ value, group: 0 })), ...b.map((value) => ({ value, group: 1 }))].sort(
+    (x, y) => x.value - y.value,
+  );
   let rankSumA = 0;
   for (let i = 0; i < all.length; ) {
     let j = i;

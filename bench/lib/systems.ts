@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nextClient, request } from './load.ts';
-import { freePort, startProcess, type Running } from './processes.ts';
+import { freePort, type Running, startProcess } from './processes.ts';
 
 export const PUBLIC_URL = 'https://accounts.bench.test';
 export const PASSWORD = 'Velvet-Otter-9';
@@ -32,16 +32,41 @@ export function sqliteUrl(): string {
 
 export function addUsers(databaseUrl: string, emails: string[]): void {
   for (const email of emails) {
-    const result = spawnSync(process.execPath, ['src/cli/main.ts', 'users', 'add', '--email', email, '--name', 'Bench User', '--locale', 'en', '--password-stdin'], {
-      input: `${PASSWORD}\n`,
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, NODE_ENV: 'production', PUBLIC_URL, SMTP_URL: 'smtp://127.0.0.1:1' },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      [
+        'src/cli/main.ts',
+        'users',
+        'add',
+        '--email',
+        email,
+        '--name',
+        'Bench User',
+        '--locale',
+        'en',
+        '--password-stdin',
+      ],
+      {
+        input: `${PASSWORD}\n`,
+        env: {
+          PATH: process.env.PATH ?? '',
+          DATABASE_URL: databaseUrl,
+          NODE_ENV: 'production',
+          PUBLIC_URL,
+          SMTP_URL: 'smtp://127.0.0.1:1',
+        },
+        encoding: 'utf8',
+      },
+    );
     if (result.status !== 0) throw new Error(`users add ${email}: ${result.stderr}`);
   }
 }
 
-export async function startOurs(options: { databaseUrl: string; smtpUrl: string; env?: Record<string, string> }): Promise<Ours> {
+export async function startOurs(options: {
+  databaseUrl: string;
+  smtpUrl: string;
+  env?: Record<string, string>;
+}): Promise<Ours> {
   const port = await freePort();
   const running = await startProcess({
     args: [...startFlags(), resolve('dist/main.js')],
@@ -60,7 +85,10 @@ export async function startOurs(options: { databaseUrl: string; smtpUrl: string;
   });
   const formFor = async () => {
     const page = await fetch(`${running.url}/login`);
-    const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
     return { cookie, csrf };
   };
@@ -73,17 +101,32 @@ export async function startOurs(options: { databaseUrl: string; smtpUrl: string;
       headers: { cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD }).toString(),
     });
-    const device = first.headers.getSetCookie().find((line) => line.startsWith('__Host-device='))?.split(';')[0];
+    const device = first.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('__Host-device='))
+      ?.split(';')[0];
     return {
-      headers: { cookie: [cookie, device].filter(Boolean).join('; '), origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        cookie: [cookie, device].filter(Boolean).join('; '),
+        origin: PUBLIC_URL,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD }).toString(),
     };
   };
   const session = async (email: string) => {
     const request = await signInRequest(email);
-    const response = await fetch(`${running.url}/login`, { method: 'POST', redirect: 'manual', headers: request.headers, body: request.body });
+    const response = await fetch(`${running.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: request.headers,
+      body: request.body,
+    });
     if (response.status !== 303) throw new Error(`sign-in for the benchmark answered ${response.status}`);
-    return response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    return response.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
   };
   return {
     ...running,
@@ -91,33 +134,50 @@ export async function startOurs(options: { databaseUrl: string; smtpUrl: string;
     signInRequest,
     session,
     async passwordChangers(emails) {
-      const changers = await Promise.all(emails.map(async (email) => {
-        let cookie = await session(email);
-        const page = await fetch(`${running.url}/settings/profile`, { headers: { cookie } });
-        const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-        cookie = [cookie, ...page.headers.getSetCookie().map((line) => line.split(';')[0])].join('; ');
-        return { cookie, csrf, current: PASSWORD };
-      }));
+      const changers = await Promise.all(
+        emails.map(async (email) => {
+          let cookie = await session(email);
+          const page = await fetch(`${running.url}/settings/profile`, { headers: { cookie } });
+          const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+          cookie = [cookie, ...page.headers.getSetCookie().map((line) => line.split(';')[0])].join('; ');
+          return { cookie, csrf, current: PASSWORD };
+        }),
+      );
       const run = async (seconds: number) => {
         let done = 0;
         const started = performance.now();
         const deadline = started + seconds * 1000;
-        await Promise.all(changers.map(async (changer) => {
-          while (performance.now() < deadline) {
-            const next = changer.current === PASSWORD ? 'Amber-Heron-27!' : PASSWORD;
-            const answer = await request(`${running.url}/settings/profile`, {
-              method: 'POST',
-              headers: { cookie: changer.cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...nextClient() },
-              body: new URLSearchParams({ _csrf: changer.csrf, name: 'Bench User', locale: 'en', change_password: 'on', current_password: changer.current, new_password: next, confirm_password: next }).toString(),
-            });
-            if (answer.status !== 303) throw new Error(`change password answered ${answer.status}`);
-            // The session survives a change under a new id (SECURITY 56).
-            const renewed = answer.headers['set-cookie']!.find((line) => /session=/.test(line))!.split(';')[0]!;
-            changer.cookie = changer.cookie.replace(/__Host-session=[^;]+/, renewed);
-            changer.current = next;
-            done++;
-          }
-        }));
+        await Promise.all(
+          changers.map(async (changer) => {
+            while (performance.now() < deadline) {
+              const next = changer.current === PASSWORD ? 'Amber-Heron-27!' : PASSWORD;
+              const answer = await request(`${running.url}/settings/profile`, {
+                method: 'POST',
+                headers: {
+                  cookie: changer.cookie,
+                  origin: PUBLIC_URL,
+                  'content-type': 'application/x-www-form-urlencoded',
+                  ...nextClient(),
+                },
+                body: new URLSearchParams({
+                  _csrf: changer.csrf,
+                  name: 'Bench User',
+                  locale: 'en',
+                  change_password: 'on',
+                  current_password: changer.current,
+                  new_password: next,
+                  confirm_password: next,
+                }).toString(),
+              });
+              if (answer.status !== 303) throw new Error(`change password answered ${answer.status}`);
+              // The session survives a change under a new id (SECURITY 56).
+              const renewed = answer.headers['set-cookie']!.find((line) => /session=/.test(line))!.split(';')[0]!;
+              changer.cookie = changer.cookie.replace(/__Host-session=[^;]+/, renewed);
+              changer.current = next;
+              done++;
+            }
+          }),
+        );
         return { done, seconds: (performance.now() - started) / 1000 };
       };
       return { run };
@@ -136,7 +196,11 @@ export async function startPeer(users: number): Promise<Peer> {
     args: [resolve('bench/peers/better-auth/server.mjs')],
     port,
     readyPath: '/api/auth/ok',
-    env: { DB: join(mkdtempSync(join(tmpdir(), 'ba-bench-')), 'peer.db'), USERS: String(users), NODE_ENV: 'production' },
+    env: {
+      DB: join(mkdtempSync(join(tmpdir(), 'ba-bench-')), 'peer.db'),
+      USERS: String(users),
+      NODE_ENV: 'production',
+    },
   });
   const signInBody = (email: string) => JSON.stringify({ email, password: PASSWORD });
   return {
@@ -148,8 +212,12 @@ export async function startPeer(users: number): Promise<Peer> {
         headers: { 'content-type': 'application/json', origin: running.url },
         body: signInBody(email),
       });
-      if (response.status !== 200) throw new Error(`Better Auth sign-in answered ${response.status}: ${await response.text()}`);
-      return response.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+      if (response.status !== 200)
+        throw new Error(`Better Auth sign-in answered ${response.status}: ${await response.text()}`);
+      return response.headers
+        .getSetCookie()
+        .map((line) => line.split(';')[0])
+        .join('; ');
     },
   };
 }

@@ -19,7 +19,10 @@ function cli(args: string[], input = '') {
 }
 
 const add = (email: string, password: string, extra: string[] = []) =>
-  cli(['users', 'add', '--email', email, '--name', 'Ada Lovelace', '--locale', 'fr', '--password-stdin', ...extra], `${password}\n`);
+  cli(
+    ['users', 'add', '--email', email, '--name', 'Ada Lovelace', '--locale', 'fr', '--password-stdin', ...extra],
+    `${password}\n`,
+  );
 
 describe('npm run cli -- users', () => {
   it('adds a user with the password from standard input, and lists it', () => {
@@ -54,7 +57,18 @@ describe('npm run cli -- users', () => {
   });
 
   it('never takes a password from the command line', () => {
-    const attempt = cli(['users', 'add', '--email', 'ada@example.com', '--name', 'Ada', '--locale', 'en', '--password', 'Velvet-Otter-9']);
+    const attempt = cli([
+      'users',
+      'add',
+      '--email',
+      'ada@example.com',
+      '--name',
+      'Ada',
+      '--locale',
+      'en',
+      '--password',
+      'Velvet-Otter-9',
+    ]);
     expect(attempt.code).toBe(2);
     expect(attempt.stderr).toContain("Unknown option '--password'");
     expect(attempt.stderr).toContain('Usage:');
@@ -63,7 +77,9 @@ describe('npm run cli -- users', () => {
   it('explains every usage mistake and exits with 2', () => {
     expect(cli([]).code).toBe(2);
     expect(cli(['users', 'remove']).stderr).toContain('unknown command "users remove"');
-    expect(add('ada@example.com', 'Velvet-Otter-9', ['--locale', 'de']).stderr).toContain('--locale must be en or fr (got "de")');
+    expect(add('ada@example.com', 'Velvet-Otter-9', ['--locale', 'de']).stderr).toContain(
+      '--locale must be en or fr (got "de")',
+    );
     const noStdin = cli(['users', 'add', '--email', 'ada@example.com', '--name', 'Ada', '--locale', 'en']);
     expect(noStdin.code).toBe(2);
     expect(noStdin.stderr).toContain('--password-stdin');
@@ -84,29 +100,46 @@ describe('npm run cli -- (administration)', () => {
     expect(invited.code).toBe(0);
     expect(invited.stdout).toMatch(/^Invited bob@example\.com/);
     expect(run(['users', 'list']).stdout).toMatch(/^bob@example\.com\tBob\ten\tinvited\t/);
-    expect(run(['users', 'add', '--email', 'c@example.com', '--name', 'C', '--locale', 'en', '--invite', '--password-stdin']).code).toBe(2);
+    expect(
+      run(['users', 'add', '--email', 'c@example.com', '--name', 'C', '--locale', 'en', '--invite', '--password-stdin'])
+        .code,
+    ).toBe(2);
   });
 
   it('disables and enables an account, saying when there is nothing to do', () => {
     add('ada@example.com', 'Velvet-Otter-9');
-    expect(run(['users', 'disable', '--email', 'ADA@example.com'])).toMatchObject({ code: 0, stdout: 'Disabled ADA@example.com\n' });
+    expect(run(['users', 'disable', '--email', 'ADA@example.com'])).toMatchObject({
+      code: 0,
+      stdout: 'Disabled ADA@example.com\n',
+    });
     expect(run(['users', 'list']).stdout).toContain('\tdisabled\t');
-    expect(run(['users', 'disable', '--email', 'ada@example.com'])).toMatchObject({ code: 1, stderr: 'ada@example.com is already disabled.\n' });
+    expect(run(['users', 'disable', '--email', 'ada@example.com'])).toMatchObject({
+      code: 1,
+      stderr: 'ada@example.com is already disabled.\n',
+    });
     expect(run(['users', 'enable', '--email', 'ada@example.com']).code).toBe(0);
     expect(run(['users', 'list']).stdout).toContain('\tactive\t');
-    expect(run(['users', 'disable', '--email', 'nobody@example.com'])).toMatchObject({ code: 1, stderr: 'No user has the address nobody@example.com.\n' });
+    expect(run(['users', 'disable', '--email', 'nobody@example.com'])).toMatchObject({
+      code: 1,
+      stderr: 'No user has the address nobody@example.com.\n',
+    });
     expect(run(['users', 'disable']).code).toBe(2);
   });
 
   it('signs a user out everywhere', () => {
     add('ada@example.com', 'Velvet-Otter-9');
-    expect(run(['sessions', 'revoke', '--email', 'ada@example.com'])).toMatchObject({ code: 0, stdout: 'Signed out ada@example.com\n' });
+    expect(run(['sessions', 'revoke', '--email', 'ada@example.com'])).toMatchObject({
+      code: 0,
+      stdout: 'Signed out ada@example.com\n',
+    });
   });
 
   it('migrates the database, and says when it is up to date', () => {
     const first = run(['db', 'migrate']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Applied 0001-initial, 0002-reset-and-outbox, 0003-security-events, 0004-known-devices, 0005-events-of-no-account, 0006-outbox-of-no-account, 0007-outbox-workers\n$/);
+    expect(first.stdout).toMatch(
+      /^Applied 0001-initial, 0002-reset-and-outbox, 0003-security-events, 0004-known-devices, 0005-events-of-no-account, 0006-outbox-of-no-account, 0007-outbox-workers\n$/,
+    );
     expect(run(['db', 'migrate']).stdout).toBe('The database is up to date.\n');
   });
 });

@@ -47,17 +47,24 @@ async function main(argv: string[]): Promise<number> {
       },
       strict: true,
     });
-    if (!values.email || !values.name || !values.locale) throw new UsageError('users add needs --email, --name and --locale');
+    if (!values.email || !values.name || !values.locale)
+      throw new UsageError('users add needs --email, --name and --locale');
     if (!isLocale(values.locale)) throw new UsageError(`--locale must be en or fr (got "${values.locale}")`);
     if (values['password-stdin'] === values.invite) {
-      throw new UsageError('users add needs either --password-stdin (the password on standard input) or --invite (an email to choose one)');
+      throw new UsageError(
+        'users add needs either --password-stdin (the password on standard input) or --invite (an email to choose one)',
+      );
     }
     const password = values.invite ? undefined : await readPassword();
     const { deps, close } = await createDeps(parsed.config, { log });
     try {
       const added = await addUser(deps, { email: values.email, name: values.name, locale: values.locale, password });
       if (added.ok) {
-        process.stdout.write(values.invite ? `Invited ${added.user.email} (${added.user.id}); the service sends the invitation from its outbox\n` : `Added ${added.user.email} (${added.user.id})\n`);
+        process.stdout.write(
+          values.invite
+            ? `Invited ${added.user.email} (${added.user.id}); the service sends the invitation from its outbox\n`
+            : `Added ${added.user.email} (${added.user.id})\n`,
+        );
         return 0;
       }
       process.stderr.write(`${refusal(added)}\n`);
@@ -74,7 +81,9 @@ async function main(argv: string[]): Promise<number> {
       const users = await listUsers(deps.db);
       for (const user of users) {
         const state = user.disabled_at !== null ? 'disabled' : user.password_hash === null ? 'invited' : 'active';
-        process.stdout.write(`${user.email}\t${user.name}\t${user.locale}\t${state}\t${new Date(user.created_at).toISOString()}\n`);
+        process.stdout.write(
+          `${user.email}\t${user.name}\t${user.locale}\t${state}\t${new Date(user.created_at).toISOString()}\n`,
+        );
       }
       if (users.length === 0) process.stderr.write('No users.\n');
       return 0;
@@ -83,7 +92,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  if ((group === 'users' && (command === 'disable' || command === 'enable')) || (group === 'sessions' && command === 'revoke')) {
+  if (
+    (group === 'users' && (command === 'disable' || command === 'enable')) ||
+    (group === 'sessions' && command === 'revoke')
+  ) {
     const { values } = parseArgs({ args: rest, options: { email: { type: 'string' } }, strict: true });
     if (!values.email) throw new UsageError(`${group} ${command} needs --email`);
     const action = command === 'disable' ? disableUser : command === 'enable' ? enableUser : revokeAllSessions;
@@ -91,11 +103,17 @@ async function main(argv: string[]): Promise<number> {
     try {
       const outcome = await action(deps, values.email);
       if (!outcome.ok) {
-        process.stderr.write(outcome.reason === 'no-such-user' ? `No user has the address ${values.email}.\n` : `${values.email} is already ${command}d.\n`);
+        process.stderr.write(
+          outcome.reason === 'no-such-user'
+            ? `No user has the address ${values.email}.\n`
+            : `${values.email} is already ${command}d.\n`,
+        );
         return 1;
       }
       const done = { disable: 'Disabled', enable: 'Enabled', revoke: 'Signed out' }[command];
-      process.stdout.write(`${done} ${values.email}${outcome.endedSessions > 0 ? `; ${outcome.endedSessions} session(s) ended` : ''}\n`);
+      process.stdout.write(
+        `${done} ${values.email}${outcome.endedSessions > 0 ? `; ${outcome.endedSessions} session(s) ended` : ''}\n`,
+      );
       return 0;
     } finally {
       await close();
@@ -114,7 +132,9 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  throw new UsageError(group === undefined ? 'no command given' : `unknown command "${[group, command].filter(Boolean).join(' ')}"`);
+  throw new UsageError(
+    group === undefined ? 'no command given' : `unknown command "${[group, command].filter(Boolean).join(' ')}"`,
+  );
 }
 
 function refusal(outcome: Exclude<Awaited<ReturnType<typeof addUser>>, { ok: true }>): string {
@@ -153,7 +173,9 @@ async function readPassword(): Promise<string> {
     chunks.push(chunk as Buffer);
     if (process.stdin.isTTY && chunk.includes(10)) break;
   }
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 main(process.argv.slice(2)).then(

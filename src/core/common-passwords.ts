@@ -4,7 +4,17 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 
 const common = new Set<string>(dictionary['passwords-common']);
 
-const leet: Record<string, string> = { '@': 'a', '4': 'a', '3': 'e', '1': 'i', '!': 'i', '0': 'o', '$': 's', '5': 's', '7': 't' };
+const leet: Record<string, string> = {
+  '@': 'a',
+  '4': 'a',
+  '3': 'e',
+  '1': 'i',
+  '!': 'i',
+  '0': 'o',
+  $: 's',
+  '5': 's',
+  '7': 't',
+};
 
 // A common word decorated with a few digits or symbols ("Password1!", "Welcome2024") is still common.
 const MAX_DECORATION = 5;

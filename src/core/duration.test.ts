@@ -11,7 +11,8 @@ describe('durations in configuration', () => {
   });
 
   it('refuse anything else, and zero', () => {
-    for (const text of ['', '0', '0s', '-5m', '1.5h', '1w', 'h', '10 m', '1e3']) expect(parseDuration(text)).toBeUndefined();
+    for (const text of ['', '0', '0s', '-5m', '1.5h', '1w', 'h', '10 m', '1e3'])
+      expect(parseDuration(text)).toBeUndefined();
   });
 
   it('print back in the largest whole unit', () => {

@@ -8,7 +8,7 @@ describe('email addresses', () => {
   });
 
   it('accept what real mailboxes look like', () => {
-    for (const address of ['ada@example.com', 'ada+sales@mail.example.co.uk', 'o\'brien@example.ie', 'zoë@exämple.fr']) {
+    for (const address of ['ada@example.com', 'ada+sales@mail.example.co.uk', "o'brien@example.ie", 'zoë@exämple.fr']) {
       expect(isEmailAddress(normaliseEmail(address))).toBe(true);
     }
   });

@@ -9,7 +9,8 @@ export function normaliseEmail(raw: string): string {
 }
 
 // One @, a dotted domain, no spaces, quotes, brackets or control characters: what real mailboxes look like.
-const shape = /^[^\s@"<>()[\]\\,;:\p{Cc}]{1,64}@(?:[^\s@"<>()[\]\\,;:.\p{Cc}]{1,63}\.)+[^\s@"<>()[\]\\,;:.\p{Cc}\d]{2,63}$/u;
+const shape =
+  /^[^\s@"<>()[\]\\,;:\p{Cc}]{1,64}@(?:[^\s@"<>()[\]\\,;:.\p{Cc}]{1,63}\.)+[^\s@"<>()[\]\\,;:.\p{Cc}\d]{2,63}$/u;
 
 export function isEmailAddress(normalised: string): boolean {
   return normalised.length <= MAX_EMAIL_LENGTH && shape.test(normalised);

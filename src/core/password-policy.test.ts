@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkPassword, codePoints, MAX_LENGTH, noteRules, normalisePassword, type PolicyContext } from './password-policy.ts';
+import {
+  checkPassword,
+  codePoints,
+  MAX_LENGTH,
+  normalisePassword,
+  noteRules,
+  type PolicyContext,
+} from './password-policy.ts';
 
 const documented: PolicyContext = { profile: 'documented' };
 const unmet = (password: string, context: PolicyContext = documented) => checkPassword(password, context).unmet;
@@ -91,7 +98,11 @@ describe('length bounds (SECURITY 3)', () => {
   });
 
   it('refuses an absurdly long input without looking at it', () => {
-    expect(checkPassword('Aa1!'.repeat(100_000), documented)).toEqual({ ok: false, password: '', unmet: ['max-length'] });
+    expect(checkPassword('Aa1!'.repeat(100_000), documented)).toEqual({
+      ok: false,
+      password: '',
+      unmet: ['max-length'],
+    });
   });
 });
 

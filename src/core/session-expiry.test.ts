@@ -39,7 +39,11 @@ describe('session expiry', () => {
 
   it('ends every session at its absolute timeout, however active', () => {
     const timeouts = { idleMs: 60 * MINUTE, absoluteMs: 12 * 60 * MINUTE };
-    expect(isSessionOver({ created_at: 0, last_seen_at: 12 * 60 * MINUTE - SECOND }, timeouts, 12 * 60 * MINUTE)).toBe(true);
-    expect(isSessionOver({ created_at: 0, last_seen_at: 12 * 60 * MINUTE - SECOND }, timeouts, 12 * 60 * MINUTE - 1)).toBe(false);
+    expect(isSessionOver({ created_at: 0, last_seen_at: 12 * 60 * MINUTE - SECOND }, timeouts, 12 * 60 * MINUTE)).toBe(
+      true,
+    );
+    expect(
+      isSessionOver({ created_at: 0, last_seen_at: 12 * 60 * MINUTE - SECOND }, timeouts, 12 * 60 * MINUTE - 1),
+    ).toBe(false);
   });
 });

@@ -23,7 +23,10 @@ export function touchIntervalMs(idleMs: number): number {
 
 /** The instant the session ends, unless it is used again first. */
 export function sessionEndsAt(session: SessionTimes, timeouts: SessionTimeouts): number {
-  return Math.min(session.last_seen_at + timeouts.idleMs + touchIntervalMs(timeouts.idleMs), session.created_at + timeouts.absoluteMs);
+  return Math.min(
+    session.last_seen_at + timeouts.idleMs + touchIntervalMs(timeouts.idleMs),
+    session.created_at + timeouts.absoluteMs,
+  );
 }
 
 export function isSessionOver(session: SessionTimes, timeouts: SessionTimeouts, now: number): boolean {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { waitBeforeNextAttempt, type ThrottleRule } from './throttle.ts';
+import { type ThrottleRule, waitBeforeNextAttempt } from './throttle.ts';
 
-const rule: ThrottleRule = { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 900_000, maxFailures: 100, forgetAfterMs: 86_400_000 };
+const rule: ThrottleRule = {
+  freeFailures: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 900_000,
+  maxFailures: 100,
+  forgetAfterMs: 86_400_000,
+};
 const at = 1_000_000;
 
 describe('progressive delays (SECURITY 18, 21)', () => {
@@ -25,7 +31,9 @@ describe('progressive delays (SECURITY 18, 21)', () => {
   });
 
   it('stops guessing after 100 failures in a row until the counter is forgotten', () => {
-    expect(waitBeforeNextAttempt(rule, { failures: 100, lastFailureAt: at }, at + 3_600_000)).toBe(86_400_000 - 3_600_000);
+    expect(waitBeforeNextAttempt(rule, { failures: 100, lastFailureAt: at }, at + 3_600_000)).toBe(
+      86_400_000 - 3_600_000,
+    );
     expect(waitBeforeNextAttempt(rule, { failures: 100, lastFailureAt: at }, at + 86_400_000)).toBe(0);
   });
 

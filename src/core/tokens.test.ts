@@ -15,7 +15,8 @@ describe('tokens (SECURITY 34, 35, 59)', () => {
 
   it('use every bit: a thousand tokens set about half their bits', () => {
     let ones = 0;
-    for (let i = 0; i < 1000; i++) for (const byte of Buffer.from(newToken(), 'base64url')) ones += byte.toString(2).replaceAll('0', '').length;
+    for (let i = 0; i < 1000; i++)
+      for (const byte of Buffer.from(newToken(), 'base64url')) ones += byte.toString(2).replaceAll('0', '').length;
     const share = ones / (1000 * 256);
     expect(share).toBeGreaterThan(0.49);
     expect(share).toBeLessThan(0.51);
@@ -31,7 +32,14 @@ describe('tokens (SECURITY 34, 35, 59)', () => {
 
   it('are told apart from anything else before the database is asked', () => {
     expect(isTokenShaped(newToken())).toBe(true);
-    for (const value of ['', 'abc', `${newToken()}x`, `${newToken().slice(1)}=`, "' or 1=1 --", newToken().replace(/./, '/')]) {
+    for (const value of [
+      '',
+      'abc',
+      `${newToken()}x`,
+      `${newToken().slice(1)}=`,
+      "' or 1=1 --",
+      newToken().replace(/./, '/'),
+    ]) {
       expect(isTokenShaped(value)).toBe(false);
     }
   });

@@ -5,7 +5,13 @@ import { clientKey } from '../core/client-address.ts';
 import type { Locale } from '../core/locale.ts';
 import type { Deps } from '../deps.ts';
 import { setLocale, updateProfile } from '../store/users.ts';
-import { applyPasswordChange, preparePasswordChange, StaleCredentials, type ChangePasswordProblem, type PasswordChange } from './change-password.ts';
+import {
+  applyPasswordChange,
+  type ChangePasswordProblem,
+  type PasswordChange,
+  preparePasswordChange,
+  StaleCredentials,
+} from './change-password.ts';
 import type { ClientInfo, SignedIn } from './sessions.ts';
 
 export const MAX_NAME_LENGTH = 100;
@@ -40,7 +46,11 @@ export async function saveAccountDetails(
   const prepared = input.password ? await preparePasswordChange(deps, signedIn, input.password, client) : undefined;
   if (prepared && !prepared.ok) {
     if (prepared.reason === 'throttled') return prepared;
-    return { ok: false, reason: 'invalid', problems: nameProblem ? [nameProblem, ...prepared.problems] : prepared.problems };
+    return {
+      ok: false,
+      reason: 'invalid',
+      problems: nameProblem ? [nameProblem, ...prepared.problems] : prepared.problems,
+    };
   }
   if (nameProblem) {
     // The current password was right all the same: its counters start afresh, as they would have on Save.
@@ -48,7 +58,7 @@ export async function saveAccountDetails(
     return { ok: false, reason: 'invalid', problems: [nameProblem] };
   }
 
-  let outcome;
+  let outcome: Extract<AccountDetailsOutcome, { ok: true }>;
   try {
     outcome = await deps.db.transaction().execute(async (tx) => {
       await updateProfile(tx, signedIn.user.id, { name, locale: input.locale }, deps.clock.now());
@@ -58,7 +68,8 @@ export async function saveAccountDetails(
     });
   } catch (error) {
     // The password changed since it was verified (a second Save, a reset): the typed one is no longer it.
-    if (error instanceof StaleCredentials) return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
+    if (error instanceof StaleCredentials)
+      return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
     throw error;
   }
   if (outcome.passwordChanged) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { resetLinkOf } from '../../test/support/smtp.ts';
 import { disableUser, enableUser, revokeAllSessions } from './administer.ts';
 import { sendResetEmail } from './forgot-password.ts';
@@ -30,14 +30,19 @@ describe('administration', () => {
 
     expect((await enableUser(t.deps, 'ada@example.com')).ok).toBe(true);
     expect((await signIn(t.deps, { email: 'ada@example.com', password: 'Velvet-Otter-9', client })).ok).toBe(true);
-    const kinds = (await t.deps.db.selectFrom('security_events').select('kind').orderBy('at').execute()).map((row) => row.kind);
+    const kinds = (await t.deps.db.selectFrom('security_events').select('kind').orderBy('at').execute()).map(
+      (row) => row.kind,
+    );
     expect(kinds).toContain('account-disabled');
     expect(kinds).toContain('account-enabled');
   });
 
   it('signs a user out everywhere', async () => {
     const user = await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
-    const sessions = [await startSession(t.deps.db, t.clock.now(), user.id, client), await startSession(t.deps.db, t.clock.now(), user.id, client)];
+    const sessions = [
+      await startSession(t.deps.db, t.clock.now(), user.id, client),
+      await startSession(t.deps.db, t.clock.now(), user.id, client),
+    ];
     expect(await revokeAllSessions(t.deps, 'ada@example.com')).toEqual({ ok: true, endedSessions: 2 });
     for (const session of sessions) expect((await resumeSession(t.deps, session)).status).toBe('none');
     expect(await revokeAllSessions(t.deps, 'nobody@example.com')).toEqual({ ok: false, reason: 'no-such-user' });

@@ -8,7 +8,9 @@ import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { findUserByEmail, setDisabled } from '../store/users.ts';
 
-export type AdministerOutcome = { ok: true; endedSessions: number } | { ok: false; reason: 'no-such-user' | 'unchanged' };
+export type AdministerOutcome =
+  | { ok: true; endedSessions: number }
+  | { ok: false; reason: 'no-such-user' | 'unchanged' };
 
 const operator = { address: 'cli', userAgent: 'admin command line' };
 

@@ -1,9 +1,9 @@
 // "Change password" under Settings → My Profile → Account Details, as the flow sees it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { findUserById } from '../store/users.ts';
-import { saveAccountDetails, type AccountDetailsInput } from './account-details.ts';
-import { resumeSession, startSession, type SignedIn } from './sessions.ts';
+import { type AccountDetailsInput, saveAccountDetails } from './account-details.ts';
+import { resumeSession, type SignedIn, startSession } from './sessions.ts';
 import { signIn } from './sign-in.ts';
 
 const client = { address: '203.0.113.7', userAgent: 'test' };
@@ -54,15 +54,50 @@ describe('changing the password while signed in', () => {
 
   const refusals: Array<[string, AccountDetailsInput['password'], object[]]> = [
     ['no current password', { current: '', next, confirm: next }, [{ field: 'current', reason: 'required' }]],
-    ['a wrong current password', { current: 'Wrong-Otter-9', next, confirm: next }, [{ field: 'current', reason: 'wrong' }]],
-    ['a confirmation that does not match', { current, next, confirm: 'Amber-Heron-28!' }, [{ field: 'confirm', reason: 'mismatch' }]],
+    [
+      'a wrong current password',
+      { current: 'Wrong-Otter-9', next, confirm: next },
+      [{ field: 'current', reason: 'wrong' }],
+    ],
+    [
+      'a confirmation that does not match',
+      { current, next, confirm: 'Amber-Heron-28!' },
+      [{ field: 'confirm', reason: 'mismatch' }],
+    ],
     ['no confirmation', { current, next, confirm: '' }, [{ field: 'confirm', reason: 'required' }]],
-    ['no new password', { current, next: '', confirm: '' }, [{ field: 'next', reason: 'required' }, { field: 'confirm', reason: 'required' }]],
-    ['the same password again', { current, next: current, confirm: current }, [{ field: 'next', reason: 'same-as-current' }]],
-    ['a rule broken', { current, next: 'amber-heron-27', confirm: 'amber-heron-27' }, [{ field: 'next', reason: 'policy', unmet: ['mixed-case'] }]],
-    ['a common password', { current, next: 'Password123!', confirm: 'Password123!' }, [{ field: 'next', reason: 'policy', unmet: ['not-common'] }]],
-    ['the name inside', { current, next: 'Lovelace-2026!', confirm: 'Lovelace-2026!' }, [{ field: 'next', reason: 'policy', unmet: ['not-context'] }]],
-    ['the brand inside', { current, next: 'SalesConnect-1!', confirm: 'SalesConnect-1!' }, [{ field: 'next', reason: 'policy', unmet: ['not-context'] }]],
+    [
+      'no new password',
+      { current, next: '', confirm: '' },
+      [
+        { field: 'next', reason: 'required' },
+        { field: 'confirm', reason: 'required' },
+      ],
+    ],
+    [
+      'the same password again',
+      { current, next: current, confirm: current },
+      [{ field: 'next', reason: 'same-as-current' }],
+    ],
+    [
+      'a rule broken',
+      { current, next: 'amber-heron-27', confirm: 'amber-heron-27' },
+      [{ field: 'next', reason: 'policy', unmet: ['mixed-case'] }],
+    ],
+    [
+      'a common password',
+      { current, next: 'Password123!', confirm: 'Password123!' },
+      [{ field: 'next', reason: 'policy', unmet: ['not-common'] }],
+    ],
+    [
+      'the name inside',
+      { current, next: 'Lovelace-2026!', confirm: 'Lovelace-2026!' },
+      [{ field: 'next', reason: 'policy', unmet: ['not-context'] }],
+    ],
+    [
+      'the brand inside',
+      { current, next: 'SalesConnect-1!', confirm: 'SalesConnect-1!' },
+      [{ field: 'next', reason: 'policy', unmet: ['not-context'] }],
+    ],
   ];
 
   for (const [what, password, problems] of refusals) {
@@ -80,9 +115,14 @@ describe('changing the password while signed in', () => {
 
   it('applies one of two concurrent changes and refuses the other cleanly, never a crash', async () => {
     const { signedIn: session } = await signedIn();
-    const outcomes = await Promise.all([save(session, { current, next, confirm: next }), save(session, { current, next: 'Coral-Finch-31!', confirm: 'Coral-Finch-31!' })]);
+    const outcomes = await Promise.all([
+      save(session, { current, next, confirm: next }),
+      save(session, { current, next: 'Coral-Finch-31!', confirm: 'Coral-Finch-31!' }),
+    ]);
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
-    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([{ ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] }]);
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([
+      { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] },
+    ]);
     expect(await passwordWorks(current)).toBe(false);
   });
 
@@ -124,7 +164,11 @@ describe('changing the password while signed in', () => {
       return outcomes;
     };
     expect(await wrongGuesses(4)).toEqual(Array(4).fill('invalid'));
-    expect(await save(session, { current, next, confirm: next }, { name: '   ' })).toEqual({ ok: false, reason: 'invalid', problems: [{ field: 'name', reason: 'required' }] });
+    expect(await save(session, { current, next, confirm: next }, { name: '   ' })).toEqual({
+      ok: false,
+      reason: 'invalid',
+      problems: [{ field: 'name', reason: 'required' }],
+    });
     expect(await wrongGuesses(5)).toEqual(Array(5).fill('invalid'));
     expect((await save(session, { current, next, confirm: next })).ok).toBe(true);
     expect(await wrongGuesses(5)).toEqual(Array(5).fill('invalid'));
@@ -152,14 +196,25 @@ describe('changing the password while signed in', () => {
       ['\ufeffAda', 'invisible'],
       ['Ada\u00adLovelace', 'invisible'],
     ] as const) {
-      expect(await save(session, undefined, { name })).toEqual({ ok: false, reason: 'invalid', problems: [{ field: 'name', reason }] });
+      expect(await save(session, undefined, { name })).toEqual({
+        ok: false,
+        reason: 'invalid',
+        problems: [{ field: 'name', reason }],
+      });
     }
     expect((await findUserById(t.deps.db, session.user.id))?.name).toBe('Ada Lovelace');
   });
 
   it('keeps names in every script, with their accents and apostrophes', async () => {
     const { signedIn: session } = await signedIn();
-    for (const name of ['Zoë O’Brien-Müller', 'Ngũgĩ wa Thiong’o', '李小龍', 'Søren Kierkegaard', 'Мария Склодовская', 'José\u0301 Núñez']) {
+    for (const name of [
+      'Zoë O’Brien-Müller',
+      'Ngũgĩ wa Thiong’o',
+      '李小龍',
+      'Søren Kierkegaard',
+      'Мария Склодовская',
+      'José\u0301 Núñez',
+    ]) {
       expect(await save(session, undefined, { name }), name).toEqual({ ok: true, passwordChanged: false });
       expect((await findUserById(t.deps.db, session.user.id))?.name).toBe(name);
     }

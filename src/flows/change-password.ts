@@ -9,14 +9,14 @@ import { normalisePassword } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
 import { asyncCommit } from '../store/connect.ts';
 import type { Executor } from '../store/database.ts';
-import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
+import { forgetDevices } from '../store/devices.ts';
 import { recordEvent } from '../store/events.ts';
+import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
 import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
-import { forgetDevices } from '../store/devices.ts';
 import { lockUser, setPasswordHash } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
-import { renewSessionId, type ClientInfo, type SignedIn } from './sessions.ts';
+import { type ClientInfo, renewSessionId, type SignedIn } from './sessions.ts';
 
 export interface PasswordChange {
   current: string;
@@ -56,7 +56,9 @@ export async function preparePasswordChange(
 
   const account = user.email;
   const client_ = clientKey(client.address);
-  const wait = await asyncCommit(deps.db, (tx) => deps.limits.signIn.attempt(account, client_, deps.clock.now(), { db: tx }));
+  const wait = await asyncCommit(deps.db, (tx) =>
+    deps.limits.signIn.attempt(account, client_, deps.clock.now(), { db: tx }),
+  );
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   // Verify before hashing the new password: a wrong guess costs one hash, not two.
   if (!(await deps.hasher.verify(user.password_hash, normalisePassword(change.current)))) {

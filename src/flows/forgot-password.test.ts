@@ -1,6 +1,6 @@
 // Forgot password? → Send Reset Email, as the flow and the SMTP server see it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { resetLinkOf } from '../../test/support/smtp.ts';
 import { countOutbox } from '../store/outbox.ts';
 import { findUserById } from '../store/users.ts';
@@ -51,13 +51,29 @@ describe('sending the reset email', () => {
     // Counted without the worker running in between: the test drains it itself.
     t.deps.wakeOutbox = () => {};
     const count = async (table: 'security_events' | 'outbox') =>
-      Number((await t.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('rows')).executeTakeFirstOrThrow()).rows);
+      Number(
+        (
+          await t.deps.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number | string>().as('rows'))
+            .executeTakeFirstOrThrow()
+        ).rows,
+      );
     const written = async (email: string) => {
       const before = { events: await count('security_events'), outbox: await count('outbox') };
       await sendResetEmail(t.deps, { email, client });
-      return { events: (await count('security_events')) - before.events, outbox: (await count('outbox')) - before.outbox };
+      return {
+        events: (await count('security_events')) - before.events,
+        outbox: (await count('outbox')) - before.outbox,
+      };
     };
-    for (const email of ['ada@example.com', 'nobody@example.com', 'gone@example.com', 'ada@example.com', 'ada@example.com']) {
+    for (const email of [
+      'ada@example.com',
+      'nobody@example.com',
+      'gone@example.com',
+      'ada@example.com',
+      'ada@example.com',
+    ]) {
       expect(await written(email)).toEqual({ events: 1, outbox: 1 });
     }
     // The fourth request for Ada's address is over its cap: tied to no account, like the unknown ones.
@@ -65,15 +81,28 @@ describe('sending the reset email', () => {
     expect(await countOutbox(t.deps.db)).toEqual({ pending: 3, sent: 0, failed: 0 });
 
     await t.outbox.drain();
-    expect(t.smtp.received.map((email) => email.envelope.to)).toEqual([['ada@example.com'], ['ada@example.com'], ['ada@example.com']]);
+    expect(t.smtp.received.map((email) => email.envelope.to)).toEqual([
+      ['ada@example.com'],
+      ['ada@example.com'],
+      ['ada@example.com'],
+    ]);
     // The rows of no account are gone, unsent, and were never mail waiting to go out.
-    expect(await t.deps.db.selectFrom('outbox').select('user_id').execute()).toEqual([{ user_id: ada.id }, { user_id: ada.id }, { user_id: ada.id }]);
+    expect(await t.deps.db.selectFrom('outbox').select('user_id').execute()).toEqual([
+      { user_id: ada.id },
+      { user_id: ada.id },
+      { user_id: ada.id },
+    ]);
     expect(await countOutbox(t.deps.db)).toEqual({ pending: 0, sent: 3, failed: 0 });
   });
 
   it('never mails an address that only resembles the account’s (SECURITY 29)', async () => {
     await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
-    for (const email of ['ada@example.com.evil.test', 'ada@exampIe.com', 'аda@example.com', 'ada@example.com, eve@evil.test']) {
+    for (const email of [
+      'ada@example.com.evil.test',
+      'ada@exampIe.com',
+      'аda@example.com',
+      'ada@example.com, eve@evil.test',
+    ]) {
       await sendResetEmail(t.deps, { email, client });
     }
     await t.outbox.drain();
@@ -97,7 +126,9 @@ describe('sending the reset email', () => {
   it('sends at most three emails per address in fifteen minutes, without saying so (SECURITY 30)', async () => {
     await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
     for (let i = 0; i < 5; i++) {
-      expect(await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } })).toEqual({ ok: true });
+      expect(
+        await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } }),
+      ).toEqual({ ok: true });
     }
     await t.outbox.drain();
     expect(t.smtp.received).toHaveLength(3);
@@ -109,29 +140,46 @@ describe('sending the reset email', () => {
 
   it('shows the owner one request per email sent, and records every request, unknown addresses too, tied to no account', async () => {
     const user = await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
-    for (let i = 0; i < 12; i++) await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } });
+    for (let i = 0; i < 12; i++)
+      await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } });
     await sendResetEmail(t.deps, { email: 'nobody@example.com', client: { ...client, address: '192.0.2.1' } });
-    const requests = await t.deps.db.selectFrom('security_events').select(['user_id', 'client_address']).where('kind', '=', 'reset-requested').execute();
+    const requests = await t.deps.db
+      .selectFrom('security_events')
+      .select(['user_id', 'client_address'])
+      .where('kind', '=', 'reset-requested')
+      .execute();
     expect(requests).toHaveLength(13);
-    const owners = requests.filter((event) => event.user_id === user.id).map((event) => event.client_address).sort();
+    const owners = requests
+      .filter((event) => event.user_id === user.id)
+      .map((event) => event.client_address)
+      .sort();
     expect(owners).toEqual(['198.51.100.0', '198.51.100.1', '198.51.100.2']);
     expect(requests.filter((event) => event.user_id === null)).toHaveLength(10);
     // A quarter of an hour later the cap starts again, and so does the owner's activity.
     t.clock.advance(15 * 60_000);
     await sendResetEmail(t.deps, { email: 'ada@example.com', client });
-    expect(await t.deps.db.selectFrom('security_events').select('id').where('user_id', '=', user.id).execute()).toHaveLength(4);
+    expect(
+      await t.deps.db.selectFrom('security_events').select('id').where('user_id', '=', user.id).execute(),
+    ).toHaveLength(4);
   });
 
   it('slows down one client asking for many addresses, visibly', async () => {
-    for (let i = 0; i < 10; i++) expect(await sendResetEmail(t.deps, { email: `user${i}@example.com`, client })).toEqual({ ok: true });
+    for (let i = 0; i < 10; i++)
+      expect(await sendResetEmail(t.deps, { email: `user${i}@example.com`, client })).toEqual({ ok: true });
     expect(await sendResetEmail(t.deps, { email: 'user10@example.com', client })).toEqual({ ok: true });
-    expect(await sendResetEmail(t.deps, { email: 'user11@example.com', client })).toEqual({ ok: false, reason: 'throttled', retryAfterMs: 1000 });
+    expect(await sendResetEmail(t.deps, { email: 'user11@example.com', client })).toEqual({
+      ok: false,
+      reason: 'throttled',
+      retryAfterMs: 1000,
+    });
   });
 
   it('sends at most three emails for a burst of forty parallel requests (SECURITY 20, 30)', async () => {
     await t.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } })),
+      Array.from({ length: 40 }, (_, i) =>
+        sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } }),
+      ),
     );
     expect(answers.every((answer) => answer.ok)).toBe(true);
     await t.outbox.drain();
@@ -140,7 +188,10 @@ describe('sending the reset email', () => {
   });
 
   it('refuses what is not an email address', async () => {
-    expect(await sendResetEmail(t.deps, { email: 'not an address', client })).toEqual({ ok: false, reason: 'invalid-email' });
+    expect(await sendResetEmail(t.deps, { email: 'not an address', client })).toEqual({
+      ok: false,
+      reason: 'invalid-email',
+    });
   });
 
   it('answers without waiting for a slow or broken SMTP server (SECURITY 28)', async () => {

@@ -16,7 +16,10 @@ export type SendResetEmailOutcome =
   | { ok: false; reason: 'invalid-email' }
   | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
-export async function sendResetEmail(deps: Deps, input: { email: string; client: ClientInfo }): Promise<SendResetEmailOutcome> {
+export async function sendResetEmail(
+  deps: Deps,
+  input: { email: string; client: ClientInfo },
+): Promise<SendResetEmailOutcome> {
   const address = normaliseEmail(input.email);
   if (!isEmailAddress(address)) return { ok: false, reason: 'invalid-email' };
   const keys = { address: digest(address), client: clientKey(input.client.address) };
@@ -34,7 +37,10 @@ export async function sendResetEmail(deps: Deps, input: { email: string; client:
     // Every request leaves one event, the same row for every address; it shows in the owner's activity only
     // when an email goes out, so a flood of requests for their address cannot bury what they need to see.
     await recordEventForAddress(tx, capped ? '' : address, 'reset-requested', input.client, now);
-    return { queued: await enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now), capped };
+    return {
+      queued: await enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now),
+      capped,
+    };
   });
   if (result.throttled !== undefined) return { ok: false, reason: 'throttled', retryAfterMs: result.throttled };
   const { queued, capped } = result;

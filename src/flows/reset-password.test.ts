@@ -1,6 +1,6 @@
 // The reset link → Set Password, as the flow sees it: real SQLite, real SMTP, a clock the test moves.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { resetLinkOf } from '../../test/support/smtp.ts';
 import { newToken } from '../core/tokens.ts';
 import { sendResetEmail } from './forgot-password.ts';
@@ -24,8 +24,10 @@ async function requestLink(email = 'ada@example.com'): Promise<string> {
   return resetLinkOf(t.smtp.received.at(-1)!).searchParams.get('token')!;
 }
 
-const set = (token: string | undefined, password = next, confirm = password) => setPassword(t.deps, { token, next: password, confirm, client });
-const works = async (password: string) => (await signIn(t.deps, { email: 'ada@example.com', password, client: { ...client, address: '192.0.2.9' } })).ok;
+const set = (token: string | undefined, password = next, confirm = password) =>
+  setPassword(t.deps, { token, next: password, confirm, client });
+const works = async (password: string) =>
+  (await signIn(t.deps, { email: 'ada@example.com', password, client: { ...client, address: '192.0.2.9' } })).ok;
 
 describe('setting a new password through the link', () => {
   it('replaces the password, ends every session and mails a confirmation (SECURITY 48, 50)', async () => {
@@ -67,7 +69,9 @@ describe('setting a new password through the link', () => {
     const outcomes = await Promise.all(passwords.map((password) => set(token, password)));
     const winners = passwords.filter((_, i) => outcomes[i]!.ok);
     expect(winners).toHaveLength(1);
-    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual(Array(19).fill({ ok: false, reason: 'link', link: 'used' }));
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual(
+      Array(19).fill({ ok: false, reason: 'link', link: 'used' }),
+    );
     expect(await works(winners[0]!)).toBe(true);
   });
 
@@ -106,7 +110,16 @@ describe('setting a new password through the link', () => {
     const { saveAccountDetails } = await import('./account-details.ts');
     const session = await resumeSession(t.deps, await startSession(t.deps.db, t.clock.now(), user.id, client));
     if (session.status !== 'active') throw new Error('no session');
-    expect((await saveAccountDetails(t.deps, session.signedIn, { name: 'Ada', locale: 'en', password: { current: old, next, confirm: next } }, client)).ok).toBe(true);
+    expect(
+      (
+        await saveAccountDetails(
+          t.deps,
+          session.signedIn,
+          { name: 'Ada', locale: 'en', password: { current: old, next, confirm: next } },
+          client,
+        )
+      ).ok,
+    ).toBe(true);
     expect(await openResetLink(t.deps, token)).toEqual({ ok: false, reason: 'invalid' });
   });
 
@@ -120,7 +133,10 @@ describe('setting a new password through the link', () => {
     t.smtp.setDown(false);
     t.clock.advance(60_000);
     await t.outbox.drain();
-    expect(t.smtp.received.map((email) => email.subject)).toEqual(['Reset your Sales Connect password', 'Your Sales Connect password was changed']);
+    expect(t.smtp.received.map((email) => email.subject)).toEqual([
+      'Reset your Sales Connect password',
+      'Your Sales Connect password was changed',
+    ]);
   });
 
   it('kills the links of an account that is disabled (SECURITY 40)', async () => {
@@ -140,10 +156,26 @@ describe('setting a new password through the link', () => {
   it('applies the rules of Settings, and refuses the current password (SECURITY 47, 8)', async () => {
     await t.addUser({ email: 'ada@example.com', password: old, name: 'Ada Lovelace' });
     const token = await requestLink();
-    expect(await set(token, 'zqvkw')).toEqual({ ok: false, reason: 'invalid', problems: [{ field: 'next', reason: 'policy', unmet: ['min-length', 'mixed-case', 'number', 'special'] }] });
-    expect(await set(token, next, 'Amber-Heron-28!')).toEqual({ ok: false, reason: 'invalid', problems: [{ field: 'confirm', reason: 'mismatch' }] });
-    expect(await set(token, 'Lovelace-1815!')).toEqual({ ok: false, reason: 'invalid', problems: [{ field: 'next', reason: 'policy', unmet: ['not-context'] }] });
-    expect(await set(token, old)).toEqual({ ok: false, reason: 'invalid', problems: [{ field: 'next', reason: 'same-as-current' }] });
+    expect(await set(token, 'zqvkw')).toEqual({
+      ok: false,
+      reason: 'invalid',
+      problems: [{ field: 'next', reason: 'policy', unmet: ['min-length', 'mixed-case', 'number', 'special'] }],
+    });
+    expect(await set(token, next, 'Amber-Heron-28!')).toEqual({
+      ok: false,
+      reason: 'invalid',
+      problems: [{ field: 'confirm', reason: 'mismatch' }],
+    });
+    expect(await set(token, 'Lovelace-1815!')).toEqual({
+      ok: false,
+      reason: 'invalid',
+      problems: [{ field: 'next', reason: 'policy', unmet: ['not-context'] }],
+    });
+    expect(await set(token, old)).toEqual({
+      ok: false,
+      reason: 'invalid',
+      problems: [{ field: 'next', reason: 'same-as-current' }],
+    });
     expect(await set(token)).toEqual({ ok: true });
   });
 
@@ -153,7 +185,10 @@ describe('setting a new password through the link', () => {
       const outcome = await signIn(t.deps, { email: 'ada@example.com', password: 'Wrong-Otter-1', client });
       if (!outcome.ok && outcome.reason === 'throttled') t.clock.advance(outcome.retryAfterMs);
     }
-    expect(await signIn(t.deps, { email: 'ada@example.com', password: old, client })).toMatchObject({ ok: false, reason: 'throttled' });
+    expect(await signIn(t.deps, { email: 'ada@example.com', password: old, client })).toMatchObject({
+      ok: false,
+      reason: 'throttled',
+    });
     expect(await set(await requestLink())).toEqual({ ok: true });
     expect((await signIn(t.deps, { email: 'ada@example.com', password: next, client })).ok).toBe(true);
   });

@@ -8,10 +8,16 @@ import { clientKey } from '../core/client-address.ts';
 import { digest, isTokenShaped } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { longest } from '../limits.ts';
+import { forgetDevices } from '../store/devices.ts';
 import { recordEvent } from '../store/events.ts';
 import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
-import { consumeResetToken, deleteUnusedResetTokens, findResetToken, useCopiesOf, type TokenPurpose } from '../store/reset-tokens.ts';
-import { forgetDevices } from '../store/devices.ts';
+import {
+  consumeResetToken,
+  deleteUnusedResetTokens,
+  findResetToken,
+  type TokenPurpose,
+  useCopiesOf,
+} from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { findUserById, setPasswordHash, type User } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
@@ -24,7 +30,11 @@ export type LinkProblem = 'invalid' | 'expired' | 'used';
 export type ResetLinkState = { ok: true; user: User } | { ok: false; reason: LinkProblem };
 
 /** Looks at a link without using it: opening it (mail scanners do) changes nothing (SECURITY 41). */
-export async function openResetLink(deps: Deps, token: string | undefined, purpose: TokenPurpose = 'reset'): Promise<ResetLinkState> {
+export async function openResetLink(
+  deps: Deps,
+  token: string | undefined,
+  purpose: TokenPurpose = 'reset',
+): Promise<ResetLinkState> {
   // SECURITY 42: anything that is not one of our tokens fails the same way, before any lookup.
   if (token === undefined || !isTokenShaped(token)) return { ok: false, reason: 'invalid' };
   const row = await findResetToken(deps.db, digest(token), purpose);
@@ -70,7 +80,12 @@ export async function setPassword(
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   const refuse = async <T extends SetPasswordOutcome>(outcome: T): Promise<T> => {
     await deps.limits.setPassword.take(keys, deps.clock.now());
-    deps.log.info({ event: 'set-password', outcome: 'refused', reason: outcome.ok ? undefined : outcome.reason, client: input.client.address });
+    deps.log.info({
+      event: 'set-password',
+      outcome: 'refused',
+      reason: outcome.ok ? undefined : outcome.reason,
+      client: input.client.address,
+    });
     return outcome;
   };
 

@@ -1,11 +1,12 @@
 // Settings → Security: the account's recent activity and its active sessions, each of which the owner can
 // end, or all but this one ("sign out everywhere else"). SECURITY 61, 68.
-import { digest } from '../core/tokens.ts';
+
 import { isSessionOver } from '../core/session-expiry.ts';
+import { digest } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
 import { recentEvents, recordEvent, type SecurityEvent } from '../store/events.ts';
-import { deleteSession, deleteSessionsOfUser, sessionsOfUser, type SessionRow } from '../store/sessions.ts';
+import { deleteSession, deleteSessionsOfUser, type SessionRow, sessionsOfUser } from '../store/sessions.ts';
 import type { ClientInfo, SignedIn } from './sessions.ts';
 
 export interface ActiveSession {
@@ -54,9 +55,16 @@ export async function recentActivity(deps: Deps, signedIn: SignedIn): Promise<Ac
 export type RevokeOutcome = { ok: true } | { ok: false; reason: 'not-found' | 'current' };
 
 /** SECURITY 57: only a session of the signed-in account can be found, whatever id is sent. */
-export async function revokeSession(deps: Deps, signedIn: SignedIn, id: string, client: ClientInfo): Promise<RevokeOutcome> {
+export async function revokeSession(
+  deps: Deps,
+  signedIn: SignedIn,
+  id: string,
+  client: ClientInfo,
+): Promise<RevokeOutcome> {
   const now = deps.clock.now();
-  const session = (await liveSessions(deps, deps.db, signedIn.user.id, now)).find((candidate) => publicId(candidate) === id);
+  const session = (await liveSessions(deps, deps.db, signedIn.user.id, now)).find(
+    (candidate) => publicId(candidate) === id,
+  );
   if (!session) return { ok: false, reason: 'not-found' };
   if (session.id_hash === signedIn.session.id_hash) return { ok: false, reason: 'current' };
   await deps.db.transaction().execute(async (tx) => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { newToken } from '../core/tokens.ts';
 import { endSession, resumeSession, startSession } from './sessions.ts';
 
@@ -44,7 +44,12 @@ describe('sessions (SECURITY 59–62)', () => {
     // Five minutes, and the tenth of them by which a last use may go unrecorded (core/session-expiry.ts).
     t.clock.advance(5 * 60_000 + 30_000);
     expect((await resumeSession(t.deps, token)).status).toBe('expired');
-    const second = await startSession(t.deps.db, t.clock.now(), (await t.deps.db.selectFrom('users').select('id').executeTakeFirstOrThrow()).id, client);
+    const second = await startSession(
+      t.deps.db,
+      t.clock.now(),
+      (await t.deps.db.selectFrom('users').select('id').executeTakeFirstOrThrow()).id,
+      client,
+    );
     for (let minute = 1; minute <= 9; minute++) {
       t.clock.advance(60_000);
       expect((await resumeSession(t.deps, second)).status, `minute ${minute}`).toBe('active');
@@ -68,7 +73,8 @@ describe('sessions (SECURITY 59–62)', () => {
 
   it('ignore values that are not ours, without asking the database', async () => {
     await newSession();
-    for (const value of [undefined, '', 'abc', newToken(), `${newToken()}'--`]) expect((await resumeSession(t.deps, value)).status).toBe('none');
+    for (const value of [undefined, '', 'abc', newToken(), `${newToken()}'--`])
+      expect((await resumeSession(t.deps, value)).status).toBe('none');
   });
 
   it('keep a bounded user agent', async () => {

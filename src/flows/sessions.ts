@@ -11,8 +11,8 @@ import {
   findSessionWithUser,
   insertSession,
   renameSession,
-  touchSession,
   type SessionRow,
+  touchSession,
 } from '../store/sessions.ts';
 import type { User } from '../store/users.ts';
 

@@ -1,14 +1,15 @@
 // Signing in, as the flow sees it: real SQLite, real Argon2id, a clock the test moves.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDeps, type TestDeps } from '../../test/support/deps.ts';
-import { digest } from '../core/tokens.ts';
-import { countSessionsOfUser, findSessionWithUser } from '../store/sessions.ts';
+
 import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { clientKey } from '../core/client-address.ts';
+import { digest } from '../core/tokens.ts';
 import { isPostgres } from '../store/connect.ts';
+import { countSessionsOfUser, findSessionWithUser } from '../store/sessions.ts';
 import { findUserById, lockUser } from '../store/users.ts';
-import { signIn } from './sign-in.ts';
 import { resumeSession, startSession } from './sessions.ts';
+import { signIn } from './sign-in.ts';
 
 const client = { address: '203.0.113.7', userAgent: 'test' };
 const reasonOf = (outcome: Awaited<ReturnType<typeof signIn>>) => (outcome.ok ? 'signed-in' : outcome.reason);
@@ -44,14 +45,20 @@ describe('signing in', () => {
   it('verifies exactly what was typed: no trimming, no case folding (SECURITY 4)', async () => {
     await t.addUser({ email: 'ada@example.com', password });
     for (const attempt of [` ${password}`, `${password} `, password.toLowerCase(), password.slice(0, -1)]) {
-      expect(await signIn(t.deps, { email: 'ada@example.com', password: attempt, client })).toEqual({ ok: false, reason: 'invalid-credentials' });
+      expect(await signIn(t.deps, { email: 'ada@example.com', password: attempt, client })).toEqual({
+        ok: false,
+        reason: 'invalid-credentials',
+      });
     }
   });
 
   it('refuses a disabled account with the same answer as a wrong password (SECURITY 17)', async () => {
     const user = await t.addUser({ email: 'ada@example.com', password });
     await t.deps.db.updateTable('users').set({ disabled_at: t.clock.now() }).where('id', '=', user.id).execute();
-    expect(await signIn(t.deps, { email: 'ada@example.com', password, client })).toEqual({ ok: false, reason: 'invalid-credentials' });
+    expect(await signIn(t.deps, { email: 'ada@example.com', password, client })).toEqual({
+      ok: false,
+      reason: 'invalid-credentials',
+    });
   });
 
   it('ends the session the browser came with instead of promoting it (SECURITY 23)', async () => {
@@ -69,7 +76,9 @@ describe('signing in', () => {
     const weak = await hash(password, { algorithm: 2, memoryCost: 8192, timeCost: 1, parallelism: 1 });
     await t.deps.db.updateTable('users').set({ password_hash: weak }).where('id', '=', user.id).execute();
     expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
-    await expect.poll(async () => (await findUserById(t.deps.db, user.id))?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    await expect
+      .poll(async () => (await findUserById(t.deps.db, user.id))?.password_hash)
+      .toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect((await signIn(t.deps, { email: 'ada@example.com', password, client })).ok).toBe(true);
   });
 
@@ -89,7 +98,11 @@ describe('signing in', () => {
     const user = await t.addUser({ email: 'ada@example.com', password });
     await signIn(t.deps, { email: 'ada@example.com', password: 'Wrong-Otter-1', client });
     await signIn(t.deps, { email: 'nobody@example.com', password: 'Wrong-Otter-1', client });
-    const failed = await t.deps.db.selectFrom('security_events').select(['user_id', 'client_address']).where('kind', '=', 'sign-in-failed').execute();
+    const failed = await t.deps.db
+      .selectFrom('security_events')
+      .select(['user_id', 'client_address'])
+      .where('kind', '=', 'sign-in-failed')
+      .execute();
     expect(failed.map((event) => event.user_id).sort()).toEqual([user.id, null].sort());
     expect(failed.every((event) => event.client_address === client.address)).toBe(true);
   });
@@ -162,10 +175,16 @@ describe('races and lock-outs found in review', () => {
       const token = resetLinkOf(t.smtp.received.at(-1)!).searchParams.get('token')!;
       const current = round === 0 ? password : `Amber-Heron-${round}!`;
       const next = `Amber-Heron-${round + 1}!`;
-      const attempts = Array.from({ length: 6 }, (_, i) => signIn(t.deps, { email: 'ada@example.com', password: current, client: { ...client, address: `192.0.2.${i}` } }));
+      const attempts = Array.from({ length: 6 }, (_, i) =>
+        signIn(t.deps, { email: 'ada@example.com', password: current, client: { ...client, address: `192.0.2.${i}` } }),
+      );
       const [reset] = await Promise.all([setPassword(t.deps, { token, next, confirm: next, client }), ...attempts]);
       expect(reset.ok).toBe(true);
-      const survivors = await t.deps.db.selectFrom('sessions').select('id_hash').where('user_id', '=', user.id).execute();
+      const survivors = await t.deps.db
+        .selectFrom('sessions')
+        .select('id_hash')
+        .where('user_id', '=', user.id)
+        .execute();
       expect(survivors).toEqual([]);
       t.clock.advance(15 * 60_000);
     }
@@ -184,8 +203,17 @@ describe('races and lock-outs found in review', () => {
         i--;
       }
     }
-    expect(reasonOf(await signIn(t.deps, { email: 'ada@example.com', password, client: { ...client, address: '192.0.2.77' } }))).toBe('throttled');
-    const owner = await signIn(t.deps, { email: 'ada@example.com', password, client: { ...client, address: '192.0.2.77' }, deviceToken });
+    expect(
+      reasonOf(
+        await signIn(t.deps, { email: 'ada@example.com', password, client: { ...client, address: '192.0.2.77' } }),
+      ),
+    ).toBe('throttled');
+    const owner = await signIn(t.deps, {
+      email: 'ada@example.com',
+      password,
+      client: { ...client, address: '192.0.2.77' },
+      deviceToken,
+    });
     expect(owner.ok).toBe(true);
     expect(owner.ok && owner.deviceToken).toBeUndefined();
   });
@@ -196,7 +224,16 @@ describe('races and lock-outs found in review', () => {
     const eve = await signIn(t.deps, { email: 'eve@example.com', password, client });
     const deviceToken = eve.ok ? eve.deviceToken : undefined;
     for (let i = 0; i < 11; i++) await fail('ada@example.com', `198.51.100.${i}`);
-    expect(reasonOf(await signIn(t.deps, { email: 'ada@example.com', password, client: { ...client, address: '192.0.2.8' }, deviceToken }))).toBe('throttled');
+    expect(
+      reasonOf(
+        await signIn(t.deps, {
+          email: 'ada@example.com',
+          password,
+          client: { ...client, address: '192.0.2.8' },
+          deviceToken,
+        }),
+      ),
+    ).toBe('throttled');
   });
 
   it('finishes beside a password change committing at the same moment: both take the account first, no deadlock', async () => {
@@ -230,7 +267,9 @@ async function untilSomeoneWaitsFor(tx: typeof t.deps.db): Promise<void> {
   if (!isPostgres(tx)) return;
   const holder = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(tx)).rows[0]!.pid;
   for (let tries = 0; tries < 400; tries++) {
-    const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where ${holder} = any(pg_blocking_pids(pid))`.execute(t.deps.db);
+    const waiting = await sql<{
+      n: number;
+    }>`select count(*)::int as n from pg_stat_activity where ${holder} = any(pg_blocking_pids(pid))`.execute(t.deps.db);
     if (waiting.rows[0]!.n > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -8,13 +8,13 @@ import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
 import { MAX_LENGTH, normalisePassword } from '../core/password-policy.ts';
 import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
-import { KNOWN_DEVICE_MS } from '../limits.ts';
 import { HashingOverloaded } from '../hasher.ts';
-import { recordEvent, recordEventForAddress } from '../store/events.ts';
+import { KNOWN_DEVICE_MS } from '../limits.ts';
 import { asyncCommit } from '../store/connect.ts';
 import { deviceOwner, insertDevice } from '../store/devices.ts';
-import { findUserByEmail, lockUser, upgradePasswordHash, type User } from '../store/users.ts';
-import { endSession, startSession, type ClientInfo } from './sessions.ts';
+import { recordEvent, recordEventForAddress } from '../store/events.ts';
+import { findUserByEmail, lockUser, type User, upgradePasswordHash } from '../store/users.ts';
+import { type ClientInfo, endSession, startSession } from './sessions.ts';
 
 export interface SignInInput {
   email: string;
@@ -43,7 +43,9 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   const knownDevice = await isKnownDevice(deps, input.deviceToken, user?.id);
 
   // SECURITY 19, 20: the attempt is counted, and the throttle consulted, before the password is looked at.
-  const wait = await asyncCommit(deps.db, (tx) => deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice, db: tx }));
+  const wait = await asyncCommit(deps.db, (tx) =>
+    deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice, db: tx }),
+  );
   if (wait > 0) {
     log.warn({ outcome: 'throttled', retryAfterMs: wait });
     deps.metrics.signIns.inc({ outcome: 'throttled' });
@@ -90,12 +92,17 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   }
   log.info({ outcome: 'succeeded', userId: user.id });
   deps.metrics.signIns.inc({ outcome: 'succeeded' });
-  if (user.password_hash && deps.hasher.needsRehash(user.password_hash)) upgradeHash(deps, user, user.password_hash, password);
+  if (user.password_hash && deps.hasher.needsRehash(user.password_hash))
+    upgradeHash(deps, user, user.password_hash, password);
   return deviceToken ? { ok: true, user, token, deviceToken } : { ok: true, user, token };
 }
 
 /** Looked up whether or not the account exists, so an unknown address costs the same query. */
-async function isKnownDevice(deps: Deps, deviceToken: string | undefined, userId: string | undefined): Promise<boolean> {
+async function isKnownDevice(
+  deps: Deps,
+  deviceToken: string | undefined,
+  userId: string | undefined,
+): Promise<boolean> {
   if (deviceToken === undefined || !isTokenShaped(deviceToken)) return false;
   const owner = await deviceOwner(deps.db, digest(deviceToken), deps.clock.now() - KNOWN_DEVICE_MS);
   return owner !== undefined && owner === userId;

@@ -61,7 +61,8 @@ export const en = {
   'error.name.required': 'Enter your name.',
   'error.name.too-long': 'Your name must be at most 100 characters.',
   'error.name.line-break': 'Your name must fit on one line: remove any line break, tab or other control character.',
-  'error.name.invisible': 'Your name contains invisible characters (such as zero-width spaces or text-direction marks): remove them.',
+  'error.name.invisible':
+    'Your name contains invisible characters (such as zero-width spaces or text-direction marks): remove them.',
   'error.locale.invalid': 'Choose English or Français.',
   'error.current.required': 'Enter your current password.',
   'error.current.wrong': 'Your current password is incorrect.',
@@ -93,7 +94,8 @@ export const en = {
   'forgot.submit': 'Send Reset Email',
   'forgot.back': 'Back to log-in',
   'forgot.sentTitle': 'Check your email',
-  'forgot.sent': 'If an account exists for {email}, we have sent it an email with a link to reset the password. The link expires {expiry}.',
+  'forgot.sent':
+    'If an account exists for {email}, we have sent it an email with a link to reset the password. The link expires {expiry}.',
   'forgot.spam': 'Be sure to check your Spam folder too, as this email can sometimes end up there.',
   'forgot.again': 'Didn’t get it? Send another email',
   'forgot.throttled': 'Too many requests from your network. Try again {wait}.',
@@ -105,9 +107,12 @@ export const en = {
   'reset.confirmPassword': 'Confirm new password',
   'reset.submit': 'Set Password',
   'reset.invalidTitle': 'This link cannot be used',
-  'reset.link.invalid': 'This password reset link is not valid. Check that you copied the whole link, or ask for a new email.',
-  'reset.link.expired': 'This password reset link has expired. Ask for a new email: links work for {ttl} after they are sent.',
-  'reset.link.used': 'This password reset link has already been used. If you still need to change your password, ask for a new email.',
+  'reset.link.invalid':
+    'This password reset link is not valid. Check that you copied the whole link, or ask for a new email.',
+  'reset.link.expired':
+    'This password reset link has expired. Ask for a new email: links work for {ttl} after they are sent.',
+  'reset.link.used':
+    'This password reset link has already been used. If you still need to change your password, ask for a new email.',
   'reset.askAgain': 'Send a new reset email',
   'reset.throttled': 'Too many attempts with this link. Try again {wait}.',
   'login.passwordReset': 'Your password has been set. Sign in with your new password.',
@@ -116,7 +121,8 @@ export const en = {
   'email.linkLine': '{button}: {link}',
   'email.footer': 'This email was sent by {brand} to {email}.',
   'email.reset.subject': 'Reset your {brand} password',
-  'email.reset.intro': 'We received a request to reset the password of your {brand} account. To choose a new password, click the button below.',
+  'email.reset.intro':
+    'We received a request to reset the password of your {brand} account. To choose a new password, click the button below.',
   'email.reset.button': 'Reset Password',
   'email.reset.link': 'Or copy this link into your browser:',
   'email.reset.expiry': 'This link expires {expiry} and can be used only once.',
@@ -127,7 +133,8 @@ export const en = {
   'email.changed.notYou': 'If it wasn’t you, reset your password right away and tell your administrator.',
   'email.changed.button': 'Reset my password',
   'mailbox.title': 'Development mailbox',
-  'mailbox.intro': 'Every email the service sends while SMTP_URL is unset lands here, newest first. This page does not exist in production.',
+  'mailbox.intro':
+    'Every email the service sends while SMTP_URL is unset lands here, newest first. This page does not exist in production.',
   'mailbox.empty': 'No email yet.',
   'mailbox.to': 'To {to}',
   'mailbox.all': 'All messages',
@@ -139,7 +146,8 @@ export const en = {
   'settings.security': 'Security',
   'security.intro': 'See where your account is signed in and what happened to it recently.',
   'security.sessions': 'Active sessions',
-  'security.sessionsIntro': 'Devices signed in to your account right now. Sign out any you don’t recognise, then change your password.',
+  'security.sessionsIntro':
+    'Devices signed in to your account right now. Sign out any you don’t recognise, then change your password.',
   'security.thisDevice': 'This device',
   'security.device': '{browser} on {os}',
   'security.unknownDevice': 'Unknown device',
@@ -168,9 +176,11 @@ export const en = {
   'event.account-disabled': 'Account disabled by an administrator',
   'event.account-enabled': 'Account enabled by an administrator',
   'email.invite.subject': 'You’re invited to {brand}',
-  'email.invite.intro': 'An account has been created for you on {brand} with this email address. To start, choose your password.',
+  'email.invite.intro':
+    'An account has been created for you on {brand} with this email address. To start, choose your password.',
   'email.invite.button': 'Choose my password',
-  'email.invite.expiry': 'This link expires {expiry} and can be used only once. If it has expired, use “Forgot password?” on the log-in page.',
+  'email.invite.expiry':
+    'This link expires {expiry} and can be used only once. If it has expired, use “Forgot password?” on the log-in page.',
   'email.invite.ignore': 'If you weren’t expecting this, you can ignore this email.',
   'welcome.title': 'Welcome to {brand}',
   'welcome.intro': 'Choose a password for {email}.',

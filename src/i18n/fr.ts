@@ -62,8 +62,10 @@ export const fr = {
 
   'error.name.required': 'Saisissez votre nom.',
   'error.name.too-long': 'Votre nom ne doit pas dépasser 100 caractères.',
-  'error.name.line-break': 'Votre nom doit tenir sur une ligne : retirez tout saut de ligne, toute tabulation ou tout autre caractère de contrôle.',
-  'error.name.invisible': 'Votre nom contient des caractères invisibles (espaces sans chasse, marques de sens d’écriture…) : retirez-les.',
+  'error.name.line-break':
+    'Votre nom doit tenir sur une ligne : retirez tout saut de ligne, toute tabulation ou tout autre caractère de contrôle.',
+  'error.name.invisible':
+    'Votre nom contient des caractères invisibles (espaces sans chasse, marques de sens d’écriture…) : retirez-les.',
   'error.locale.invalid': 'Choisissez English ou Français.',
   'error.current.required': 'Saisissez votre mot de passe actuel.',
   'error.current.wrong': 'Votre mot de passe actuel est incorrect.',
@@ -79,7 +81,8 @@ export const fr = {
   'page.error.reference': 'Référence\u00a0: {id}',
   'page.error.home': 'Aller à la page d’accueil',
   'page.400': 'La requête n’a pas pu être comprise. Revenez en arrière et réessayez.',
-  'page.403': 'Ce formulaire a expiré ou a été envoyé depuis un autre site. Revenez en arrière, rechargez la page et réessayez.',
+  'page.403':
+    'Ce formulaire a expiré ou a été envoyé depuis un autre site. Revenez en arrière, rechargez la page et réessayez.',
   'page.404': 'Cette page n’existe pas.',
   'page.404.title': 'Page introuvable',
   'page.405': 'Cette adresse n’accepte pas ce type de requête.',
@@ -90,12 +93,14 @@ export const fr = {
   'page.503': 'Le service est très sollicité. Réessayez {wait}.',
   'page.503.unavailable': 'Le service est momentanément indisponible. Réessayez {wait}.',
   'forgot.title': 'Mot de passe oublié\u00a0?',
-  'forgot.intro': 'Saisissez l’adresse e-mail de votre compte\u00a0: nous vous enverrons un lien pour définir un nouveau mot de passe.',
+  'forgot.intro':
+    'Saisissez l’adresse e-mail de votre compte\u00a0: nous vous enverrons un lien pour définir un nouveau mot de passe.',
   'forgot.email': 'Adresse e-mail',
   'forgot.submit': 'Envoyer un e-mail de réinitialisation',
   'forgot.back': 'Retour à la connexion',
   'forgot.sentTitle': 'Consultez votre messagerie',
-  'forgot.sent': 'Si un compte existe pour {email}, nous lui avons envoyé un e-mail contenant un lien pour réinitialiser le mot de passe. Le lien expire {expiry}.',
+  'forgot.sent':
+    'Si un compte existe pour {email}, nous lui avons envoyé un e-mail contenant un lien pour réinitialiser le mot de passe. Le lien expire {expiry}.',
   'forgot.spam': 'Veillez également à vérifier votre dossier Spam, car cet e-mail peut parfois y aboutir.',
   'forgot.again': 'Rien reçu\u00a0? Envoyer un autre e-mail',
   'forgot.throttled': 'Trop de demandes depuis votre réseau. Réessayez {wait}.',
@@ -107,9 +112,12 @@ export const fr = {
   'reset.confirmPassword': 'Confirmer le nouveau mot de passe',
   'reset.submit': 'Définir le mot de passe',
   'reset.invalidTitle': 'Ce lien ne peut pas être utilisé',
-  'reset.link.invalid': 'Ce lien de réinitialisation n’est pas valide. Vérifiez que vous avez copié le lien en entier, ou demandez un nouvel e-mail.',
-  'reset.link.expired': 'Ce lien de réinitialisation a expiré. Demandez un nouvel e-mail\u00a0: les liens sont valables {ttl} après leur envoi.',
-  'reset.link.used': 'Ce lien de réinitialisation a déjà été utilisé. Si vous devez encore changer votre mot de passe, demandez un nouvel e-mail.',
+  'reset.link.invalid':
+    'Ce lien de réinitialisation n’est pas valide. Vérifiez que vous avez copié le lien en entier, ou demandez un nouvel e-mail.',
+  'reset.link.expired':
+    'Ce lien de réinitialisation a expiré. Demandez un nouvel e-mail\u00a0: les liens sont valables {ttl} après leur envoi.',
+  'reset.link.used':
+    'Ce lien de réinitialisation a déjà été utilisé. Si vous devez encore changer votre mot de passe, demandez un nouvel e-mail.',
   'reset.askAgain': 'Envoyer un nouvel e-mail de réinitialisation',
   'reset.throttled': 'Trop de tentatives avec ce lien. Réessayez {wait}.',
   'login.passwordReset': 'Votre mot de passe a été défini. Connectez-vous avec votre nouveau mot de passe.',
@@ -118,18 +126,22 @@ export const fr = {
   'email.linkLine': '{button}\u00a0: {link}',
   'email.footer': 'Cet e-mail a été envoyé par {brand} à {email}.',
   'email.reset.subject': 'Réinitialisez votre mot de passe {brand}',
-  'email.reset.intro': 'Nous avons reçu une demande de réinitialisation du mot de passe de votre compte {brand}. Pour choisir un nouveau mot de passe, cliquez sur le bouton ci-dessous.',
+  'email.reset.intro':
+    'Nous avons reçu une demande de réinitialisation du mot de passe de votre compte {brand}. Pour choisir un nouveau mot de passe, cliquez sur le bouton ci-dessous.',
   'email.reset.button': 'Réinitialiser le mot de passe',
   'email.reset.link': 'Ou copiez ce lien dans votre navigateur\u00a0:',
   'email.reset.expiry': 'Ce lien expire {expiry} et ne peut servir qu’une seule fois.',
-  'email.reset.ignore': 'Si vous n’êtes pas à l’origine de cette demande, ignorez cet e-mail\u00a0: votre mot de passe ne changera pas.',
+  'email.reset.ignore':
+    'Si vous n’êtes pas à l’origine de cette demande, ignorez cet e-mail\u00a0: votre mot de passe ne changera pas.',
   'email.changed.subject': 'Le mot de passe de votre compte {brand} a été modifié',
   'email.changed.intro': 'Le mot de passe de votre compte {brand} a été modifié le {date}.',
   'email.changed.ok': 'Si vous êtes à l’origine de cette modification, vous n’avez rien d’autre à faire.',
-  'email.changed.notYou': 'Si ce n’était pas vous, réinitialisez votre mot de passe immédiatement et prévenez votre administrateur.',
+  'email.changed.notYou':
+    'Si ce n’était pas vous, réinitialisez votre mot de passe immédiatement et prévenez votre administrateur.',
   'email.changed.button': 'Réinitialiser mon mot de passe',
   'mailbox.title': 'Boîte aux lettres de développement',
-  'mailbox.intro': 'Chaque e-mail envoyé par le service tant que SMTP_URL n’est pas défini arrive ici, du plus récent au plus ancien. Cette page n’existe pas en production.',
+  'mailbox.intro':
+    'Chaque e-mail envoyé par le service tant que SMTP_URL n’est pas défini arrive ici, du plus récent au plus ancien. Cette page n’existe pas en production.',
   'mailbox.empty': 'Aucun e-mail pour l’instant.',
   'mailbox.to': 'À {to}',
   'mailbox.all': 'Tous les messages',
@@ -141,7 +153,8 @@ export const fr = {
   'settings.security': 'Sécurité',
   'security.intro': 'Voyez où votre compte est connecté et ce qui lui est arrivé récemment.',
   'security.sessions': 'Sessions actives',
-  'security.sessionsIntro': 'Les appareils connectés à votre compte en ce moment. Déconnectez ceux que vous ne reconnaissez pas, puis changez votre mot de passe.',
+  'security.sessionsIntro':
+    'Les appareils connectés à votre compte en ce moment. Déconnectez ceux que vous ne reconnaissez pas, puis changez votre mot de passe.',
   'security.thisDevice': 'Cet appareil',
   'security.device': '{browser} sur {os}',
   'security.unknownDevice': 'Appareil inconnu',
@@ -170,9 +183,11 @@ export const fr = {
   'event.account-disabled': 'Compte désactivé par un administrateur',
   'event.account-enabled': 'Compte réactivé par un administrateur',
   'email.invite.subject': 'Vous êtes invité à rejoindre {brand}',
-  'email.invite.intro': 'Un compte a été créé pour vous sur {brand} avec cette adresse e-mail. Pour commencer, choisissez votre mot de passe.',
+  'email.invite.intro':
+    'Un compte a été créé pour vous sur {brand} avec cette adresse e-mail. Pour commencer, choisissez votre mot de passe.',
   'email.invite.button': 'Choisir mon mot de passe',
-  'email.invite.expiry': 'Ce lien expire {expiry} et ne peut servir qu’une seule fois. S’il a expiré, utilisez «\u00a0Mot de passe oublié\u00a0?\u00a0» sur la page de connexion.',
+  'email.invite.expiry':
+    'Ce lien expire {expiry} et ne peut servir qu’une seule fois. S’il a expiré, utilisez «\u00a0Mot de passe oublié\u00a0?\u00a0» sur la page de connexion.',
   'email.invite.ignore': 'Si vous ne vous attendiez pas à cet e-mail, vous pouvez l’ignorer.',
   'welcome.title': 'Bienvenue sur {brand}',
   'welcome.intro': 'Choisissez un mot de passe pour {email}.',

@@ -11,7 +11,8 @@ describe('the catalogues', () => {
 
   it('use the same placeholders in both languages', () => {
     const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
-    for (const key of Object.keys(en) as Array<keyof typeof en>) expect(placeholders(fr[key])).toEqual(placeholders(en[key]));
+    for (const key of Object.keys(en) as Array<keyof typeof en>)
+      expect(placeholders(fr[key])).toEqual(placeholders(en[key]));
   });
 
   it('follow French typography: a non-breaking space before ? : ! and never a plain one', () => {
@@ -23,20 +24,20 @@ describe('the catalogues', () => {
   });
 
   it('quote the documentation labels verbatim', () => {
-    expect([en['menu.settings'], en['settings.myProfile'], en['settings.accountDetails'], en['settings.changePassword'], en['settings.save']]).toEqual([
-      'Settings',
-      'My Profile',
-      'Account Details',
-      'Change password',
-      'Save',
-    ]);
-    expect([fr['menu.settings'], fr['settings.myProfile'], fr['settings.accountDetails'], fr['settings.changePassword'], fr['settings.save']]).toEqual([
-      'Paramètres',
-      'Mon profil',
-      'Détails du compte',
-      'Modifier le mot de passe',
-      'Enregistrer',
-    ]);
+    expect([
+      en['menu.settings'],
+      en['settings.myProfile'],
+      en['settings.accountDetails'],
+      en['settings.changePassword'],
+      en['settings.save'],
+    ]).toEqual(['Settings', 'My Profile', 'Account Details', 'Change password', 'Save']);
+    expect([
+      fr['menu.settings'],
+      fr['settings.myProfile'],
+      fr['settings.accountDetails'],
+      fr['settings.changePassword'],
+      fr['settings.save'],
+    ]).toEqual(['Paramètres', 'Mon profil', 'Détails du compte', 'Modifier le mot de passe', 'Enregistrer']);
     expect(translator('fr')('login.title', { brand: 'Sales Connect' })).toBe('Connexion à Sales Connect');
   });
 });

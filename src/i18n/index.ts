@@ -15,7 +15,9 @@ export type Translate = (key: MessageKey, params?: Record<string, string | numbe
 export function translator(locale: Locale): Translate {
   const catalogue = catalogues[locale];
   return (key, params) =>
-    params === undefined ? catalogue[key] : catalogue[key].replace(/\{(\w+)\}/g, (whole, name: string) => String(params[name] ?? whole));
+    params === undefined
+      ? catalogue[key]
+      : catalogue[key].replace(/\{(\w+)\}/g, (whole, name: string) => String(params[name] ?? whole));
 }
 
 export interface LocaleSources {
@@ -40,7 +42,11 @@ export function fromAcceptLanguage(header: string | undefined): Locale | undefin
     .map((part, index) => {
       const [tag = '', ...params] = part.trim().split(';');
       const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
-      return { language: tag.trim().toLowerCase().split('-')[0] ?? '', quality: q === undefined ? 1 : Number(q), index };
+      return {
+        language: tag.trim().toLowerCase().split('-')[0] ?? '',
+        quality: q === undefined ? 1 : Number(q),
+        index,
+      };
     })
     .filter((entry) => entry.quality > 0 && Number.isFinite(entry.quality))
     .sort((a, b) => b.quality - a.quality || a.index - b.index);
@@ -69,7 +75,6 @@ export function ruleMessageKey(rule: Rule, profile: PolicyProfile): MessageKey {
   return rule === 'min-length' ? `rule.min-length.${profile}` : `rule.${rule}`;
 }
 
-
 /** "1 hour" / « 1 heure »: a length of time, in the largest whole unit. */
 export function formatTimeSpan(locale: Locale, ms: number): string {
   const units = [
@@ -87,7 +92,9 @@ export function formatMoment(locale: Locale, ms: number): string {
 }
 
 // Intl.DurationFormat is in Node.js 24 but not yet in TypeScript's standard library.
-const DurationFormat = (Intl as unknown as { DurationFormat: new (locale: string, options: object) => { format(duration: object): string } }).DurationFormat;
+const DurationFormat = (
+  Intl as unknown as { DurationFormat: new (locale: string, options: object) => { format(duration: object): string } }
+).DurationFormat;
 
 // Made once per language: building an Intl formatter costs far more than using one (a tenth of a millisecond
 // against a microsecond), and pages and emails use them on every answer.
@@ -101,4 +108,12 @@ const formatters = Object.fromEntries(
       moment: new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }),
     },
   ]),
-) as Record<Locale, { relativeTime: Intl.RelativeTimeFormat; list: Intl.ListFormat; duration: InstanceType<typeof DurationFormat>; moment: Intl.DateTimeFormat }>;
+) as Record<
+  Locale,
+  {
+    relativeTime: Intl.RelativeTimeFormat;
+    list: Intl.ListFormat;
+    duration: InstanceType<typeof DurationFormat>;
+    moment: Intl.DateTimeFormat;
+  }
+>;

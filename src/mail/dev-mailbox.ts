@@ -70,10 +70,12 @@ export async function startDevMailbox(folder: string): Promise<RunningDevMailbox
   return {
     url: new URL(`smtp://127.0.0.1:${port}/?dev-mailbox`),
     async list(): Promise<MailboxSummary[]> {
-      return Promise.all(names().map(async (name) => {
-        const { text: _text, html: _html, ...summary } = await read(name);
-        return summary;
-      }));
+      return Promise.all(
+        names().map(async (name) => {
+          const { text: _text, html: _html, ...summary } = await read(name);
+          return summary;
+        }),
+      );
     },
     async get(id) {
       return /^\d+-[0-9a-f-]{36}$/.test(id) && names().includes(id) ? read(id) : undefined;

@@ -17,7 +17,10 @@ export function EmailButton({ href, children }: { href: string; children: Compon
     <table role="presentation" cellPadding="0" cellSpacing="0" style="margin: 24px 0;">
       <tr>
         <td style={`border-radius: 8px; background: ${colors.brand};`}>
-          <a href={href} style={`display: inline-block; padding: 12px 24px; ${font} font-size: 16px; font-weight: 600; color: #ffffff; text-decoration: none; border-radius: 8px;`}>
+          <a
+            href={href}
+            style={`display: inline-block; padding: 12px 24px; ${font} font-size: 16px; font-weight: 600; color: #ffffff; text-decoration: none; border-radius: 8px;`}
+          >
             {children}
           </a>
         </td>
@@ -27,10 +30,28 @@ export function EmailButton({ href, children }: { href: string; children: Compon
 }
 
 export function Paragraph({ children, muted }: { children: ComponentChildren; muted?: boolean }) {
-  return <p style={`margin: 0 0 16px; ${font} font-size: ${muted ? 14 : 16}px; line-height: 1.5; color: ${muted ? colors.muted : colors.text};`}>{children}</p>;
+  return (
+    <p
+      style={`margin: 0 0 16px; ${font} font-size: ${muted ? 14 : 16}px; line-height: 1.5; color: ${muted ? colors.muted : colors.text};`}
+    >
+      {children}
+    </p>
+  );
 }
 
-export function renderEmailHtml({ lang, title, brand, footer, children }: { lang: string; title: string; brand: string; footer: string; children: ComponentChildren }): string {
+export function renderEmailHtml({
+  lang,
+  title,
+  brand,
+  footer,
+  children,
+}: {
+  lang: string;
+  title: string;
+  brand: string;
+  footer: string;
+  children: ComponentChildren;
+}): string {
   const body = (
     <html lang={lang}>
       <head>
@@ -40,23 +61,37 @@ export function renderEmailHtml({ lang, title, brand, footer, children }: { lang
         <title>{title}</title>
       </head>
       <body style={`margin: 0; padding: 0; background: ${colors.background};`}>
-        <table role="presentation" width="100%" cellPadding="0" cellSpacing="0" style={`background: ${colors.background}; padding: 32px 16px;`}>
+        <table
+          role="presentation"
+          width="100%"
+          cellPadding="0"
+          cellSpacing="0"
+          style={`background: ${colors.background}; padding: 32px 16px;`}
+        >
           <tr>
             <td align="center">
               <table role="presentation" width="100%" cellPadding="0" cellSpacing="0" style="max-width: 560px;">
                 <tr>
                   <td style={`padding: 0 0 16px; ${font} font-size: 18px; font-weight: 700; color: ${colors.text};`}>
-                    <span style={`display: inline-block; width: 28px; height: 28px; line-height: 28px; margin-right: 8px; border-radius: 8px; background: ${colors.brand}; color: #ffffff; text-align: center; font-size: 16px;`}>
+                    <span
+                      style={`display: inline-block; width: 28px; height: 28px; line-height: 28px; margin-right: 8px; border-radius: 8px; background: ${colors.brand}; color: #ffffff; text-align: center; font-size: 16px;`}
+                    >
                       {brand.charAt(0)}
                     </span>
                     {brand}
                   </td>
                 </tr>
                 <tr>
-                  <td style={`padding: 32px; background: #ffffff; border: 1px solid ${colors.border}; border-radius: 14px;`}>{children}</td>
+                  <td
+                    style={`padding: 32px; background: #ffffff; border: 1px solid ${colors.border}; border-radius: 14px;`}
+                  >
+                    {children}
+                  </td>
                 </tr>
                 <tr>
-                  <td style={`padding: 16px 8px; ${font} font-size: 12px; line-height: 1.5; color: ${colors.muted};`}>{footer}</td>
+                  <td style={`padding: 16px 8px; ${font} font-size: 12px; line-height: 1.5; color: ${colors.muted};`}>
+                    {footer}
+                  </td>
                 </tr>
               </table>
             </td>

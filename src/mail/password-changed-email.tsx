@@ -2,7 +2,7 @@
 // what to do if it was not you; no secret, no link that signs anyone in.
 import type { Locale } from '../core/locale.ts';
 import { formatMoment, translator } from '../i18n/index.ts';
-import { EmailButton, Paragraph, renderEmailHtml, type RenderedEmail } from './layout.tsx';
+import { EmailButton, Paragraph, type RenderedEmail, renderEmailHtml } from './layout.tsx';
 
 export interface PasswordChangedEmailInput {
   locale: Locale;
@@ -14,7 +14,14 @@ export interface PasswordChangedEmailInput {
   forgotUrl: string;
 }
 
-export function passwordChangedEmail({ locale, brand, name, email, changedAt, forgotUrl }: PasswordChangedEmailInput): RenderedEmail {
+export function passwordChangedEmail({
+  locale,
+  brand,
+  name,
+  email,
+  changedAt,
+  forgotUrl,
+}: PasswordChangedEmailInput): RenderedEmail {
   const t = translator(locale);
   const subject = t('email.changed.subject', { brand });
   const lines = {
@@ -24,7 +31,15 @@ export function passwordChangedEmail({ locale, brand, name, email, changedAt, fo
     notYou: t('email.changed.notYou'),
     footer: t('email.footer', { brand, email }),
   };
-  const text = [lines.greeting, lines.intro, lines.ok, lines.notYou, t('email.linkLine', { button: t('email.changed.button'), link: forgotUrl }), '--', lines.footer].join('\n\n');
+  const text = [
+    lines.greeting,
+    lines.intro,
+    lines.ok,
+    lines.notYou,
+    t('email.linkLine', { button: t('email.changed.button'), link: forgotUrl }),
+    '--',
+    lines.footer,
+  ].join('\n\n');
   const html = renderEmailHtml({
     lang: locale,
     title: subject,

@@ -2,8 +2,8 @@
 // expiry, and what to do if it was not you (SECURITY 33). The link comes from PUBLIC_URL (SECURITY 31).
 // The invitation of an account added by an administrator is the same email with other words.
 import type { Locale } from '../core/locale.ts';
-import { formatWait, translator, type MessageKey } from '../i18n/index.ts';
-import { EmailButton, Paragraph, renderEmailHtml, type RenderedEmail } from './layout.tsx';
+import { formatWait, type MessageKey, translator } from '../i18n/index.ts';
+import { EmailButton, Paragraph, type RenderedEmail, renderEmailHtml } from './layout.tsx';
 
 export interface ResetEmailInput {
   locale: Locale;
@@ -17,8 +17,20 @@ export interface ResetEmailInput {
 type Wording = Record<'subject' | 'intro' | 'button' | 'expiry' | 'ignore', MessageKey>;
 
 const wording: Record<'reset' | 'invite', Wording> = {
-  reset: { subject: 'email.reset.subject', intro: 'email.reset.intro', button: 'email.reset.button', expiry: 'email.reset.expiry', ignore: 'email.reset.ignore' },
-  invite: { subject: 'email.invite.subject', intro: 'email.invite.intro', button: 'email.invite.button', expiry: 'email.invite.expiry', ignore: 'email.invite.ignore' },
+  reset: {
+    subject: 'email.reset.subject',
+    intro: 'email.reset.intro',
+    button: 'email.reset.button',
+    expiry: 'email.reset.expiry',
+    ignore: 'email.reset.ignore',
+  },
+  invite: {
+    subject: 'email.invite.subject',
+    intro: 'email.invite.intro',
+    button: 'email.invite.button',
+    expiry: 'email.invite.expiry',
+    ignore: 'email.invite.ignore',
+  },
 };
 
 export function resetEmail(input: ResetEmailInput): RenderedEmail {
@@ -41,7 +53,15 @@ function linkEmail(keys: Wording, { locale, brand, name, email, link, ttlMs }: R
     footer: t('email.footer', { brand, email }),
   };
   const button = t(keys.button);
-  const text = [lines.greeting, lines.intro, t('email.linkLine', { button, link }), lines.expiry, lines.ignore, '--', lines.footer].join('\n\n');
+  const text = [
+    lines.greeting,
+    lines.intro,
+    t('email.linkLine', { button, link }),
+    lines.expiry,
+    lines.ignore,
+    '--',
+    lines.footer,
+  ].join('\n\n');
   const html = renderEmailHtml({
     lang: locale,
     title: subject,

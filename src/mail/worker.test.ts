@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testClock } from '../../test/support/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { resetLinkOf } from '../../test/support/smtp.ts';
 import { sendResetEmail } from '../flows/forgot-password.ts';
 import { openResetLink, setPassword } from '../flows/reset-password.ts';
@@ -32,10 +32,15 @@ const outboxRows = () => t.deps.db.selectFrom('outbox').selectAll().execute();
 /** A reset email queued for Ada without waking anyone, claimed by the worker `by` (one that will die). */
 async function claimedBy(by: { id: string; host: string; pid: number }): Promise<void> {
   const now = t.clock.now();
-  await t.deps.db.insertInto('outbox_workers').values({ ...by, started_at: now, heartbeat_at: now }).execute();
+  await t.deps.db
+    .insertInto('outbox_workers')
+    .values({ ...by, started_at: now, heartbeat_at: now })
+    .execute();
   const [user] = await t.deps.db.selectFrom('users').select('id').execute();
   await enqueueEmail(t.deps.db, 'reset-email', user!.id, { requestedAt: now }, now);
-  expect(await claimDueEmails(t.deps.db, { now, leaseMs: 120_000, worker: by.id, limit: 10, staleMs: STALE_AFTER_MS })).toHaveLength(1);
+  expect(
+    await claimDueEmails(t.deps.db, { now, leaseMs: 120_000, worker: by.id, limit: 10, staleMs: STALE_AFTER_MS }),
+  ).toHaveLength(1);
 }
 
 /** The pid of a process that has exited. */
@@ -111,7 +116,13 @@ describe('the outbox worker', () => {
     // Queued without waking this instance's worker, then claimed by one that dies before sending.
     const [user] = await t.deps.db.selectFrom('users').select('id').execute();
     await enqueueEmail(t.deps.db, 'reset-email', user!.id, { requestedAt: t.clock.now() }, t.clock.now());
-    await claimDueEmails(t.deps.db, { now: t.clock.now(), leaseMs: 120_000, worker: 'crashed', limit: 10, staleMs: 10_000 });
+    await claimDueEmails(t.deps.db, {
+      now: t.clock.now(),
+      leaseMs: 120_000,
+      worker: 'crashed',
+      limit: 10,
+      staleMs: 10_000,
+    });
     await t.outbox.drain();
     expect(t.smtp.received).toHaveLength(0);
     t.clock.advance(120_001);
@@ -133,7 +144,11 @@ describe('the outbox worker', () => {
     // It beats for three minutes, past the two-minute lease: what it holds stays its own.
     for (let second = 0; second < 180; second += 2) {
       t.clock.advance(2000);
-      await t.deps.db.updateTable('outbox_workers').set({ heartbeat_at: t.clock.now() }).where('id', '=', 'elsewhere:1:a').execute();
+      await t.deps.db
+        .updateTable('outbox_workers')
+        .set({ heartbeat_at: t.clock.now() })
+        .where('id', '=', 'elsewhere:1:a')
+        .execute();
       if (second % 30 === 0) await t.outbox.drain();
     }
     await t.outbox.drain();
@@ -179,7 +194,9 @@ describe('the outbox worker', () => {
     expect(links[0]).not.toBe(links[1]);
     // The user clicks the first one to arrive: it works, and so would the other, until one is used.
     for (const token of links) expect(await openResetLink(later, token)).toMatchObject({ ok: true });
-    expect(await setPassword(later, { token: links[0], next: 'Amber-Heron-27!', confirm: 'Amber-Heron-27!', client })).toEqual({ ok: true });
+    expect(
+      await setPassword(later, { token: links[0], next: 'Amber-Heron-27!', confirm: 'Amber-Heron-27!', client }),
+    ).toEqual({ ok: true });
     expect(await openResetLink(later, links[1])).toEqual({ ok: false, reason: 'used' });
 
     thaw(new Error('thawed at the end of the test'));
@@ -189,14 +206,19 @@ describe('the outbox worker', () => {
 
   it('sends what waited for SMTP within seconds of its return, not at the end of its backoff', async () => {
     t.smtp.setDown(true);
-    for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address } });
+    for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3'])
+      await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address } });
     await t.outbox.drain();
     // Three attempts in four minutes, one connection each time: the others of a batch wait with the first.
     for (const wait of [30_000, 60_000, 120_000]) {
       t.clock.advance(wait);
       await t.outbox.drain();
     }
-    expect(await outboxRows()).toEqual(Array(3).fill(expect.objectContaining({ attempts: 4, sent_at: null, next_attempt_at: t.clock.now() + retryDelay(4) })));
+    expect(await outboxRows()).toEqual(
+      Array(3).fill(
+        expect.objectContaining({ attempts: 4, sent_at: null, next_attempt_at: t.clock.now() + retryDelay(4) }),
+      ),
+    );
     t.smtp.setDown(false);
     t.clock.advance(SMTP_PROBE_MS);
     await t.outbox.drain();
@@ -207,7 +229,8 @@ describe('the outbox worker', () => {
   it('sends each email once when two workers drain side by side', async () => {
     const second = createOutboxWorker(t.deps, createTransport(t.smtp.url), { pollMs: 60_000 });
     await second.start();
-    for (let i = 0; i < 3; i++) await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } });
+    for (let i = 0; i < 3; i++)
+      await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address: `198.51.100.${i}` } });
     await Promise.all([t.outbox.drain(), second.drain(), t.outbox.drain(), second.drain()]);
     await second.stop();
     expect(t.smtp.received).toHaveLength(3);
@@ -239,7 +262,8 @@ describe('the outbox worker', () => {
   it('sends from the address of MAIL_FROM, to the stored address, each email with a Message-ID of its own', async () => {
     await t.close();
     t = await testDeps({ DATABASE_URL: database.url, MAIL_FROM: '"Sales Connect" <accounts@mail.example.com>' });
-    for (const address of ['198.51.100.1', '198.51.100.2']) await sendResetEmail(t.deps, { email: 'ADA@example.com', client: { ...client, address } });
+    for (const address of ['198.51.100.1', '198.51.100.2'])
+      await sendResetEmail(t.deps, { email: 'ADA@example.com', client: { ...client, address } });
     await t.outbox.drain();
     expect(t.smtp.received.map((email) => email.envelope)).toEqual([
       { from: 'accounts@mail.example.com', to: ['ada@example.com'] },
@@ -256,7 +280,9 @@ describe('the outbox worker', () => {
     t = await testDeps({ DATABASE_URL: database.url, MAIL_FROM: 'accounts@mail.example.com (Sales Connect)' });
     await sendResetEmail(t.deps, { email: 'ada@example.com', client });
     await t.outbox.drain();
-    expect(t.smtp.received.map((email) => email.envelope)).toEqual([{ from: 'accounts@mail.example.com', to: ['ada@example.com'] }]);
+    expect(t.smtp.received.map((email) => email.envelope)).toEqual([
+      { from: 'accounts@mail.example.com', to: ['ada@example.com'] },
+    ]);
     expect(t.smtp.received[0]!.mail.messageId).toMatch(/^<[\w-]{36}@mail\.example\.com>$/);
   });
 

@@ -8,9 +8,11 @@ import { isLocale, type Locale } from '../core/locale.ts';
 import { digest, newId, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { DatabaseUnavailable } from '../store/availability.ts';
+import { asyncCommit } from '../store/connect.ts';
 import {
   abandonEmail,
   beatWorker,
+  type ClaimedEmail,
   claimDueEmails,
   forgetWorkers,
   isStillPending,
@@ -19,10 +21,13 @@ import {
   registerWorker,
   resumeWaitingEmails,
   workersOnHost,
-  type ClaimedEmail,
 } from '../store/outbox.ts';
-import { asyncCommit } from '../store/connect.ts';
-import { deleteResetToken, deleteUnusedResetTokens, insertResetToken, type TokenPurpose } from '../store/reset-tokens.ts';
+import {
+  deleteResetToken,
+  deleteUnusedResetTokens,
+  insertResetToken,
+  type TokenPurpose,
+} from '../store/reset-tokens.ts';
 import { findUserById, type User } from '../store/users.ts';
 import type { RenderedEmail } from './layout.tsx';
 import { passwordChangedEmail } from './password-changed-email.tsx';
@@ -84,7 +89,9 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     do {
       again = false;
       const now = deps.clock.now();
-      const rows = await asyncCommit(deps.db, (tx) => claimDueEmails(tx, { now, leaseMs, worker, limit: batch, staleMs: STALE_AFTER_MS }));
+      const rows = await asyncCommit(deps.db, (tx) =>
+        claimDueEmails(tx, { now, leaseMs, worker, limit: batch, staleMs: STALE_AFTER_MS }),
+      );
       for (const row of rows) {
         if (smtpDown) await postpone(row, smtpDown.reason);
         else await deliver(row);
@@ -101,7 +108,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     running = runUntilEmpty()
       .catch((error: unknown) => {
         // An outage of the database is logged once, where it is seen (store/availability.ts).
-        if (!(error instanceof DatabaseUnavailable)) deps.log.error({ err: error }, 'outbox worker failed; retrying at the next poll');
+        if (!(error instanceof DatabaseUnavailable))
+          deps.log.error({ err: error }, 'outbox worker failed; retrying at the next poll');
       })
       .finally(() => {
         running = undefined;
@@ -122,7 +130,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
    */
   async function beat(): Promise<void> {
     const now = deps.clock.now();
-    if (!(await beatWorker(deps.db, worker, now))) await registerWorker(deps.db, { id: worker, host, pid: process.pid, started_at: now });
+    if (!(await beatWorker(deps.db, worker, now)))
+      await registerWorker(deps.db, { id: worker, host, pid: process.pid, started_at: now });
   }
 
   /**
@@ -130,9 +139,13 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
    * beat again: what they claimed goes back to the queue at once, not after STALE_AFTER_MS of silence.
    */
   async function takeBackFromPredecessors(): Promise<void> {
-    const earlier = (other: { id: string; pid: number }) => !other.id.startsWith(`${THIS_PROCESS}:`) && (other.pid === process.pid || !isProcessAlive(other.pid));
+    const earlier = (other: { id: string; pid: number }) =>
+      !other.id.startsWith(`${THIS_PROCESS}:`) && (other.pid === process.pid || !isProcessAlive(other.pid));
     const gone = (await workersOnHost(deps.db, host)).filter(earlier);
-    await forgetWorkers(deps.db, gone.map((other) => other.id));
+    await forgetWorkers(
+      deps.db,
+      gone.map((other) => other.id),
+    );
   }
 
   async function probeSmtp(): Promise<void> {
@@ -149,11 +162,16 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
 
   /** A connection refused says nothing of this email: the next ones of the batch are not tried against it. */
   function noteSmtpDown(error: unknown): void {
-    if (!smtpDown) deps.log.error({ event: 'smtp', state: 'unavailable', reason: errorText(error) }, 'SMTP does not answer: emails wait for it');
+    if (!smtpDown)
+      deps.log.error(
+        { event: 'smtp', state: 'unavailable', reason: errorText(error) },
+        'SMTP does not answer: emails wait for it',
+      );
     smtpDown = { reason: errorText(error), probeAt: deps.clock.now() + SMTP_PROBE_MS };
   }
 
-  const logOf = (row: ClaimedEmail) => deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id });
+  const logOf = (row: ClaimedEmail) =>
+    deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id });
 
   async function deliver(row: ClaimedEmail): Promise<void> {
     const log = logOf(row);
@@ -163,7 +181,10 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       log.info({ outcome: 'abandoned' });
       return;
     }
-    const minted = row.kind === 'password-changed' ? undefined : await mintLink(row, user, row.kind === 'invite-email' ? 'invite' : 'reset');
+    const minted =
+      row.kind === 'password-changed'
+        ? undefined
+        : await mintLink(row, user, row.kind === 'invite-email' ? 'invite' : 'reset');
     if (minted === null) {
       log.info({ outcome: 'cancelled' });
       return;
@@ -211,7 +232,11 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       log.error({ outcome: 'abandoned', attempts, reason });
       deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'abandoned' });
     } else {
-      await markEmailFailed(deps.db, row.id, worker, { attempts, at: deps.clock.now() + retryDelay(attempts), error: reason });
+      await markEmailFailed(deps.db, row.id, worker, {
+        attempts,
+        at: deps.clock.now() + retryDelay(attempts),
+        error: reason,
+      });
       log.warn({ outcome: 'retry', attempts, reason });
       deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'retry' });
     }
@@ -222,14 +247,23 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     const common = { locale, brand: deps.config.appName, name: user.name, email: user.email };
     if (row.kind === 'password-changed') {
       const { changedAt } = JSON.parse(row.data) as { changedAt: number };
-      return passwordChangedEmail({ ...common, changedAt, forgotUrl: new URL('/forgot-password', deps.config.publicUrl).href });
+      return passwordChangedEmail({
+        ...common,
+        changedAt,
+        forgotUrl: new URL('/forgot-password', deps.config.publicUrl).href,
+      });
     }
-    if (row.kind === 'invite-email') return inviteEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.inviteTokenTtlMs });
+    if (row.kind === 'invite-email')
+      return inviteEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.inviteTokenTtlMs });
     return resetEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.resetTokenTtlMs });
   }
 
   /** SECURITY 31, 34, 36: 256 random bits, stored as a hash, in a link built from PUBLIC_URL only. */
-  async function mintLink(row: ClaimedEmail, user: User, purpose: TokenPurpose): Promise<{ link: string; tokenHash: string; purpose: TokenPurpose } | null> {
+  async function mintLink(
+    row: ClaimedEmail,
+    user: User,
+    purpose: TokenPurpose,
+  ): Promise<{ link: string; tokenHash: string; purpose: TokenPurpose } | null> {
     const token = newToken();
     const tokenHash = digest(token);
     const now = deps.clock.now();
@@ -240,7 +274,15 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     // request of an existing address, where an unknown one leaves it free (SECURITY 28).
     const live = await asyncCommit(deps.db, async (tx) => {
       if (!(await isStillPending(tx, row.id))) return false;
-      await insertResetToken(tx, { token_hash: tokenHash, user_id: user.id, purpose, created_at: now, expires_at: now + ttl, used_at: null, outbox_id: row.id });
+      await insertResetToken(tx, {
+        token_hash: tokenHash,
+        user_id: user.id,
+        purpose,
+        created_at: now,
+        expires_at: now + ttl,
+        used_at: null,
+        outbox_id: row.id,
+      });
       return true;
     });
     if (!live) return null;

@@ -92,16 +92,30 @@ export function createGuard({ probe, onChange, probeEveryMs = 1000 }: GuardOptio
 // SQLSTATE class 08 is "connection exception"; the others: the server shutting down or starting (57P01-03),
 // out of connections (53300), or a standby that cannot take writes after a failover (25006).
 const OUTAGE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
-const OUTAGE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+const OUTAGE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+]);
 // SQLite: locked past the busy timeout, the disk failing or full, the file gone or read-only.
 const OUTAGE_SQLITE = /^SQLITE_(BUSY|IOERR|CANTOPEN|FULL|PROTOCOL|READONLY)/;
 // pg says these without a code.
-const OUTAGE_MESSAGES = /Connection terminated|connection error and is not queryable|Client was closed|timeout exceeded when trying to connect/;
+const OUTAGE_MESSAGES =
+  /Connection terminated|connection error and is not queryable|Client was closed|timeout exceeded when trying to connect/;
 
 /** The database is away, as opposed to a query being wrong (a constraint, a syntax error, a bug). */
 export function isOutage(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (code.startsWith('08') || OUTAGE_SQLSTATES.has(code) || OUTAGE_ERRNOS.has(code) || OUTAGE_SQLITE.test(code))) {
+  if (
+    typeof code === 'string' &&
+    (code.startsWith('08') || OUTAGE_SQLSTATES.has(code) || OUTAGE_ERRNOS.has(code) || OUTAGE_SQLITE.test(code))
+  ) {
     return true;
   }
   return typeof message === 'string' && OUTAGE_MESSAGES.test(message);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testDeps, type TestDeps } from '../../test/support/deps.ts';
+import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { asyncCommit, isPostgres } from './connect.ts';
 import type { Executor } from './database.ts';
 import { readFailures, recordFailure } from './throttles.ts';
@@ -33,7 +33,9 @@ describe('asyncCommit', () => {
       return waitsForDisk(tx);
     });
     expect(during).toBe(false);
-    expect((await readFailures(t.deps.db, ['sign-in:client:192.0.2.1'])).get('sign-in:client:192.0.2.1')?.failures).toBe(1);
+    expect(
+      (await readFailures(t.deps.db, ['sign-in:client:192.0.2.1'])).get('sign-in:client:192.0.2.1')?.failures,
+    ).toBe(1);
     expect(await waitsForDisk(t.deps.db)).toBe(true);
   });
 
@@ -76,7 +78,11 @@ describe('another process writing at the same time (the CLI beside the service)'
     `;
     const outcome = await t.deps.db.transaction().execute(async (tx) => {
       await readFailures(tx, ['written-in-the-transaction']);
-      const other = spawn(process.execPath, ['--input-type=module', '-e', writer, JSON.stringify(t.deps.config.database)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const other = spawn(
+        process.execPath,
+        ['--input-type=module', '-e', writer, JSON.stringify(t.deps.config.database)],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const exited = once(other, 'exit');
       await once(other.stdout, 'data');
       // Time for the other process to commit, were it allowed to (it takes a few milliseconds).

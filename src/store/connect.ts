@@ -2,9 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, sql, SqliteAdapter, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { createGuard, type AvailabilityChange, type DatabaseAvailability, type Guard } from './availability.ts';
+import { type AvailabilityChange, createGuard, type DatabaseAvailability, type Guard } from './availability.ts';
 import type { Database, Db, Executor } from './database.ts';
 import { guardedDialect, SQLITE_BUSY_TIMEOUT_MS } from './guarded-dialect.ts';
 
@@ -36,13 +36,18 @@ function connectPostgres(url: string, options: ConnectOptions): Connection {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
     // Times are bigint columns: read them as numbers (milliseconds fit comfortably in 2^53).
-    types: { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) },
+    types: {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
+    },
   });
   const guard = createGuard({ probe: () => probePostgres(url), onChange: options.onAvailabilityChange });
   // An idle connection that the server ends (a restart, a failover) is reported here; unheard, the error
   // would end the process. The pool drops that connection by itself; the guard checks on the server.
   pool.on('error', (error) => void guard.translate(error));
-  const db = new Kysely<Database>({ dialect: guardedDialect(new PostgresDialect({ pool }), { guard, waitForLocks: false, refuseAtAcquire: true }) });
+  const db = new Kysely<Database>({
+    dialect: guardedDialect(new PostgresDialect({ pool }), { guard, waitForLocks: false, refuseAtAcquire: true }),
+  });
   return { db, dialect: 'postgres', availability: guard, close: () => db.destroy() };
 }
 
@@ -69,7 +74,9 @@ function connectSqlite(path: string, options: ConnectOptions): Connection {
   sqlite.pragma('foreign_keys = ON');
   const guard: Guard = createGuard({ probe: () => probeSqlite(path), onChange: options.onAvailabilityChange });
   const dialect = new SqliteWithTransactionalDdl({ database: withStatementCacheAndImmediateBegin(sqlite) });
-  const db = new Kysely<Database>({ dialect: guardedDialect(dialect, { guard, waitForLocks: true, refuseAtAcquire: false }) });
+  const db = new Kysely<Database>({
+    dialect: guardedDialect(dialect, { guard, waitForLocks: true, refuseAtAcquire: false }),
+  });
   return { db, dialect: 'sqlite', availability: guard, close: () => db.destroy() };
 }
 

@@ -6,7 +6,12 @@ export async function insertDevice(db: Executor, tokenHash: string, userId: stri
 }
 
 export async function deviceOwner(db: Executor, tokenHash: string, notBefore: number): Promise<string | undefined> {
-  const row = await db.selectFrom('known_devices').select('user_id').where('token_hash', '=', tokenHash).where('created_at', '>=', notBefore).executeTakeFirst();
+  const row = await db
+    .selectFrom('known_devices')
+    .select('user_id')
+    .where('token_hash', '=', tokenHash)
+    .where('created_at', '>=', notBefore)
+    .executeTakeFirst();
   return row?.user_id;
 }
 

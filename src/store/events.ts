@@ -12,10 +12,23 @@ export interface EventClient {
 
 const MAX_USER_AGENT = 512;
 
-export async function recordEvent(db: Executor, userId: string, kind: SecurityEventKind, client: EventClient, at: number): Promise<void> {
+export async function recordEvent(
+  db: Executor,
+  userId: string,
+  kind: SecurityEventKind,
+  client: EventClient,
+  at: number,
+): Promise<void> {
   await db
     .insertInto('security_events')
-    .values({ id: newId(), user_id: userId, kind, at, client_address: client.address, user_agent: client.userAgent.slice(0, MAX_USER_AGENT) })
+    .values({
+      id: newId(),
+      user_id: userId,
+      kind,
+      at,
+      client_address: client.address,
+      user_agent: client.userAgent.slice(0, MAX_USER_AGENT),
+    })
     .execute();
 }
 
@@ -23,16 +36,40 @@ export async function recordEvent(db: Executor, userId: string, kind: SecurityEv
  * One event whatever the address: tied to the active account that has it, or to none (an unknown or
  * disabled address, or '' to tie it to none on purpose). The same row is written either way (SECURITY 16).
  */
-export async function recordEventForAddress(db: Executor, normalisedEmail: string, kind: SecurityEventKind, client: EventClient, at: number): Promise<void> {
-  const account = db.selectFrom('users').select('id').where('email', '=', normalisedEmail).where('disabled_at', 'is', null);
+export async function recordEventForAddress(
+  db: Executor,
+  normalisedEmail: string,
+  kind: SecurityEventKind,
+  client: EventClient,
+  at: number,
+): Promise<void> {
+  const account = db
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', normalisedEmail)
+    .where('disabled_at', 'is', null);
   await db
     .insertInto('security_events')
-    .values({ id: newId(), user_id: account, kind, at, client_address: client.address, user_agent: client.userAgent.slice(0, MAX_USER_AGENT) })
+    .values({
+      id: newId(),
+      user_id: account,
+      kind,
+      at,
+      client_address: client.address,
+      user_agent: client.userAgent.slice(0, MAX_USER_AGENT),
+    })
     .execute();
 }
 
 export function recentEvents(db: Executor, userId: string, limit: number): Promise<SecurityEvent[]> {
-  return db.selectFrom('security_events').selectAll().where('user_id', '=', userId).orderBy('at', 'desc').orderBy('id').limit(limit).execute();
+  return db
+    .selectFrom('security_events')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 export async function deleteEventsBefore(db: Executor, before: number): Promise<void> {

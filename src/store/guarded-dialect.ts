@@ -2,7 +2,15 @@
 // availability.ts: refused at once while the database is known to be away, their outage errors turned into
 // DatabaseUnavailable. On SQLite it also waits for a lock held by another process without blocking the event
 // loop: SQLite's own busy handler sleeps in the calling thread, which in Node is the only one serving pages.
-import type { AbortableOperationOptions, CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
+import type {
+  AbortableOperationOptions,
+  CompiledQuery,
+  DatabaseConnection,
+  Dialect,
+  Driver,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely';
 import type { Guard } from './availability.ts';
 
 /** How long a statement waits for another process's lock on a SQLite file, as busy_timeout would. */
@@ -90,7 +98,10 @@ class GuardedDriver implements Driver {
  * The same connection (a proxy, so the driver's private methods still reach it) whose executeQuery is
  * guarded. A rollback is never refused: a SQLite transaction left open would refuse the next BEGIN.
  */
-function guardConnection(connection: DatabaseConnection, { guard, waitForLocks }: GuardedDialectOptions): DatabaseConnection {
+function guardConnection(
+  connection: DatabaseConnection,
+  { guard, waitForLocks }: GuardedDialectOptions,
+): DatabaseConnection {
   let inTransaction = false;
   async function executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const statement = query.sql;

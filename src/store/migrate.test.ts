@@ -1,10 +1,10 @@
 // Upgrading a database that holds data: what a migration must never lose, on SQLite and PostgreSQL alike.
 import { sql } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import { type Migration, Migrator } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { parseConfig } from '../config.ts';
-import { connect, isPostgres, type Connection } from './connect.ts';
+import { type Connection, connect, isPostgres } from './connect.ts';
 import { migrate, migrations } from './migrate.ts';
 
 let database: TestDatabase;
@@ -24,8 +24,14 @@ afterEach(async () => {
 /** What a build that knew `known` would do to the database at start-up. */
 async function migrateWith(known: Record<string, Migration>): Promise<{ error?: unknown }> {
   const { db } = connection;
-  const schema = isPostgres(db) ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema : undefined;
-  return new Migrator({ db, provider: { getMigrations: async () => known }, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
+  const schema = isPostgres(db)
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema
+    : undefined;
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => known },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  }).migrateToLatest();
 }
 
 /** The database as a build that knew only the migrations up to `last` left it. */
@@ -35,35 +41,65 @@ async function migrateUpTo(last: string): Promise<void> {
 }
 
 async function applied(): Promise<string[]> {
-  return (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(connection.db)).rows.map((row) => row.name);
+  return (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(connection.db)).rows.map(
+    (row) => row.name,
+  );
 }
 
 async function indexesOf(table: string): Promise<string[]> {
   const { db } = connection;
   const { rows } = isPostgres(db)
-    ? await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = ${table} order by name`.execute(db)
-    : await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = ${table} and name not like 'sqlite_%' order by name`.execute(db);
+    ? await sql<{
+        name: string;
+      }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = ${table} order by name`.execute(
+        db,
+      )
+    : await sql<{
+        name: string;
+      }>`select name from sqlite_master where type = 'index' and tbl_name = ${table} and name not like 'sqlite_%' order by name`.execute(
+        db,
+      );
   return rows.map((row) => row.name);
 }
 
-async function columnsOf(table: string): Promise<Array<{ name: string; type: string; nullable: boolean; default: string | null }>> {
+async function columnsOf(
+  table: string,
+): Promise<Array<{ name: string; type: string; nullable: boolean; default: string | null }>> {
   const { db } = connection;
   if (isPostgres(db)) {
     const { rows } = await sql<{ name: string; type: string; nullable: string; default: string | null }>`
       select column_name as name, data_type as type, is_nullable as nullable, column_default as default
-      from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`.execute(db);
+      from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`.execute(
+      db,
+    );
     return rows.map((column) => ({ ...column, nullable: column.nullable === 'YES' }));
   }
-  const { rows } = await sql<{ name: string; type: string; notnull: number; dflt_value: string | null }>`select * from pragma_table_info(${table})`.execute(db);
-  return rows.map((column) => ({ name: column.name, type: column.type, nullable: column.notnull === 0, default: column.dflt_value }));
+  const { rows } = await sql<{
+    name: string;
+    type: string;
+    notnull: number;
+    dflt_value: string | null;
+  }>`select * from pragma_table_info(${table})`.execute(db);
+  return rows.map((column) => ({
+    name: column.name,
+    type: column.type,
+    nullable: column.notnull === 0,
+    default: column.dflt_value,
+  }));
 }
 
 /** The index as the database itself would create it again (SQLite's statement, PostgreSQL's definition). */
 async function indexDefinition(name: string): Promise<string | undefined> {
   const { db } = connection;
   const { rows } = isPostgres(db)
-    ? await sql<{ definition: string }>`select indexdef as definition from pg_indexes where schemaname = current_schema() and indexname = ${name}`.execute(db)
-    : await sql<{ definition: string }>`select sql as definition from sqlite_master where type = 'index' and name = ${name}`.execute(db);
+    ? await sql<{
+        definition: string;
+      }>`select indexdef as definition from pg_indexes where schemaname = current_schema() and indexname = ${name}`.execute(
+        db,
+      )
+    : await sql<{
+        definition: string;
+      }>`select sql as definition from sqlite_master where type = 'index' and name = ${name}`.execute(db);
   return rows[0]?.definition;
 }
 
@@ -71,13 +107,38 @@ describe('an upgrade that fails halfway', () => {
   it('leaves the database as it was, and the next start applies it whole', async () => {
     const { db } = connection;
     await migrateUpTo('0004-known-devices');
-    await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
-    await db.insertInto('security_events').values({ id: 'e1', user_id: 'u1', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' }).execute();
+    await db
+      .insertInto('users')
+      .values({
+        id: 'u1',
+        email: 'ada@example.com',
+        name: 'Ada',
+        locale: 'en',
+        password_hash: null,
+        created_at: 1,
+        updated_at: 1,
+        disabled_at: null,
+      })
+      .execute();
+    await db
+      .insertInto('security_events')
+      .values({
+        id: 'e1',
+        user_id: 'u1',
+        kind: 'sign-in-succeeded',
+        at: 5,
+        client_address: '203.0.113.7',
+        user_agent: 'Firefox',
+      })
+      .execute();
     // A later migration that writes, then fails (a disk full, a constraint it did not expect).
     let failing = true;
     const breaking: Migration = {
       async up(db) {
-        await db.schema.createTable('half_done').addColumn('id', 'text', (col) => col.primaryKey()).execute();
+        await db.schema
+          .createTable('half_done')
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .execute();
         if (failing) throw new Error('the disk is full');
       },
     };
@@ -85,15 +146,36 @@ describe('an upgrade that fails halfway', () => {
     const failed = await migrateWith({ ...migrations, '0099-breaking': breaking });
     expect(String(failed.error)).toContain('the disk is full');
     // Neither 0005 (a table rebuilt) nor the failing one left anything behind, nor a record of either.
-    expect(await applied()).toEqual(['0001-initial', '0002-reset-and-outbox', '0003-security-events', '0004-known-devices']);
-    expect(await db.selectFrom('security_events').select(['id', 'user_id']).execute()).toEqual([{ id: 'e1', user_id: 'u1' }]);
-    await expect(db.insertInto('security_events').values({ id: 'e2', user_id: null, kind: 'sign-in-failed', at: 6, client_address: '198.51.100.1', user_agent: 'curl' }).execute()).rejects.toThrow();
+    expect(await applied()).toEqual([
+      '0001-initial',
+      '0002-reset-and-outbox',
+      '0003-security-events',
+      '0004-known-devices',
+    ]);
+    expect(await db.selectFrom('security_events').select(['id', 'user_id']).execute()).toEqual([
+      { id: 'e1', user_id: 'u1' },
+    ]);
+    await expect(
+      db
+        .insertInto('security_events')
+        .values({
+          id: 'e2',
+          user_id: null,
+          kind: 'sign-in-failed',
+          at: 6,
+          client_address: '198.51.100.1',
+          user_agent: 'curl',
+        })
+        .execute(),
+    ).rejects.toThrow();
     await expect(sql`select id from half_done`.execute(db)).rejects.toThrow();
 
     failing = false;
     expect((await migrateWith({ ...migrations, '0099-breaking': breaking })).error).toBeUndefined();
     expect(await applied()).toEqual([...Object.keys(migrations), '0099-breaking']);
-    expect(await db.selectFrom('security_events').select(['id', 'user_id']).execute()).toEqual([{ id: 'e1', user_id: 'u1' }]);
+    expect(await db.selectFrom('security_events').select(['id', 'user_id']).execute()).toEqual([
+      { id: 'e1', user_id: 'u1' },
+    ]);
   });
 });
 
@@ -101,13 +183,56 @@ describe('0005: events of no account', () => {
   it('keeps every event recorded before, and from then on takes events tied to no account', async () => {
     const { db } = connection;
     await migrateUpTo('0004-known-devices');
-    await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
-    await db.insertInto('security_events').values({ id: 'e1', user_id: 'u1', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' }).execute();
+    await db
+      .insertInto('users')
+      .values({
+        id: 'u1',
+        email: 'ada@example.com',
+        name: 'Ada',
+        locale: 'en',
+        password_hash: null,
+        created_at: 1,
+        updated_at: 1,
+        disabled_at: null,
+      })
+      .execute();
+    await db
+      .insertInto('security_events')
+      .values({
+        id: 'e1',
+        user_id: 'u1',
+        kind: 'sign-in-succeeded',
+        at: 5,
+        client_address: '203.0.113.7',
+        user_agent: 'Firefox',
+      })
+      .execute();
 
-    expect(await migrate(db)).toEqual(['0005-events-of-no-account', '0006-outbox-of-no-account', '0007-outbox-workers']);
-    await db.insertInto('security_events').values({ id: 'e2', user_id: null, kind: 'sign-in-failed', at: 6, client_address: '198.51.100.1', user_agent: 'curl' }).execute();
+    expect(await migrate(db)).toEqual([
+      '0005-events-of-no-account',
+      '0006-outbox-of-no-account',
+      '0007-outbox-workers',
+    ]);
+    await db
+      .insertInto('security_events')
+      .values({
+        id: 'e2',
+        user_id: null,
+        kind: 'sign-in-failed',
+        at: 6,
+        client_address: '198.51.100.1',
+        user_agent: 'curl',
+      })
+      .execute();
     expect(await db.selectFrom('security_events').selectAll().orderBy('at').execute()).toEqual([
-      { id: 'e1', user_id: 'u1', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' },
+      {
+        id: 'e1',
+        user_id: 'u1',
+        kind: 'sign-in-succeeded',
+        at: 5,
+        client_address: '203.0.113.7',
+        user_agent: 'Firefox',
+      },
       { id: 'e2', user_id: null, kind: 'sign-in-failed', at: 6, client_address: '198.51.100.1', user_agent: 'curl' },
     ]);
     // The account's events still go with it.
@@ -120,7 +245,19 @@ describe('0005: events of no account', () => {
     await migrateUpTo('0004-known-devices');
     await migrate(db);
     expect(await indexesOf('security_events')).toContain('security_events_user_at');
-    await expect(db.insertInto('security_events').values({ id: 'e3', user_id: 'nobody', kind: 'sign-in-failed', at: 7, client_address: '198.51.100.1', user_agent: 'curl' }).execute()).rejects.toThrow();
+    await expect(
+      db
+        .insertInto('security_events')
+        .values({
+          id: 'e3',
+          user_id: 'nobody',
+          kind: 'sign-in-failed',
+          at: 7,
+          client_address: '198.51.100.1',
+          user_agent: 'curl',
+        })
+        .execute(),
+    ).rejects.toThrow();
   });
 
   it('upgrades a database holding an event whose account was deleted behind its back, and keeps that event', async () => {
@@ -128,13 +265,31 @@ describe('0005: events of no account', () => {
     await migrateUpTo('0004-known-devices');
     // Someone deleted an account by hand with foreign keys off, as the sqlite3 shell leaves them.
     await db.connection().execute(async (one) => {
-      await (isPostgres(one) ? sql`set session_replication_role = replica` : sql`pragma foreign_keys = off`).execute(one);
-      await one.insertInto('security_events').values({ id: 'orphan', user_id: 'deleted-by-hand', kind: 'sign-in-succeeded', at: 5, client_address: '203.0.113.7', user_agent: 'Firefox' }).execute();
+      await (isPostgres(one) ? sql`set session_replication_role = replica` : sql`pragma foreign_keys = off`).execute(
+        one,
+      );
+      await one
+        .insertInto('security_events')
+        .values({
+          id: 'orphan',
+          user_id: 'deleted-by-hand',
+          kind: 'sign-in-succeeded',
+          at: 5,
+          client_address: '203.0.113.7',
+          user_agent: 'Firefox',
+        })
+        .execute();
       await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
     });
 
-    expect(await migrate(db)).toEqual(['0005-events-of-no-account', '0006-outbox-of-no-account', '0007-outbox-workers']);
-    expect((await db.selectFrom('security_events').select('id').execute()).map((event) => event.id)).toEqual(['orphan']);
+    expect(await migrate(db)).toEqual([
+      '0005-events-of-no-account',
+      '0006-outbox-of-no-account',
+      '0007-outbox-workers',
+    ]);
+    expect((await db.selectFrom('security_events').select('id').execute()).map((event) => event.id)).toEqual([
+      'orphan',
+    ]);
   });
 });
 
@@ -156,11 +311,29 @@ describe('0006: outbox rows of no account', () => {
   it('keeps every email queued or sent before, tied to its account, and from then on takes rows tied to none', async () => {
     const { db } = connection;
     await migrateUpTo('0005-events-of-no-account');
-    await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
-    await db.insertInto('outbox').values([row('queued', 'u1', null), row('sent', 'u1', 6)]).execute();
+    await db
+      .insertInto('users')
+      .values({
+        id: 'u1',
+        email: 'ada@example.com',
+        name: 'Ada',
+        locale: 'en',
+        password_hash: null,
+        created_at: 1,
+        updated_at: 1,
+        disabled_at: null,
+      })
+      .execute();
+    await db
+      .insertInto('outbox')
+      .values([row('queued', 'u1', null), row('sent', 'u1', 6)])
+      .execute();
 
     expect(await migrate(db)).toEqual(['0006-outbox-of-no-account', '0007-outbox-workers']);
-    await db.insertInto('outbox').values(row('no-account', null, null)).execute();
+    await db
+      .insertInto('outbox')
+      .values(row('no-account', null, null))
+      .execute();
     expect(await db.selectFrom('outbox').selectAll().orderBy('id').execute()).toEqual([
       { ...row('no-account', null, null), attempts: 0 },
       { ...row('queued', 'u1', null), attempts: 0 },
@@ -177,21 +350,35 @@ describe('0006: outbox rows of no account', () => {
     const before = { columns: await columnsOf('outbox'), index: await indexDefinition('outbox_pending') };
     await migrate(db);
     expect(await indexDefinition('outbox_pending')).toBe(before.index);
-    expect(await columnsOf('outbox')).toEqual(before.columns.map((column) => (column.name === 'user_id' ? { ...column, nullable: true } : column)));
-    await expect(db.insertInto('outbox').values(row('stray', 'nobody', null)).execute()).rejects.toThrow();
+    expect(await columnsOf('outbox')).toEqual(
+      before.columns.map((column) => (column.name === 'user_id' ? { ...column, nullable: true } : column)),
+    );
+    await expect(
+      db
+        .insertInto('outbox')
+        .values(row('stray', 'nobody', null))
+        .execute(),
+    ).rejects.toThrow();
   });
 
   it('upgrades a database holding an email whose account was deleted behind its back, and ties it to no account', async () => {
     const { db } = connection;
     await migrateUpTo('0005-events-of-no-account');
     await db.connection().execute(async (one) => {
-      await (isPostgres(one) ? sql`set session_replication_role = replica` : sql`pragma foreign_keys = off`).execute(one);
-      await one.insertInto('outbox').values(row('orphan', 'deleted-by-hand', null)).execute();
+      await (isPostgres(one) ? sql`set session_replication_role = replica` : sql`pragma foreign_keys = off`).execute(
+        one,
+      );
+      await one
+        .insertInto('outbox')
+        .values(row('orphan', 'deleted-by-hand', null))
+        .execute();
       await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
     });
 
     expect(await migrate(db)).toEqual(['0006-outbox-of-no-account', '0007-outbox-workers']);
-    expect(await db.selectFrom('outbox').select(['id', 'user_id']).execute()).toEqual([{ id: 'orphan', user_id: null }]);
+    expect(await db.selectFrom('outbox').select(['id', 'user_id']).execute()).toEqual([
+      { id: 'orphan', user_id: null },
+    ]);
   });
 });
 
@@ -199,15 +386,45 @@ describe('0007: outbox workers, and the email of each link', () => {
   it('keeps every link and email, links from before belong to no email, and a worker can register', async () => {
     const { db } = connection;
     await migrateUpTo('0006-outbox-of-no-account');
-    await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada', locale: 'en', password_hash: null, created_at: 1, updated_at: 1, disabled_at: null }).execute();
-    const link = { token_hash: 'h1', user_id: 'u1', purpose: 'reset' as const, created_at: 2, expires_at: 3, used_at: null };
-    await db.insertInto('reset_tokens').values(link as never).execute();
+    await db
+      .insertInto('users')
+      .values({
+        id: 'u1',
+        email: 'ada@example.com',
+        name: 'Ada',
+        locale: 'en',
+        password_hash: null,
+        created_at: 1,
+        updated_at: 1,
+        disabled_at: null,
+      })
+      .execute();
+    const link = {
+      token_hash: 'h1',
+      user_id: 'u1',
+      purpose: 'reset' as const,
+      created_at: 2,
+      expires_at: 3,
+      used_at: null,
+    };
+    await db
+      .insertInto('reset_tokens')
+      .values(link as never)
+      .execute();
     const before = await columnsOf('reset_tokens');
 
     expect(await migrate(db)).toEqual(['0007-outbox-workers']);
     expect(await db.selectFrom('reset_tokens').selectAll().execute()).toEqual([{ ...link, outbox_id: null }]);
-    expect(await columnsOf('reset_tokens')).toEqual([...before, expect.objectContaining({ name: 'outbox_id', nullable: true })]);
-    await db.insertInto('outbox_workers').values({ id: 'w1', host: 'h', pid: 1, started_at: 4, heartbeat_at: 4 }).execute();
-    await expect(db.insertInto('outbox_workers').values({ id: 'w1', host: 'h', pid: 2, started_at: 5, heartbeat_at: 5 }).execute()).rejects.toThrow();
+    expect(await columnsOf('reset_tokens')).toEqual([
+      ...before,
+      expect.objectContaining({ name: 'outbox_id', nullable: true }),
+    ]);
+    await db
+      .insertInto('outbox_workers')
+      .values({ id: 'w1', host: 'h', pid: 1, started_at: 4, heartbeat_at: 4 })
+      .execute();
+    await expect(
+      db.insertInto('outbox_workers').values({ id: 'w1', host: 'h', pid: 2, started_at: 5, heartbeat_at: 5 }).execute(),
+    ).rejects.toThrow();
   });
 });

@@ -1,7 +1,7 @@
 // Migrations are listed here, in order, rather than found by scanning a folder: the build cannot drop one.
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
 import { isPostgres } from './connect.ts';
-import { Migrator, type Migration } from 'kysely/migration';
 import type { Database, Db } from './database.ts';
 import * as initial from './migrations/0001-initial.ts';
 import * as resetAndOutbox from './migrations/0002-reset-and-outbox.ts';
@@ -42,7 +42,11 @@ export async function migrate(db: Db): Promise<string[]> {
 // On PostgreSQL, the schema of the connection's search_path: Kysely would otherwise look for its own
 // tables in any schema of the database.
 function migrator(db: Kysely<Database>, schema: string | undefined): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(schema ? { migrationTableSchema: schema } : {}) });
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
 }
 
 async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
@@ -58,5 +62,7 @@ async function run(db: Kysely<Database>, schema: string | undefined): Promise<st
 
 /** Migrations known to this build that the database has not applied yet (for /readyz). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  return (await migrator(db, await currentSchema(db)).getMigrations()).filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+  return (await migrator(db, await currentSchema(db)).getMigrations())
+    .filter((migration) => migration.executedAt === undefined)
+    .map((migration) => migration.name);
 }

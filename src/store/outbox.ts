@@ -1,13 +1,19 @@
 // The outbox table. Flows enqueue in their own transaction; the worker claims, sends and marks.
 import type { Selectable } from 'kysely';
-import { isPostgres } from './connect.ts';
 import { newId } from '../core/tokens.ts';
+import { isPostgres } from './connect.ts';
 import type { Executor, OutboxTable, OutboxWorkersTable } from './database.ts';
 
 export type OutboxRow = Selectable<OutboxTable>;
 export type OutboxKind = OutboxTable['kind'];
 
-export async function enqueueEmail(db: Executor, kind: OutboxKind, userId: string, data: object, now: number): Promise<void> {
+export async function enqueueEmail(
+  db: Executor,
+  kind: OutboxKind,
+  userId: string,
+  data: object,
+  now: number,
+): Promise<void> {
   await db
     .insertInto('outbox')
     .values({ id: newId(), kind, user_id: userId, data: JSON.stringify(data), created_at: now, next_attempt_at: now })
@@ -36,7 +42,10 @@ export interface ClaimOptions {
  */
 export async function claimDueEmails(db: Executor, options: ClaimOptions): Promise<ClaimedEmail[]> {
   const { now, leaseMs, worker, limit, staleMs } = options;
-  await db.deleteFrom('outbox').where('id', 'in', dueRows(db, now, 'of no account')).execute();
+  await db
+    .deleteFrom('outbox')
+    .where('id', 'in', dueRows(db, now, 'of no account'))
+    .execute();
   const workers = db.selectFrom('outbox_workers').select('id');
   const claimed = await db
     .updateTable('outbox')
@@ -81,20 +90,40 @@ function dueRows(db: Executor, now: number, tie: 'of an account' | 'of no accoun
 
 /** Only the worker that holds the claim may settle the row. */
 export async function markEmailSent(db: Executor, id: string, worker: string, now: number): Promise<void> {
-  await db.updateTable('outbox').set({ sent_at: now, claimed_by: null, claimed_until: null }).where('id', '=', id).where('claimed_by', '=', worker).execute();
-}
-
-export async function markEmailFailed(db: Executor, id: string, worker: string, retry: { attempts: number; at: number; error: string }): Promise<void> {
   await db
     .updateTable('outbox')
-    .set({ attempts: retry.attempts, next_attempt_at: retry.at, last_error: retry.error, claimed_by: null, claimed_until: null })
+    .set({ sent_at: now, claimed_by: null, claimed_until: null })
+    .where('id', '=', id)
+    .where('claimed_by', '=', worker)
+    .execute();
+}
+
+export async function markEmailFailed(
+  db: Executor,
+  id: string,
+  worker: string,
+  retry: { attempts: number; at: number; error: string },
+): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({
+      attempts: retry.attempts,
+      next_attempt_at: retry.at,
+      last_error: retry.error,
+      claimed_by: null,
+      claimed_until: null,
+    })
     .where('id', '=', id)
     .where('claimed_by', '=', worker)
     .execute();
 }
 
 export async function abandonEmail(db: Executor, id: string, now: number, reason: string): Promise<void> {
-  await db.updateTable('outbox').set({ abandoned_at: now, last_error: reason, claimed_by: null, claimed_until: null }).where('id', '=', id).execute();
+  await db
+    .updateTable('outbox')
+    .set({ abandoned_at: now, last_error: reason, claimed_by: null, claimed_until: null })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** A password change makes pending reset emails pointless: they are dropped, not sent late. */
@@ -112,18 +141,30 @@ export async function cancelPendingEmails(db: Executor, userId: string, kind: Ou
 /** Gives back rows claimed and not sent, to be sent now rather than once their worker is known to be gone. */
 export async function releaseClaims(db: Executor, workers: string[]): Promise<void> {
   if (workers.length === 0) return;
-  await db.updateTable('outbox').set({ claimed_by: null, claimed_until: null }).where('claimed_by', 'in', workers).where('sent_at', 'is', null).execute();
+  await db
+    .updateTable('outbox')
+    .set({ claimed_by: null, claimed_until: null })
+    .where('claimed_by', 'in', workers)
+    .where('sent_at', 'is', null)
+    .execute();
 }
 
 export type OutboxWorkerRow = Selectable<OutboxWorkersTable>;
 
 export async function registerWorker(db: Executor, worker: Omit<OutboxWorkerRow, 'heartbeat_at'>): Promise<void> {
-  await db.insertInto('outbox_workers').values({ ...worker, heartbeat_at: worker.started_at }).execute();
+  await db
+    .insertInto('outbox_workers')
+    .values({ ...worker, heartbeat_at: worker.started_at })
+    .execute();
 }
 
 /** Says the worker is alive; false if its row is gone (another instance took it for dead): it must register again. */
 export async function beatWorker(db: Executor, id: string, now: number): Promise<boolean> {
-  const result = await db.updateTable('outbox_workers').set({ heartbeat_at: now }).where('id', '=', id).executeTakeFirst();
+  const result = await db
+    .updateTable('outbox_workers')
+    .set({ heartbeat_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
 
@@ -161,13 +202,23 @@ export async function resumeWaitingEmails(db: Executor, now: number): Promise<vo
  * unknown address thus writes the very rows and index pages a real one writes (SECURITY 27, 28). Returns
  * whether an email to an account was queued.
  */
-export async function enqueueEmailForAddress(db: Executor, kind: OutboxKind, normalisedEmail: string, data: object, now: number): Promise<boolean> {
+export async function enqueueEmailForAddress(
+  db: Executor,
+  kind: OutboxKind,
+  normalisedEmail: string,
+  data: object,
+  now: number,
+): Promise<boolean> {
   const row = await db
     .insertInto('outbox')
     .values((eb) => ({
       id: newId(),
       kind,
-      user_id: eb.selectFrom('users').select('users.id').where('users.email', '=', normalisedEmail).where('users.disabled_at', 'is', null),
+      user_id: eb
+        .selectFrom('users')
+        .select('users.id')
+        .where('users.email', '=', normalisedEmail)
+        .where('users.disabled_at', 'is', null),
       data: JSON.stringify(data),
       created_at: now,
       next_attempt_at: now,
@@ -182,7 +233,9 @@ export async function countOutbox(db: Executor): Promise<{ pending: number; sent
     .selectFrom('outbox')
     .select((eb) => [
       eb.fn.sum<number | string | null>(eb.case().when('sent_at', 'is not', null).then(1).else(0).end()).as('sent'),
-      eb.fn.sum<number | string | null>(eb.case().when('abandoned_at', 'is not', null).then(1).else(0).end()).as('failed'),
+      eb.fn
+        .sum<number | string | null>(eb.case().when('abandoned_at', 'is not', null).then(1).else(0).end())
+        .as('failed'),
       eb.fn.countAll<number | string>().as('total'),
     ])
     // Rows tied to no account are never sent: they are not mail waiting to go out.
@@ -203,6 +256,11 @@ export async function deleteSettledEmails(db: Executor, before: number): Promise
 
 /** Neither sent nor abandoned: read inside the transaction that acts on it, under a row lock on PostgreSQL. */
 export async function isStillPending(tx: Executor, id: string): Promise<boolean> {
-  const query = tx.selectFrom('outbox').select('id').where('id', '=', id).where('sent_at', 'is', null).where('abandoned_at', 'is', null);
+  const query = tx
+    .selectFrom('outbox')
+    .select('id')
+    .where('id', '=', id)
+    .where('sent_at', 'is', null)
+    .where('abandoned_at', 'is', null);
   return (await (isPostgres(tx) ? query.forUpdate() : query).executeTakeFirst()) !== undefined;
 }

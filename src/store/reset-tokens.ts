@@ -9,15 +9,29 @@ export async function insertResetToken(db: Executor, row: ResetTokenRow): Promis
   await db.insertInto('reset_tokens').values(row).execute();
 }
 
-export function findResetToken(db: Executor, tokenHash: string, purpose: TokenPurpose): Promise<ResetTokenRow | undefined> {
-  return db.selectFrom('reset_tokens').selectAll().where('token_hash', '=', tokenHash).where('purpose', '=', purpose).executeTakeFirst();
+export function findResetToken(
+  db: Executor,
+  tokenHash: string,
+  purpose: TokenPurpose,
+): Promise<ResetTokenRow | undefined> {
+  return db
+    .selectFrom('reset_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', '=', purpose)
+    .executeTakeFirst();
 }
 
 /**
  * SECURITY 38: one conditional UPDATE marks the token used only if it is still unused and unexpired; of any
  * number of concurrent submissions exactly one sees a row change.
  */
-export async function consumeResetToken(db: Executor, tokenHash: string, purpose: TokenPurpose, now: number): Promise<boolean> {
+export async function consumeResetToken(
+  db: Executor,
+  tokenHash: string,
+  purpose: TokenPurpose,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('reset_tokens')
     .set({ used_at: now })
@@ -34,7 +48,15 @@ export async function useCopiesOf(db: Executor, tokenHash: string, now: number):
   await db
     .updateTable('reset_tokens')
     .set({ used_at: now })
-    .where('outbox_id', 'in', db.selectFrom('reset_tokens').select('outbox_id').where('token_hash', '=', tokenHash).where('outbox_id', 'is not', null))
+    .where(
+      'outbox_id',
+      'in',
+      db
+        .selectFrom('reset_tokens')
+        .select('outbox_id')
+        .where('token_hash', '=', tokenHash)
+        .where('outbox_id', 'is not', null),
+    )
     .where('used_at', 'is', null)
     .execute();
 }
@@ -44,11 +66,17 @@ export async function useCopiesOf(db: Executor, tokenHash: string, now: number):
  * once a new email is sent (a reset request must not kill an invitation; the copies of one email all keep
  * theirs). Used links stay, so that opening one again can say "already used".
  */
-export async function deleteUnusedResetTokens(db: Executor, userId: string, only?: { purpose: TokenPurpose; keepEmail: string }): Promise<void> {
+export async function deleteUnusedResetTokens(
+  db: Executor,
+  userId: string,
+  only?: { purpose: TokenPurpose; keepEmail: string },
+): Promise<void> {
   let query = db.deleteFrom('reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null);
   if (only !== undefined) {
     const { purpose, keepEmail } = only;
-    query = query.where('purpose', '=', purpose).where((eb) => eb.or([eb('outbox_id', 'is', null), eb('outbox_id', '!=', keepEmail)]));
+    query = query
+      .where('purpose', '=', purpose)
+      .where((eb) => eb.or([eb('outbox_id', 'is', null), eb('outbox_id', '!=', keepEmail)]));
   }
   await query.execute();
 }

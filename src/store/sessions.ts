@@ -10,7 +10,10 @@ export async function insertSession(db: Executor, session: SessionRow): Promise<
 }
 
 /** The session and its user in one query: this runs on every signed-in request. */
-export async function findSessionWithUser(db: Executor, idHash: string): Promise<{ session: SessionRow; user: User } | undefined> {
+export async function findSessionWithUser(
+  db: Executor,
+  idHash: string,
+): Promise<{ session: SessionRow; user: User } | undefined> {
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -94,7 +97,10 @@ export function sessionsOfUser(db: Executor, userId: string): Promise<SessionRow
 }
 
 /** Sessions past either limit: nobody can use them any more, so they need not be kept. */
-export async function deleteExpiredSessions(db: Executor, limits: { idleBefore: number; createdBefore: number }): Promise<void> {
+export async function deleteExpiredSessions(
+  db: Executor,
+  limits: { idleBefore: number; createdBefore: number },
+): Promise<void> {
   await db
     .deleteFrom('sessions')
     .where((eb) => eb.or([eb('last_seen_at', '<', limits.idleBefore), eb('created_at', '<', limits.createdBefore)]))

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockSqliteFor } from '../../test/support/outage.ts';
 import { DatabaseUnavailable } from './availability.ts';
-import { connect, type Connection } from './connect.ts';
+import { type Connection, connect } from './connect.ts';
 import { SQLITE_BUSY_TIMEOUT_MS } from './guarded-dialect.ts';
 import { migrate } from './migrate.ts';
 
@@ -31,7 +31,11 @@ afterEach(async () => {
 
 const lockFor = (ms: number) => lockSqliteFor(path, ms);
 
-const write = (id: string) => connection.db.insertInto('outbox_workers').values({ id, host: 'h', pid: 1, started_at: 1, heartbeat_at: 1 }).execute();
+const write = (id: string) =>
+  connection.db
+    .insertInto('outbox_workers')
+    .values({ id, host: 'h', pid: 1, started_at: 1, heartbeat_at: 1 })
+    .execute();
 
 /** The longest the event loop went without running a timer while `work` ran. */
 async function longestStall<T>(work: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; stallMs: number }> {
@@ -76,17 +80,37 @@ describe('a SQLite file locked by another process', () => {
     await released;
     await expect.poll(() => connection.availability.isAvailable(), { timeout: 5000 }).toBe(true);
     await write('after-the-lock');
-    const ids = (await connection.db.selectFrom('outbox_workers').select('id').orderBy('id').execute()).map((row) => row.id);
+    const ids = (await connection.db.selectFrom('outbox_workers').select('id').orderBy('id').execute()).map(
+      (row) => row.id,
+    );
     expect(ids).toEqual(['after-the-lock']);
     expect(changes).toEqual([false, true]);
   });
 
   it('leaves no transaction open behind a refused one', async () => {
     const { released } = await lockFor(SQLITE_BUSY_TIMEOUT_MS + 1000);
-    await expect(connection.db.transaction().execute((tx) => tx.insertInto('outbox_workers').values({ id: 'in-a-transaction', host: 'h', pid: 1, started_at: 1, heartbeat_at: 1 }).execute())).rejects.toBeInstanceOf(DatabaseUnavailable);
+    await expect(
+      connection.db
+        .transaction()
+        .execute((tx) =>
+          tx
+            .insertInto('outbox_workers')
+            .values({ id: 'in-a-transaction', host: 'h', pid: 1, started_at: 1, heartbeat_at: 1 })
+            .execute(),
+        ),
+    ).rejects.toBeInstanceOf(DatabaseUnavailable);
     await released;
     await expect.poll(() => connection.availability.isAvailable(), { timeout: 5000 }).toBe(true);
-    await connection.db.transaction().execute((tx) => tx.insertInto('outbox_workers').values({ id: 'next', host: 'h', pid: 1, started_at: 1, heartbeat_at: 1 }).execute());
-    expect((await connection.db.selectFrom('outbox_workers').select('id').execute()).map((row) => row.id)).toEqual(['next']);
+    await connection.db
+      .transaction()
+      .execute((tx) =>
+        tx
+          .insertInto('outbox_workers')
+          .values({ id: 'next', host: 'h', pid: 1, started_at: 1, heartbeat_at: 1 })
+          .execute(),
+      );
+    expect((await connection.db.selectFrom('outbox_workers').select('id').execute()).map((row) => row.id)).toEqual([
+      'next',
+    ]);
   });
 });

@@ -11,7 +11,12 @@ export async function readFailures(db: Executor, keys: readonly string[]): Promi
 }
 
 /** Counts one more failure; a counter quiet for `forgetAfterMs` starts again at one. */
-export async function recordFailure(db: Executor, key: string, now: number, forgetAfterMs: number): Promise<FailureCount> {
+export async function recordFailure(
+  db: Executor,
+  key: string,
+  now: number,
+  forgetAfterMs: number,
+): Promise<FailureCount> {
   const row = await db
     .insertInto('throttles')
     .values({ key, failures: 1, last_failure_at: now })

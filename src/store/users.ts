@@ -32,7 +32,11 @@ export async function updateProfile(
   profile: { name: string; locale: string },
   now: number,
 ): Promise<void> {
-  await db.updateTable('users').set({ ...profile, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('users')
+    .set({ ...profile, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function setLocale(db: Executor, id: string, locale: string, now: number): Promise<void> {
@@ -48,7 +52,12 @@ export async function setPasswordHash(db: Executor, id: string, passwordHash: st
  * overwrite a password changed in the meantime.
  */
 export async function upgradePasswordHash(db: Executor, id: string, from: string, to: string): Promise<void> {
-  await db.updateTable('users').set({ password_hash: to }).where('id', '=', id).where('password_hash', '=', from).execute();
+  await db
+    .updateTable('users')
+    .set({ password_hash: to })
+    .where('id', '=', id)
+    .where('password_hash', '=', from)
+    .execute();
 }
 
 export function listUsers(db: Executor): Promise<User[]> {
@@ -56,7 +65,10 @@ export function listUsers(db: Executor): Promise<User[]> {
 }
 
 export async function countUsers(db: Executor): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 

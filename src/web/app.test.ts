@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TestBrowser, visibleText, type Page, type PostOptions } from '../../test/support/browser.ts';
+import { type Page, type PostOptions, TestBrowser, visibleText } from '../../test/support/browser.ts';
 import { startService, type TestService } from '../../test/support/service.ts';
 import type { Locale } from '../core/locale.ts';
 import { countSessionsOfUser } from '../store/sessions.ts';
@@ -30,7 +30,8 @@ const serviceLogs: string[][] = [];
 /** A TestBrowser that remembers every password it types and every session and CSRF value it holds. */
 class Browser extends TestBrowser {
   override async post(path: string, fields: Record<string, string | string[]>, options?: PostOptions): Promise<Page> {
-    for (const [name, value] of Object.entries(fields)) if (name.includes('password')) for (const one of [value].flat()) secrets.add(one);
+    for (const [name, value] of Object.entries(fields))
+      if (name.includes('password')) for (const one of [value].flat()) secrets.add(one);
     return super.post(path, fields, options);
   }
 
@@ -67,7 +68,8 @@ async function newAccount(locale: Locale = 'en'): Promise<{ email: string; user:
   return { email, user, browser };
 }
 
-const signsIn = async (email: string, attempt: string) => (await new Browser(service.url).signIn(email, attempt)).status;
+const signsIn = async (email: string, attempt: string) =>
+  (await new Browser(service.url).signIn(email, attempt)).status;
 const isSignedIn = async (browser: TestBrowser) => (await browser.get('/settings/profile')).status === 200;
 
 /** A Save that would change the name and the password, for every refusal to leave undone. */
@@ -115,7 +117,9 @@ function rawExchange(request: string): Promise<{ status: number; headers: Record
     socket.on('close', () => {
       const [head = '', body = ''] = received.split('\r\n\r\n');
       const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const headers = Object.fromEntries(
+        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
       if (!statusLine.startsWith('HTTP/1.1 ')) reject(new Error(`no answer: ${received.slice(0, 100)}`));
       else resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
     });
@@ -148,7 +152,15 @@ describe('security headers (SECURITY 58, 65)', () => {
       ['404', await visitor.get('/no-such-page'), 'page'],
       ['403', await visitor.post('/login', { email: 'a@example.com', password: 'x' }, { csrf: null }), 'page'],
       ['400', await visitor.post('/login', { email: 'a@example.com' }), 'page'],
-      ['415', await visitor.request('/login', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', origin: service.url } }), 'page'],
+      [
+        '415',
+        await visitor.request('/login', {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/json', origin: service.url },
+        }),
+        'page',
+      ],
       ['health check', await visitor.get('/healthz'), 'page'],
     ];
     for (const asset of login.text.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)) {
@@ -196,7 +208,11 @@ describe('static assets', () => {
     const held = Array.from({ length: Number(process.env.UV_THREADPOOL_SIZE ?? 4) }, () => open(fifo, 'r'));
     try {
       const answer = await Promise.race([
-        fetch(service.url + stylesheet).then(async (response) => ({ status: response.status, type: response.headers.get('content-type'), body: await response.text() })),
+        fetch(service.url + stylesheet).then(async (response) => ({
+          status: response.status,
+          type: response.headers.get('content-type'),
+          body: await response.text(),
+        })),
         new Promise((resolve) => setTimeout(() => resolve('still waiting for a thread'), 5000)),
       ]);
       expect(answer).toMatchObject({ status: 200, type: 'text/css; charset=utf-8' });
@@ -225,7 +241,10 @@ describe('static assets', () => {
     expect(first.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(first.headers.get('etag')).toBe(`"${script[2]}"`);
     for (const ifNoneMatch of [`"${script[2]}"`, `W/"${script[2]}"`, `"0123456789ab", W/"${script[2]}"`, '*']) {
-      expect((await visitor.request(script[1]!, { headers: { 'if-none-match': ifNoneMatch } })).status, ifNoneMatch).toBe(304);
+      expect(
+        (await visitor.request(script[1]!, { headers: { 'if-none-match': ifNoneMatch } })).status,
+        ifNoneMatch,
+      ).toBe(304);
     }
     expect((await visitor.request(script[1]!, { headers: { 'if-none-match': '"0123456789ab"' } })).status).toBe(200);
     // Another version, as a page from a newer instance asks during a rolling deploy, or none: what is here,
@@ -261,7 +280,9 @@ describe('CSRF and origin checks (SECURITY 24, 55)', () => {
     ] as const) {
       const page = await account.browser.post('/settings/profile', hostileSave, { csrf });
       expect(page.status, what).toBe(403);
-      expect(lead(page), what).toBe('This form has expired or was sent from another site. Go back, reload the page and try again.');
+      expect(lead(page), what).toBe(
+        'This form has expired or was sent from another site. Go back, reload the page and try again.',
+      );
     }
     // A second token beside the good one does not slip through either (SECURITY 67).
     const doubled = await account.browser.post('/settings/profile', { ...hostileSave, _csrf: forged }, { csrf: good });
@@ -304,7 +325,10 @@ describe('CSRF and origin checks (SECURITY 24, 55)', () => {
     ] as const) {
       const page = await victim.post('/login', credentials, options);
       expect(page.status, what).toBe(403);
-      expect(page.headers.getSetCookie().some((line) => line.startsWith('session=')), what).toBe(false);
+      expect(
+        page.headers.getSetCookie().some((line) => line.startsWith('session=')),
+        what,
+      ).toBe(false);
     }
     expect(victim.cookies.has('session')).toBe(false);
     expect((await victim.get('/settings/profile')).location).toBe('/login');
@@ -329,7 +353,11 @@ describe('CSRF and origin checks (SECURITY 24, 55)', () => {
     await shared.get('/login');
     const nextUser = await newAccount();
     for (const [name, value] of nextUser.browser.cookies) if (name === 'session') shared.cookies.set(name, value);
-    const replayed = await shared.post('/settings/profile', { ...hostileSave, current_password: password }, { csrf: firstUsersToken });
+    const replayed = await shared.post(
+      '/settings/profile',
+      { ...hostileSave, current_password: password },
+      { csrf: firstUsersToken },
+    );
     expect(replayed.status).toBe(403);
     expect(await findUserById(service.deps.db, nextUser.user.id)).toEqual(nextUser.user);
     // …and so is the one of the signed-out page shown after sign-out, once someone signs in from it.
@@ -360,7 +388,9 @@ describe('sign-out (SECURITY 24, 61)', () => {
     const answer = await account.browser.post('/logout', {});
     expect(answer.status).toBe(303);
     expect(answer.location).toBe('/login?notice=signed-out');
-    expect(answer.headers.getSetCookie().find((line) => line.startsWith('session='))).toMatch(/^session=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/);
+    expect(answer.headers.getSetCookie().find((line) => line.startsWith('session='))).toMatch(
+      /^session=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/,
+    );
     expect(visibleText((await account.browser.get(answer.location!)).text)).toContain('You have been signed out.');
 
     const copy = new Browser(service.url);
@@ -381,7 +411,11 @@ describe('cookies (SECURITY 59, 60)', () => {
     // Signing in renewed the CSRF secret: the form comes from a page read after it.
     await browser.get('/settings/profile');
     const language = await browser.post('/language', { locale: 'fr', next: '/settings/profile' });
-    const lines = [...login.headers.getSetCookie(), ...signIn.headers.getSetCookie(), ...language.headers.getSetCookie()];
+    const lines = [
+      ...login.headers.getSetCookie(),
+      ...signIn.headers.getSetCookie(),
+      ...language.headers.getSetCookie(),
+    ];
     for (const name of ['csrf', 'session', 'lang']) {
       const line = lines.find((cookie) => cookie.startsWith(`${name}=`));
       expect(line, name).toBeDefined();
@@ -424,7 +458,11 @@ describe('cookies (SECURITY 59, 60)', () => {
       const language = await browser.post('/language', { locale: 'fr', next: '/' }, { origin });
       expect(language.status).toBe(303);
 
-      const lines = [...login.headers.getSetCookie(), ...signIn.headers.getSetCookie(), ...language.headers.getSetCookie()];
+      const lines = [
+        ...login.headers.getSetCookie(),
+        ...signIn.headers.getSetCookie(),
+        ...language.headers.getSetCookie(),
+      ];
       for (const name of ['csrf', 'session', 'lang']) {
         const line = lines.find((cookie) => cookie.startsWith(`__Host-${name}=`));
         expect(line, name).toBeDefined();
@@ -497,7 +535,9 @@ describe('sessions (SECURITY 23, 62, 63)', () => {
     expect(expired.status).toBe(303);
     expect(expired.location).toBe('/login?notice=session-expired');
     expect(await countSessionsOfUser(service.deps.db, account.user.id)).toBe(0);
-    expect(visibleText((await account.browser.get(expired.location!)).text)).toContain('Your session has expired. Please sign in again.');
+    expect(visibleText((await account.browser.get(expired.location!)).text)).toContain(
+      'Your session has expired. Please sign in again.',
+    );
     // A copy of the cookie made before is dead as well.
     const copy = new Browser(service.url);
     copy.cookies.set('session', cookie);
@@ -555,23 +595,62 @@ describe('malformed requests (SECURITY 65–67)', () => {
       return new Blob([`${before}name=Eve`, new Uint8Array(bytes), after!]);
     };
     const post = (body: string | Blob, type = 'application/x-www-form-urlencoded') =>
-      french.request('/settings/profile', { method: 'POST', body, headers: { 'content-type': type, origin: service.url } });
+      french.request('/settings/profile', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': type, origin: service.url },
+      });
     const understood = 'La requête n’a pas pu être comprise. Revenez en arrière et réessayez.';
 
     const cases: Array<[string, () => Promise<Page>, number, string]> = [
-      ['a broken %-escape', () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=Mallory%ZZ')), 400, understood],
-      ['escapes that are not UTF-8', () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%FF%FE')), 400, understood],
-      ['a truncated escape', () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%E2%82')), 400, understood],
-      ['an escaped UTF-16 surrogate', () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%ED%A0%80')), 400, understood],
+      [
+        'a broken %-escape',
+        () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=Mallory%ZZ')),
+        400,
+        understood,
+      ],
+      [
+        'escapes that are not UTF-8',
+        () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%FF%FE')),
+        400,
+        understood,
+      ],
+      [
+        'a truncated escape',
+        () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%E2%82')),
+        400,
+        understood,
+      ],
+      [
+        'an escaped UTF-16 surrogate',
+        () => post(form({ ...hostileSave, name: 'x' }).replace('name=x', 'name=%ED%A0%80')),
+        400,
+        understood,
+      ],
       ['a raw byte that is not UTF-8', () => post(withRawBytes([0xff])), 400, understood],
       ['a raw overlong encoding', () => post(withRawBytes([0xc0, 0xaf])), 400, understood],
       ['a raw truncated sequence', () => post(withRawBytes([0xe2, 0x82])), 400, understood],
       ['a raw UTF-16 surrogate', () => post(withRawBytes([0xed, 0xa0, 0x80])), 400, understood],
-      ['JSON', () => post(JSON.stringify({ _csrf: french.csrf, ...hostileSave }), 'application/json'), 415, 'Ce type de contenu n’est pas accepté ici.'],
+      [
+        'JSON',
+        () => post(JSON.stringify({ _csrf: french.csrf, ...hostileSave }), 'application/json'),
+        415,
+        'Ce type de contenu n’est pas accepté ici.',
+      ],
       ['plain text', () => post(form(hostileSave), 'text/plain'), 415, 'Ce type de contenu n’est pas accepté ici.'],
-      ['more than 16 KiB', () => post(form({ ...hostileSave, filler: 'x'.repeat(17 * 1024) })), 413, 'Ce que vous avez envoyé est trop volumineux.'],
+      [
+        'more than 16 KiB',
+        () => post(form({ ...hostileSave, filler: 'x'.repeat(17 * 1024) })),
+        413,
+        'Ce que vous avez envoyé est trop volumineux.',
+      ],
       ['the name twice', () => post(form({ ...hostileSave, name: ['Mallory', 'Ada Lovelace'] })), 400, understood],
-      ['the new password twice', () => post(form({ ...hostileSave, new_password: [otherPassword, 'x'] })), 400, understood],
+      [
+        'the new password twice',
+        () => post(form({ ...hostileSave, new_password: [otherPassword, 'x'] })),
+        400,
+        understood,
+      ],
       ['the checkbox twice', () => post(form({ ...hostileSave, change_password: ['on', 'on'] })), 400, understood],
       ['no language', () => post(form({ name: 'Mallory' })), 400, understood],
       ['no name', () => post(form({ locale: 'fr' })), 400, understood],
@@ -596,15 +675,25 @@ describe('malformed requests (SECURITY 65–67)', () => {
     await english.get('/settings/profile');
     const pages: Array<[string, Page, string]> = [
       ['404', await english.get('/no-such-page'), 'Cette page n’existe pas.'],
-      ['403', await english.post('/settings/profile', hostileSave, { csrf: null }), 'Ce formulaire a expiré ou a été envoyé depuis un autre site. Revenez en arrière, rechargez la page et réessayez.'],
-      ['400', await english.post('/settings/profile', { ...hostileSave, name: ['Mallory', 'Eve'] }), 'La requête n’a pas pu être comprise. Revenez en arrière et réessayez.'],
+      [
+        '403',
+        await english.post('/settings/profile', hostileSave, { csrf: null }),
+        'Ce formulaire a expiré ou a été envoyé depuis un autre site. Revenez en arrière, rechargez la page et réessayez.',
+      ],
+      [
+        '400',
+        await english.post('/settings/profile', { ...hostileSave, name: ['Mallory', 'Eve'] }),
+        'La requête n’a pas pu être comprise. Revenez en arrière et réessayez.',
+      ],
     ];
     for (const [what, page, message] of pages) {
       expect(page.text, what).toContain('lang="fr"');
       expect(lead(page), what).toBe(message);
     }
     // Signed out, the browser's language decides.
-    expect(lead(await new Browser(service.url, { 'accept-language': 'en' }).get('/no-such-page'))).toBe('This page does not exist.');
+    expect(lead(await new Browser(service.url, { 'accept-language': 'en' }).get('/no-such-page'))).toBe(
+      'This page does not exist.',
+    );
     await expectNothingChanged(account);
   });
 
@@ -646,11 +735,17 @@ describe('malformed requests (SECURITY 65–67)', () => {
       expect(reply.headers['cache-control']).toBe('no-store');
       const text = visibleText(reply.body);
       expect(text).toContain('Une erreur inattendue est survenue. Elle a été enregistrée\u00a0; veuillez réessayer.');
-      const reference = /Référence\u00a0: ([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})/.exec(text)?.[1];
+      const reference = /Référence\u00a0: ([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})/.exec(
+        text,
+      )?.[1];
       expect(reference).toBeDefined();
       expect(reply.body).not.toMatch(/fire|\/srv|users\.ts|Error/);
-      const logged = service.logs.map((line) => JSON.parse(line) as { level: number; reqId?: string; err?: { message: string } });
-      expect(logged.find((line) => line.reqId === reference && line.level >= 50)?.err?.message).toContain('the disk is on fire');
+      const logged = service.logs.map(
+        (line) => JSON.parse(line) as { level: number; reqId?: string; err?: { message: string } },
+      );
+      expect(logged.find((line) => line.reqId === reference && line.level >= 50)?.err?.message).toContain(
+        'the disk is on fire',
+      );
     } finally {
       await app.close();
     }
@@ -703,7 +798,9 @@ describe('the language switch and the choice of language (SECURITY 25)', () => {
       expect(page.status, JSON.stringify(next)).toBe(303);
       expect(page.location, JSON.stringify(next)).toBe('/');
     }
-    expect((await visitor.post('/language', { locale: 'en', next: '/settings/profile?notice=saved' })).location).toBe('/settings/profile?notice=saved');
+    expect((await visitor.post('/language', { locale: 'en', next: '/settings/profile?notice=saved' })).location).toBe(
+      '/settings/profile?notice=saved',
+    );
   });
 
   it('and signing in always lands on Settings, whatever `next` the link carried', async () => {
@@ -729,7 +826,10 @@ describe('the language switch and the choice of language (SECURITY 25)', () => {
   });
 
   it('follows Accept-Language when nothing else says, French included', async () => {
-    const pick = async (acceptLanguage: string) => /<html lang="(\w+)"/.exec((await new Browser(service.url).get('/login', { 'accept-language': acceptLanguage })).text)?.[1];
+    const pick = async (acceptLanguage: string) =>
+      /<html lang="(\w+)"/.exec(
+        (await new Browser(service.url).get('/login', { 'accept-language': acceptLanguage })).text,
+      )?.[1];
     expect(await pick('fr-CA,fr;q=0.9,en;q=0.5')).toBe('fr');
     expect(await pick('de-DE,fr;q=0.8,en;q=0.5')).toBe('fr');
     expect(await pick('en-US,fr;q=0.5')).toBe('en');
@@ -743,11 +843,17 @@ describe('the language switch and the choice of language (SECURITY 25)', () => {
 describe('the throttled sign-in (SECURITY 15, 17–19, 21, 22)', () => {
   it('gives a disabled account the answer of a wrong password, and ends its sessions (SECURITY 17)', async () => {
     const account = await newAccount();
-    await service.deps.db.updateTable('users').set({ disabled_at: service.clock.now() }).where('id', '=', account.user.id).execute();
+    await service.deps.db
+      .updateTable('users')
+      .set({ disabled_at: service.clock.now() })
+      .where('id', '=', account.user.id)
+      .execute();
     const disabled = await new Browser(service.url).signIn(account.email, password);
     const wrong = await new Browser(service.url).signIn('nobody-at-all@example.com', password);
     expect(disabled.status).toBe(401);
-    expect(visibleText(disabled.text).replace(account.email, 'EMAIL')).toBe(visibleText(wrong.text).replace('nobody-at-all@example.com', 'EMAIL'));
+    expect(visibleText(disabled.text).replace(account.email, 'EMAIL')).toBe(
+      visibleText(wrong.text).replace('nobody-at-all@example.com', 'EMAIL'),
+    );
     expect(await isSignedIn(account.browser)).toBe(false);
   });
 
@@ -755,7 +861,11 @@ describe('the throttled sign-in (SECURITY 15, 17–19, 21, 22)', () => {
     const account = await newAccount();
     for (let failure = 0; failure < 6; failure++) {
       const address = `198.51.100.${failure + 1}`;
-      const spoofing = new Browser(service.url, { 'x-forwarded-for': address, 'x-real-ip': address, forwarded: `for=${address}` });
+      const spoofing = new Browser(service.url, {
+        'x-forwarded-for': address,
+        'x-real-ip': address,
+        forwarded: `for=${address}`,
+      });
       expect((await spoofing.signIn(account.email, `Wrong-Horse-${failure}`)).status).toBe(401);
     }
     const fresh = new Browser(service.url, { 'x-forwarded-for': '203.0.113.99', 'x-real-ip': '203.0.113.99' });
@@ -770,10 +880,15 @@ describe('the throttled sign-in (SECURITY 15, 17–19, 21, 22)', () => {
       const browser = new Browser(small.url);
       await browser.get('/login');
       const answers = await Promise.all(
-        Array.from({ length: 24 }, (_, index) => browser.post('/login', { email: `flood-${index}@example.com`, password: `Wrong-Horse-${index}` })),
+        Array.from({ length: 24 }, (_, index) =>
+          browser.post('/login', { email: `flood-${index}@example.com`, password: `Wrong-Horse-${index}` }),
+        ),
       );
       const statuses = answers.map((answer) => answer.status);
-      expect(statuses.every((status) => status === 401 || status === 503), statuses.join(' ')).toBe(true);
+      expect(
+        statuses.every((status) => status === 401 || status === 503),
+        statuses.join(' '),
+      ).toBe(true);
       const shed = answers.filter((answer) => answer.status === 503);
       expect(shed.length).toBeGreaterThan(0);
       for (const answer of shed) {
@@ -804,12 +919,20 @@ describe('the throttled sign-in (SECURITY 15, 17–19, 21, 22)', () => {
       }
     }
 
-    const answers = [await attempt(known, password), await attempt(known, 'Wrong-Horse-9'), await attempt(unknown, password), await attempt(unknown, 'Wrong-Horse-9')];
+    const answers = [
+      await attempt(known, password),
+      await attempt(known, 'Wrong-Horse-9'),
+      await attempt(unknown, password),
+      await attempt(unknown, 'Wrong-Horse-9'),
+    ];
     const comparable = (page: Page) => ({
       status: page.status,
       retryAfter: page.headers.get('retry-after'),
       setsSession: page.headers.getSetCookie().some((line) => line.startsWith('session=')),
-      html: page.text.replaceAll(page.csrf ?? '', 'TOKEN').replaceAll(known, 'EMAIL').replaceAll(unknown, 'EMAIL'),
+      html: page.text
+        .replaceAll(page.csrf ?? '', 'TOKEN')
+        .replaceAll(known, 'EMAIL')
+        .replaceAll(unknown, 'EMAIL'),
     });
     const first = comparable(answers[0]!);
     expect(first.status).toBe(429);
@@ -839,7 +962,11 @@ describe('the logs (SECURITY 68)', () => {
     const lines = serviceLogs.flat();
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.some((entry) => entry.msg === 'forged')).toBe(false);
-    expect(entries.some((entry) => entry.event === 'sign-in' && entry.outcome === 'succeeded' && typeof entry.userId === 'string')).toBe(true);
+    expect(
+      entries.some(
+        (entry) => entry.event === 'sign-in' && entry.outcome === 'succeeded' && typeof entry.userId === 'string',
+      ),
+    ).toBe(true);
     expect(entries.some((entry) => entry.event === 'sign-in' && entry.outcome === 'failed')).toBe(true);
     expect(entries.some((entry) => entry.event === 'sign-in' && entry.outcome === 'throttled')).toBe(true);
 
@@ -868,7 +995,8 @@ describe('findings of the security review', () => {
       const email = 'proxied@example.com';
       await behindProxy.addUser({ email, password });
       const from = (address: string) => new TestBrowser(behindProxy.url, { 'x-forwarded-for': address });
-      for (let i = 0; i < 6; i++) expect((await from('203.0.113.50').signIn(email, `Wrong-Horse-${i}`)).status).toBe(401);
+      for (let i = 0; i < 6; i++)
+        expect((await from('203.0.113.50').signIn(email, `Wrong-Horse-${i}`)).status).toBe(401);
       expect((await from('203.0.113.50').signIn(email, password)).status).toBe(429);
       expect((await from('198.51.100.60').signIn(email, password)).status).toBe(303);
       const events = await behindProxy.deps.db.selectFrom('security_events').select('client_address').execute();

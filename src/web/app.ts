@@ -1,17 +1,24 @@
 // buildApp(deps): the whole HTTP side, plugins registered by hand in a fixed order, then the error and
 // not-found pages, then each page. main.ts listens; tests build it the same way.
-import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
-import helmet from 'helmet';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { Config } from '../config.ts';
-import type { Deps } from '../deps.ts';
-import { TemporarilyUnavailable, type UnavailableReason } from '../core/unavailable.ts';
-import { locales, type Locale } from '../core/locale.ts';
-import { formatWait, pickLocale, translator, type MessageKey } from '../i18n/index.ts';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import helmet from 'helmet';
 import { renderToString } from 'preact-render-to-string';
+import type { Config } from '../config.ts';
+import { type Locale, locales } from '../core/locale.ts';
+import { TemporarilyUnavailable, type UnavailableReason } from '../core/unavailable.ts';
+import type { Deps } from '../deps.ts';
+import { formatWait, type MessageKey, pickLocale, translator } from '../i18n/index.ts';
 import { loadAssets, registerAssets } from './assets.ts';
 import { cookieNames, cookieOptions } from './cookies.ts';
 import { parseFormBody } from './forms.ts';
@@ -94,17 +101,23 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     crossOriginEmbedderPolicy: false,
     frameguard: { action: 'deny' },
   });
-  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as FastifyError | undefined)));
+  app.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (error) => done(error as FastifyError | undefined)),
+  );
   // Only the form encoding our pages use; JSON and text bodies are refused with 415.
   app.removeAllContentTypeParsers();
   await app.register(fastifyCookie);
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-    try {
-      done(null, parseFormBody(body as Buffer));
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT },
+    (_request, body, done) => {
+      try {
+        done(null, parseFormBody(body as Buffer));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  );
   await app.register(fastifyCsrf, {
     cookieKey: cookieNames(config).csrf,
     cookieOpts: cookieOptions(config),
@@ -126,7 +139,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: labels stay few, and no token or address becomes one.
     const route = request.routeOptions.url ?? 'unmatched';
-    deps.metrics.requestDuration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000);
+    deps.metrics.requestDuration.observe(
+      { method: request.method, route, status_code: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
   });
   // Graceful stop: requests in flight when SIGTERM comes still get their answer, and their keep-alive
   // connections are closed after it, or the server would wait for the clients to hang up.
@@ -137,8 +153,17 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     if (!(request.routeOptions.config as { hashes?: boolean } | undefined)?.hashes || deps.hasher.admit()) return;
     // A page rendered once per language: under a flood the answer to the excess must cost nothing, or it
     // would take the CPU the hashes in progress need.
-    const locale = pickLocale({ cookie: request.cookies[web.cookies.locale], acceptLanguage: request.headers['accept-language'], fallback: config.defaultLocale });
-    return reply.status(503).header('retry-after', 1).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(busy[locale]);
+    const locale = pickLocale({
+      cookie: request.cookies[web.cookies.locale],
+      acceptLanguage: request.headers['accept-language'],
+      fallback: config.defaultLocale,
+    });
+    return reply
+      .status(503)
+      .header('retry-after', 1)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(busy[locale]);
   });
   let closing = false;
   app.addHook('preClose', async () => {
@@ -149,7 +174,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(web, error, request, reply));
   app.setNotFoundHandler(async (request, reply) => {
-    if (request.url.startsWith('/api/')) return reply.status(404).header('cache-control', 'no-store').send({ error: 'not-found' });
+    if (request.url.startsWith('/api/'))
+      return reply.status(404).header('cache-control', 'no-store').send({ error: 'not-found' });
     const ctx = await publicPageContext(web, request, reply);
     return sendPage(reply, 404, ErrorView({ ctx, title: ctx.t('page.404.title'), message: ctx.t('page.404') }));
   });
@@ -172,7 +198,15 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 function busyPages(web: WebContext): Record<Locale, string> {
   const render = (locale: Locale) => {
     const t = translator(locale);
-    const ctx = { locale, t, brand: web.deps.config.appName, path: '/', csrfToken: '', assets: web.assets, passwordPolicy: web.deps.config.passwordPolicy };
+    const ctx = {
+      locale,
+      t,
+      brand: web.deps.config.appName,
+      path: '/',
+      csrfToken: '',
+      assets: web.assets,
+      passwordPolicy: web.deps.config.passwordPolicy,
+    };
     return `<!doctype html>${renderToString(BusyView({ ctx, title: t('page.error.title'), message: t('page.503', { wait: formatWait(locale, 1000) }) }))}`;
   };
   return Object.fromEntries(locales.map((locale) => [locale, render(locale)])) as Record<Locale, string>;
@@ -203,8 +237,15 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, headers
   const [status, reason] = clientErrors[error.code ?? ''] ?? [400, 'Bad Request'];
   const body = 'Bad request / Requête incorrecte';
   if (socket.writable) {
-    const lines = Object.entries({ ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' });
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`);
+    const lines = Object.entries({
+      ...headers,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      connection: 'close',
+    });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\n${lines.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }
@@ -243,7 +284,8 @@ const unavailableMessages: Record<UnavailableReason, MessageKey> = {
 /** SECURITY 66: a status and a sentence; the details of a 5xx stay in the log, under the request id. */
 async function sendError(web: WebContext, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof TemporarilyUnavailable) return sendUnavailable(web, error, request, reply);
-  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  const status =
+    error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ status, code: error.code ?? error.name }, 'request refused');
   const ctx = status < 500 ? await publicPageContext(web, request, reply) : pageContext(web, request, reply);
@@ -261,9 +303,14 @@ function sendUnavailable(web: WebContext, error: TemporarilyUnavailable, request
   request.log.info({ status: 503, reason: error.reason }, 'request refused: try again later');
   reply.header('retry-after', error.retryAfterSeconds);
   if (request.url.startsWith('/api/')) {
-    return reply.status(503).header('cache-control', 'no-store').send({ error: 'unavailable', retryAfterSeconds: error.retryAfterSeconds });
+    return reply
+      .status(503)
+      .header('cache-control', 'no-store')
+      .send({ error: 'unavailable', retryAfterSeconds: error.retryAfterSeconds });
   }
   const ctx = pageContext(web, request, reply);
-  const message = ctx.t(unavailableMessages[error.reason], { wait: formatWait(ctx.locale, error.retryAfterSeconds * 1000) });
+  const message = ctx.t(unavailableMessages[error.reason], {
+    wait: formatWait(ctx.locale, error.retryAfterSeconds * 1000),
+  });
   return sendPage(reply, 503, ErrorView({ ctx, title: ctx.t('page.error.title'), message, reference: request.id }));
 }

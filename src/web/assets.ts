@@ -60,7 +60,9 @@ export function registerAssets(app: FastifyInstance, assets: Assets): void {
     // (a page from a newer instance during a rolling deploy) gets what is here, to be checked again next
     // time, rather than old bytes cached for a year under the new URL.
     const current = request.query.v === asset.version;
-    reply.header('cache-control', current ? 'public, max-age=31536000, immutable' : 'no-cache').header('etag', `"${asset.version}"`);
+    reply
+      .header('cache-control', current ? 'public, max-age=31536000, immutable' : 'no-cache')
+      .header('etag', `"${asset.version}"`);
     if (matches(request.headers['if-none-match'], asset.version)) return reply.status(304).send();
     return reply.type(asset.type).send(asset.body);
   });

@@ -1,6 +1,6 @@
 // Who is signed in, from the session cookie and nothing else (SECURITY 63).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { resumeSession, type ResumeOutcome, type SignedIn } from '../flows/sessions.ts';
+import { type ResumeOutcome, resumeSession, type SignedIn } from '../flows/sessions.ts';
 import { clearSessionCookie, readSessionCookie } from './cookies.ts';
 import { redirect } from './render.ts';
 import type { WebContext } from './web-context.ts';
@@ -10,7 +10,11 @@ export function currentSession(web: WebContext, request: FastifyRequest): Promis
 }
 
 /** The signed-in user, or undefined after sending the visitor to the log-in page. */
-export async function requireSignedIn(web: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> {
+export async function requireSignedIn(
+  web: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<SignedIn | undefined> {
   const current = await currentSession(web, request);
   if (current.status === 'active') return current.signedIn;
   clearSessionCookie(web.deps.config, reply);

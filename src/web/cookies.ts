@@ -18,7 +18,14 @@ export interface CookieNames {
 
 export function cookieNames(config: Config): CookieNames {
   const prefix = config.secureCookies ? '__Host-' : '';
-  return { session: `${prefix}session`, csrf: `${prefix}csrf`, locale: `${prefix}lang`, reset: `${prefix}reset`, invite: `${prefix}invite`, device: `${prefix}device` };
+  return {
+    session: `${prefix}session`,
+    csrf: `${prefix}csrf`,
+    locale: `${prefix}lang`,
+    reset: `${prefix}reset`,
+    invite: `${prefix}invite`,
+    device: `${prefix}device`,
+  };
 }
 
 export function cookieOptions(config: Config, extra: Partial<CookieSerializeOptions> = {}): CookieSerializeOptions {

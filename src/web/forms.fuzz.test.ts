@@ -7,12 +7,12 @@
 // every row of every table as it was. SECURITY 65, 66, 67.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestBrowser, visibleText, type Page } from '../../test/support/browser.ts';
+import { type Page, TestBrowser, visibleText } from '../../test/support/browser.ts';
 import { startService, type TestService } from '../../test/support/service.ts';
 import { isLocale, type Locale } from '../core/locale.ts';
 import { digest, newToken } from '../core/tokens.ts';
 import { startSession } from '../flows/sessions.ts';
-import { translator, type MessageKey } from '../i18n/index.ts';
+import { type MessageKey, translator } from '../i18n/index.ts';
 import type { Db } from '../store/database.ts';
 import { insertResetToken, type TokenPurpose } from '../store/reset-tokens.ts';
 import { setLocale, type User } from '../store/users.ts';
@@ -209,7 +209,13 @@ function field(name: string, value: fc.Arbitrary<Value>): fc.Arbitrary<Pair[]> {
   return fc.oneof(
     { weight: 30, arbitrary: value.map((one): Pair[] => [[name, one]]) },
     { weight: 1, arbitrary: fc.constant<Pair[]>([]) },
-    { weight: 1, arbitrary: twice.map(([a, b]): Pair[] => [[name, a], [name, b]]) },
+    {
+      weight: 1,
+      arbitrary: twice.map(([a, b]): Pair[] => [
+        [name, a],
+        [name, b],
+      ]),
+    },
     { weight: 1, arbitrary: value.map((one): Pair[] => [[`${name}[]`, one]]) },
   );
 }
@@ -257,7 +263,10 @@ const escapeDamages = [
 /** Bytes no browser sends in a form: not UTF-8, raw or %-escaped, and escapes that are not escapes. */
 const damages: Array<[label: string, bytes: number[]]> = [
   ...rawDamages.map(([label, bytes]): [string, number[]] => [`raw ${label}`, bytes]),
-  ...escapeDamages.map((escape): [string, number[]] => [escape, [...Buffer.from(escape, 'ascii')]]),
+  ...escapeDamages.map((percentEscape): [string, number[]] => [
+    percentEscape,
+    [...Buffer.from(percentEscape, 'ascii')],
+  ]),
 ];
 
 const formTypes = [
@@ -300,13 +309,13 @@ const clean: Transport = {
 const damage = fc.record({ at: fc.nat(8), inName: fc.boolean(), kind: fc.constantFrom(...damages) });
 const hostile = fc.record({
   csrf: fc.constantFrom<CsrfChoice>(
-    ...['right', 'right', 'none', 'empty', 'made-up'] as const,
-    ...['stranger', 'other-account', 'twice', 'right-and-made-up'] as const,
+    ...(['right', 'right', 'none', 'empty', 'made-up'] as const),
+    ...(['stranger', 'other-account', 'twice', 'right-and-made-up'] as const),
   ),
   csrfAt: fc.nat(8),
   origin: fc.constantFrom<OriginChoice>(
-    ...['ours', 'ours', 'none', 'same-origin-metadata'] as const,
-    ...['foreign', 'opaque', 'cross-site-metadata', 'same-site-metadata'] as const,
+    ...(['ours', 'ours', 'none', 'same-origin-metadata'] as const),
+    ...(['foreign', 'opaque', 'cross-site-metadata', 'same-site-metadata'] as const),
   ),
   type: fc.constantFrom(...formTypes, ...formTypes, ...formTypes, ...otherTypes),
   damage: fc.option(damage, { nil: undefined, freq: 3 }),
@@ -360,7 +369,7 @@ interface Body {
 }
 
 const encoder = new TextEncoder();
-const escape = encodeURIComponent;
+const percentEscape = encodeURIComponent;
 
 function assemble(pairs: Pair[], transport: Transport, run: Run): Body {
   const sent = pairs.map(([name, value]): [string, string | null] => [
@@ -369,11 +378,13 @@ function assemble(pairs: Pair[], transport: Transport, run: Run): Body {
   ]);
   sent.splice(transport.csrfAt % (sent.length + 1), 0, ...csrfFields(transport.csrf, run));
   const chunks = sent.map(([name, value]) =>
-    (value === null ? [escape(name)] : [escape(name), '=', escape(value)]).map((text) => encoder.encode(text)),
+    (value === null ? [percentEscape(name)] : [percentEscape(name), '=', percentEscape(value)]).map((text) =>
+      encoder.encode(text),
+    ),
   );
   const damaged = transport.damage !== undefined && chunks.length > 0;
   if (transport.damage && damaged) {
-    // At the end of a name or of a value: what follows is "=", "&" or the end, so no escape can complete it.
+    // At the end of a name or of a value: what follows is "=", "&" or the end, so no percentEscape can complete it.
     const chunk = chunks[transport.damage.at % chunks.length]!;
     chunk.splice(transport.damage.inName ? 1 : chunk.length, 0, Uint8Array.from(transport.damage.kind[1]));
   }
@@ -582,7 +593,10 @@ const strongPasswords = ['Amber-Heron-27!', 'Quiet-Lantern-83#', 'Velvet-Orbit-5
 const weakPasswords = ['', 'short', 'password', 'aaaaaaaaaaaa', '12345678'];
 const newPasswords = fc.oneof(fc.constantFrom(...strongPasswords), fc.constantFrom(...weakPasswords), fuzzText);
 /** A new password and its confirmation: the same, more often than not. */
-const passwordPairs = fc.oneof(newPasswords.map((next) => [next, next] as const), fc.tuple(newPasswords, newPasswords));
+const passwordPairs = fc.oneof(
+  newPasswords.map((next) => [next, next] as const),
+  fc.tuple(newPasswords, newPasswords),
+);
 
 const locales = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('en', 'fr') },
@@ -764,8 +778,7 @@ const forgotPassword: FormRoute = {
     // one outbox row, whether or not the address has an account.
     return {
       statuses,
-      changes: (before, after) =>
-       expectUnchanged(before, after, ['throttles', 'security_events', 'outbox']),
+      changes: (before, after) => expectUnchanged(before, after, ['throttles', 'security_events', 'outbox']),
     };
   },
 };
@@ -809,8 +822,8 @@ async function tokenFor(choice: LinkChoice, purpose: TokenPurpose, malformed: st
 }
 
 const linkChoices = fc.constantFrom<LinkChoice>(
-  ...['none', 'unknown', 'malformed', 'other-door'] as const,
-  ...['open', 'open', 'open', 'expired', 'used'] as const,
+  ...(['none', 'unknown', 'malformed', 'other-door'] as const),
+  ...(['open', 'open', 'open', 'expired', 'used'] as const),
 );
 const linkStateOf = (choice: LinkChoice) =>
   choice === 'open' ? 'open' : choice === 'expired' || choice === 'used' ? 'over' : 'dead';
@@ -944,9 +957,9 @@ const checkForm = (route: FormRoute, examples: Attack[] = []) =>
 
 /** One of the forms, picked by its path (so that a counter-example names it), and what is sent to it. */
 const anyForm = (visitor: fc.Arbitrary<Visitor>, transport?: fc.Arbitrary<Transport>) =>
-  fc.constantFrom(...formRoutes.map((route) => route.path)).chain((path) =>
-    attacks(routeAt(path), visitor, transport).map((input) => [path, input] as const),
-  );
+  fc
+    .constantFrom(...formRoutes.map((route) => route.path))
+    .chain((path) => attacks(routeAt(path), visitor, transport).map((input) => [path, input] as const));
 const signedIn = fc.record({ auth: fc.constant<Auth>('signed-in'), language: languages });
 /** Sent with a profile in the language the browser does not ask for. */
 const inOtherLanguage = ([path, input]: readonly [string, Attack]) =>
@@ -954,10 +967,16 @@ const inOtherLanguage = ([path, input]: readonly [string, Attack]) =>
 
 describe('every form, fuzzed (SECURITY 65–67)', () => {
   it(
-    'POST /login never answers a 5xx, signs in only the right address and password, '
-      + 'makes the seventh wrong try of a day wait, and changes nothing when refused',
+    'POST /login never answers a 5xx, signs in only the right address and password, ' +
+      'makes the seventh wrong try of a day wait, and changes nothing when refused',
     // Found by this property on PostgreSQL, kept so that it runs every time: an address with U+0000 in it.
-    () => checkForm(login, [plainForm([['email', 'fuzz@example.com\u0000'], ['password', 'x']])]),
+    () =>
+      checkForm(login, [
+        plainForm([
+          ['email', 'fuzz@example.com\u0000'],
+          ['password', 'x'],
+        ]),
+      ]),
     TIMEOUT,
   );
 
@@ -968,8 +987,8 @@ describe('every form, fuzzed (SECURITY 65–67)', () => {
   );
 
   it(
-    'POST /settings/profile never answers a 5xx, saves only a well-formed form with a name and language it accepts, '
-      + 'and changes nothing when refused',
+    'POST /settings/profile never answers a 5xx, saves only a well-formed form with a name and language it accepts, ' +
+      'and changes nothing when refused',
     () => checkForm(profile),
     TIMEOUT,
   );
@@ -1022,7 +1041,16 @@ describe('every form, fuzzed (SECURITY 65–67)', () => {
     'speak the signed-in user’s profile language, not the browser’s, on the pages they answer with',
     () => {
       // Found by this property, kept so that it runs every time: a French profile on an English browser.
-      const found = ['/login', plainForm([['email', ''], ['password', 'x']], 'signed-in')] as const;
+      const found = [
+        '/login',
+        plainForm(
+          [
+            ['email', ''],
+            ['password', 'x'],
+          ],
+          'signed-in',
+        ),
+      ] as const;
       return check(anyForm(signedIn, fc.constant(clean)), inOtherLanguage, [found]);
     },
     TIMEOUT,
@@ -1039,10 +1067,13 @@ const brokenEscapes = ['%ZZ', '%', '%4', '%E2%82', '%FF', '%ED%A0%80', '%C0%AF',
 function queryOf(name: string, values: fc.Arbitrary<string>): fc.Arbitrary<string> {
   const broken = fc.tuple(values, fc.constantFrom(...brokenEscapes));
   return fc.oneof(
-    { weight: 6, arbitrary: values.map((value) => `${name}=${escape(value)}`) },
-    { weight: 2, arbitrary: broken.map(([value, bad]) => `${name}=${escape(value).slice(0, 40)}${bad}`) },
-    { weight: 1, arbitrary: fc.tuple(values, values).map(([a, b]) => `${name}=${escape(a)}&${name}=${escape(b)}`) },
-    { weight: 1, arbitrary: values.map((value) => `${name}[]=${escape(value)}`) },
+    { weight: 6, arbitrary: values.map((value) => `${name}=${percentEscape(value)}`) },
+    { weight: 2, arbitrary: broken.map(([value, bad]) => `${name}=${percentEscape(value).slice(0, 40)}${bad}`) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(values, values).map(([a, b]) => `${name}=${percentEscape(a)}&${name}=${percentEscape(b)}`),
+    },
+    { weight: 1, arbitrary: values.map((value) => `${name}[]=${percentEscape(value)}`) },
     { weight: 1, arbitrary: fc.constantFrom('', `${name}`, `${name}=`, 'other=1', `__proto__[${name}]=x`) },
   );
 }
@@ -1140,18 +1171,21 @@ async function openNoticePage({ visitor, target, query, langCookie }: NoticeVisi
   }
   const notice = queryValue(query, 'notice')?.decoded ?? undefined;
   const key = notice !== undefined && Object.hasOwn(target.notices, notice) ? target.notices[notice] : undefined;
-  judge({ path: target.path, statuses: [200, 303], page, run, before, after }, {
-    statuses: [run.signedIn === target.signedInOnly ? 200 : 303],
-    location: target.elsewhere,
-    page(page) {
-      if (page.status !== 200) return;
-      const text = visibleText(page.text);
-      for (const [name, message] of Object.entries(target.notices)) {
-        expect(text.includes(translator(run.locale)(message)), name).toBe(message === key);
-      }
-      expect(page.text).not.toMatch(/<script>alert|<img src=x/);
+  judge(
+    { path: target.path, statuses: [200, 303], page, run, before, after },
+    {
+      statuses: [run.signedIn === target.signedInOnly ? 200 : 303],
+      location: target.elsewhere,
+      page(page) {
+        if (page.status !== 200) return;
+        const text = visibleText(page.text);
+        for (const [name, message] of Object.entries(target.notices)) {
+          expect(text.includes(translator(run.locale)(message)), name).toBe(message === key);
+        }
+        expect(page.text).not.toMatch(/<script>alert|<img src=x/);
+      },
     },
-  });
+  );
 }
 
 type TokenQuery = { link: LinkChoice } | { raw: string };
@@ -1202,15 +1236,18 @@ async function askSession({ visitor, mangle, replacement, query }: SessionQuesti
   const live = run.signedIn && run.browser.cookies.get('session') === held;
   const before = await snapshot();
   const page = await run.browser.get(`/api/session${query ? `?${query}` : ''}`);
-  judge({ path: '/api/session', statuses: [200, 401], page, run, before, after: await snapshot() }, {
-    statuses: [live ? 200 : 401],
-    page(page) {
-      expect(page.headers.get('cache-control')).toBe('no-store');
-      const body = JSON.parse(page.text) as { signedIn: boolean; user?: { email: string } };
-      expect(body.signedIn).toBe(live);
-      if (live) expect(body.user?.email).toBe(me.email);
+  judge(
+    { path: '/api/session', statuses: [200, 401], page, run, before, after: await snapshot() },
+    {
+      statuses: [live ? 200 : 401],
+      page(page) {
+        expect(page.headers.get('cache-control')).toBe('no-store');
+        const body = JSON.parse(page.text) as { signedIn: boolean; user?: { email: string } };
+        expect(body.signedIn).toBe(live);
+        if (live) expect(body.user?.email).toBe(me.email);
+      },
     },
-  });
+  );
 }
 
 /** A method the route does not answer, with a good form or no body: 404 (or 405), nothing changed. */
@@ -1249,8 +1286,8 @@ const methodsOf = (path: string) => [
 
 describe('every page and the API, fuzzed (SECURITY 65–67)', () => {
   it(
-    'GET /login, /settings/security and /settings/profile show a notice only by its name, never what the query says, '
-      + 'and change nothing',
+    'GET /login, /settings/security and /settings/profile show a notice only by its name, never what the query says, ' +
+      'and change nothing',
     () => {
       const huge = fc.constantFrom(8000, 20_000).map((length) => `notice=${'x'.repeat(length)}`);
       const query = fc.oneof({ weight: 12, arbitrary: queryOf('notice', notices) }, { weight: 1, arbitrary: huge });
@@ -1262,8 +1299,8 @@ describe('every page and the API, fuzzed (SECURITY 65–67)', () => {
   );
 
   it(
-    'GET /reset-password and /welcome move any token into a cookie, open only a live link of their own door, '
-      + 'and consume nothing',
+    'GET /reset-password and /welcome move any token into a cookie, open only a live link of their own door, ' +
+      'and consume nothing',
     () => {
       const tokenQuery = fc.oneof(
         mintedLinks.map((link): TokenQuery => ({ link })),
@@ -1285,21 +1322,29 @@ describe('every page and the API, fuzzed (SECURITY 65–67)', () => {
     TIMEOUT,
   );
 
-  it('answer any other method on every page with the 404 page, and change nothing', () => {
-    const pages = fc.constantFrom(...formRoutes.map((route) => route.path), '/settings/security');
-    const requests = pages.chain((path) => {
-      const method = fc.constantFrom(...methodsOf(path));
-      return fc.record({ visitor: visitors, path: fc.constant(path), method, withForm: fc.boolean() });
-    });
-    return check(requests, wrongMethod);
-  }, TIMEOUT);
+  it(
+    'answer any other method on every page with the 404 page, and change nothing',
+    () => {
+      const pages = fc.constantFrom(...formRoutes.map((route) => route.path), '/settings/security');
+      const requests = pages.chain((path) => {
+        const method = fc.constantFrom(...methodsOf(path));
+        return fc.record({ visitor: visitors, path: fc.constant(path), method, withForm: fc.boolean() });
+      });
+      return check(requests, wrongMethod);
+    },
+    TIMEOUT,
+  );
 
-  it('/api/session answers any method but GET in JSON, and changes nothing', () => {
-    const method = fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS');
-    const path = '/api/session';
-    const requests = fc.record({ visitor: visitors, path: fc.constant(path), method, withForm: fc.boolean() });
-    // Found by this property, kept so that it runs every time.
-    const found: WrongMethod = { visitor: plainForm([]).visitor, path, method: 'PUT', withForm: false };
-    return check(requests, wrongMethod, [found]);
-  }, TIMEOUT);
+  it(
+    '/api/session answers any method but GET in JSON, and changes nothing',
+    () => {
+      const method = fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS');
+      const path = '/api/session';
+      const requests = fc.record({ visitor: visitors, path: fc.constant(path), method, withForm: fc.boolean() });
+      // Found by this property, kept so that it runs every time.
+      const found: WrongMethod = { visitor: plainForm([]).visitor, path, method: 'PUT', withForm: false };
+      return check(requests, wrongMethod, [found]);
+    },
+    TIMEOUT,
+  );
 });

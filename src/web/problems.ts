@@ -1,6 +1,6 @@
 // The sentence for each problem a flow can return about a form field, in the page's language.
 import type { AccountDetailsProblem } from '../flows/account-details.ts';
-import { formatList, ruleMessageKey, type MessageKey } from '../i18n/index.ts';
+import { formatList, type MessageKey, ruleMessageKey } from '../i18n/index.ts';
 import type { PageContext } from './views/context.ts';
 
 export type FieldProblem = AccountDetailsProblem | { field: 'locale'; reason: 'invalid' };
@@ -26,7 +26,12 @@ export function problemMessage(ctx: PageContext, problem: FieldProblem): string 
   if (problem.reason === 'policy') {
     const rules = problem.unmet.map((rule) => ctx.t(ruleMessageKey(rule, ctx.passwordPolicy)));
     // Inside a sentence the rules read in lower case: "…these rules: use a special character."
-    return ctx.t('error.next.policy', { rules: formatList(ctx.locale, rules.map((rule) => rule.charAt(0).toLowerCase() + rule.slice(1))) });
+    return ctx.t('error.next.policy', {
+      rules: formatList(
+        ctx.locale,
+        rules.map((rule) => rule.charAt(0).toLowerCase() + rule.slice(1)),
+      ),
+    });
   }
   return ctx.t(problemKeys[`${problem.field}.${problem.reason}` as ProblemKey<PlainProblem>]);
 }

@@ -42,11 +42,14 @@ export function pageContext(
 }
 
 /** The context of a page anyone may see, in the signed-in user's language if someone is signed in. */
-export async function publicPageContext(web: WebContext, request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
+export async function publicPageContext(
+  web: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<PageContext> {
   return pageContext(web, request, reply, await signedInProfile(web, request));
 }
 
 export function clientInfo(request: FastifyRequest): ClientInfo {
   return { address: request.ip, userAgent: request.headers['user-agent'] ?? '' };
 }
-

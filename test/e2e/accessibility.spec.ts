@@ -2,11 +2,12 @@
 // an axe-core scan (WCAG 2.0/2.1/2.2 A and AA, and axe's best practices) must find nothing, at desktop and
 // phone widths. Full-page screenshots of each land in test-results/screenshots/ for a human to look at.
 // The language here comes from the browser (Accept-Language); change-password.spec.ts uses the EN | FR switch.
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { copy, langs, type Lang } from './support/copy.ts';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { copy, type Lang, langs } from './support/copy.ts';
 import { expect, passwords, test } from './support/fixtures.ts';
 import {
   clickForgotPassword,
@@ -45,13 +46,24 @@ async function inspect(page: Page, lang: Lang, name: string, notApplicable: stri
     await page.setViewportSize(size);
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(null)))));
+    await page.evaluate(
+      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(null)))),
+    );
     await page.screenshot({ path: `${screenshots}/${name}-${lang}-${width}.png` });
     await page.setViewportSize(size);
     // axe-core is a script, and none runs in a sandboxed frame (the email in the mailbox): a scan that went
     // in would never end. Such frames are left out here and their content scanned by inspectEmail.
-    const { violations } = await new AxeBuilder({ page }).withTags(tags).exclude('iframe[sandbox]').disableRules(notApplicable).analyze();
-    const found = violations.map(({ id, impact, help, nodes }) => ({ id, impact, help, targets: nodes.map((node) => node.target.join(' ')) }));
+    const { violations } = await new AxeBuilder({ page })
+      .withTags(tags)
+      .exclude('iframe[sandbox]')
+      .disableRules(notApplicable)
+      .analyze();
+    const found = violations.map(({ id, impact, help, nodes }) => ({
+      id,
+      impact,
+      help,
+      targets: nodes.map((node) => node.target.join(' ')),
+    }));
     expect.soft(found, `axe-core on "${name}" [${lang}] at ${width} width`).toEqual([]);
   }
   await page.setViewportSize(viewports.desktop);
@@ -96,7 +108,10 @@ for (const lang of langs) {
       await inspect(page, lang, 'log-in-refused');
     });
 
-    test('Settings → My Profile: closed, gear menu open, Change password ticked, with errors, and saved', async ({ page, addUser }) => {
+    test('Settings → My Profile: closed, gear menu open, Change password ticked, with errors, and saved', async ({
+      page,
+      addUser,
+    }) => {
       const user = await addUser(lang);
       await page.goto('/login');
       await submitLogIn(page, lang, user.email, user.password);
@@ -118,7 +133,12 @@ for (const lang of langs) {
       await details.confirm.fill('violets');
       await details.save.click();
       const summary = errorSummary(page);
-      await expect(summary.getByRole('link')).toHaveText([t.nameRequired, t.currentRequired, escapeRegExp(lowerFirst(t.rules.special)), t.mismatch]);
+      await expect(summary.getByRole('link')).toHaveText([
+        t.nameRequired,
+        t.currentRequired,
+        escapeRegExp(lowerFirst(t.rules.special)),
+        t.mismatch,
+      ]);
       await inspect(page, lang, 'settings-errors');
 
       await details.name.fill(user.name);
@@ -130,7 +150,11 @@ for (const lang of langs) {
       await inspect(page, lang, 'settings-saved');
     });
 
-    test('Settings → Security: active sessions and recent activity, and signing out another session', async ({ page, browser, addUser }) => {
+    test('Settings → Security: active sessions and recent activity, and signing out another session', async ({
+      page,
+      browser,
+      addUser,
+    }) => {
       const user = await addUser(lang);
       const otherDevice = await browser.newContext({ locale: lang === 'fr' ? 'fr-FR' : 'en-US' });
       const other = await otherDevice.newPage();
@@ -198,7 +222,11 @@ for (const lang of langs) {
 
       await page.goto('/dev/mailbox');
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(t.mailboxTitle);
-      const resetEmail = page.getByRole('list').getByRole('link').filter({ hasText: t.mailboxTo(user.email) }).filter({ hasText: t.resetEmailSubject });
+      const resetEmail = page
+        .getByRole('list')
+        .getByRole('link')
+        .filter({ hasText: t.mailboxTo(user.email) })
+        .filter({ hasText: t.resetEmailSubject });
       await inspect(page, lang, 'dev-mailbox');
 
       await loadsNewPage(page, () => resetEmail.click());

@@ -8,7 +8,7 @@
 //   use a special character.
 // Flow: src/flows/change-password.ts; page: src/web/pages/settings.ts; view: src/web/views/settings.tsx.
 import type { Locator } from '@playwright/test';
-import { copy, langs, noteRules, type NoteRule } from './support/copy.ts';
+import { copy, langs, type NoteRule, noteRules } from './support/copy.ts';
 import { expect, passwords, test } from './support/fixtures.ts';
 import {
   accountDetails,

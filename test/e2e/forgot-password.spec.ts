@@ -52,7 +52,10 @@ for (const lang of langs) {
 
       // 2. The account's address, Send Reset Email; the answer names the address and the Spam folder.
       await sendResetEmail(page, lang, user.email);
-      await expectExactText(page.getByText(t.resetEmailSent(user.email), { exact: true }), t.resetEmailSent(user.email));
+      await expectExactText(
+        page.getByText(t.resetEmailSent(user.email), { exact: true }),
+        t.resetEmailSent(user.email),
+      );
       await expectExactText(page.getByText(t.checkSpam, { exact: true }), t.checkSpam);
       await expect(page.getByRole('link', { name: t.sendAnother, exact: true })).toBeVisible();
       await expect(page.getByRole('link', { name: t.backToLogIn, exact: true })).toBeVisible();
@@ -60,7 +63,10 @@ for (const lang of langs) {
       // 3. The email, in the account's language; Reset Password in it opens the set-password page.
       await openNewestEmail(page, lang, user.email, t.resetEmailSubject);
       await expectExactText(page.getByRole('heading', { level: 1 }), t.resetEmailSubject);
-      const button = emailBody(page, lang, t.resetEmailSubject).getByRole('link', { name: t.resetPassword, exact: true });
+      const button = emailBody(page, lang, t.resetEmailSubject).getByRole('link', {
+        name: t.resetPassword,
+        exact: true,
+      });
       await expectExactText(button, t.resetPassword);
       // The link is built on PUBLIC_URL and carries a 256-bit token; the text part, for mail clients that show
       // no HTML, holds the same one.
@@ -97,7 +103,11 @@ for (const lang of langs) {
 
       // 5. The same link a second time: dead, saying why, with a way to ask for a new email.
       await page.goto('/dev/mailbox');
-      const resetEmail = page.getByRole('list').getByRole('link').filter({ hasText: t.mailboxTo(user.email) }).filter({ hasText: t.resetEmailSubject });
+      const resetEmail = page
+        .getByRole('list')
+        .getByRole('link')
+        .filter({ hasText: t.mailboxTo(user.email) })
+        .filter({ hasText: t.resetEmailSubject });
       await loadsNewPage(page, () => resetEmail.click());
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(t.resetEmailSubject);
       await clickResetPassword(page, lang);
@@ -113,12 +123,16 @@ for (const lang of langs) {
       await expectExactText(page.getByRole('heading', { level: 1 }), t.passwordChangedSubject);
     });
 
-    test('an address with no account gets exactly the same answer as one with an account', async ({ page, addUser }) => {
+    test('an address with no account gets exactly the same answer as one with an account', async ({
+      page,
+      addUser,
+    }) => {
       const user = await addUser(lang);
       const stranger = newAddress(lang);
       const answerFor = async (email: string) => {
         await askForResetEmail(page, lang, email);
         await expect(page.getByText(t.resetEmailSent(email), { exact: true })).toBeVisible();
+        // biome-ignore lint/performance/useDomNodeTextContent: what the user reads, not the hidden text too
         return (await page.locator('body').innerText()).replaceAll(email, '<address>');
       };
 
@@ -178,7 +192,9 @@ for (const lang of langs) {
       // …and the link still sets the password, after a switch of language on its page and back.
       await page.goto('/reset-password');
       const otherLang = lang === 'en' ? 'fr' : 'en';
-      await loadsNewPage(page, () => page.getByRole('button', { name: copy[otherLang].languageButton, exact: true }).click());
+      await loadsNewPage(page, () =>
+        page.getByRole('button', { name: copy[otherLang].languageButton, exact: true }).click(),
+      );
       await expectSetPasswordPage(page, otherLang, user.email);
       await loadsNewPage(page, () => page.getByRole('button', { name: t.languageButton, exact: true }).click());
       await expectSetPasswordPage(page, lang, user.email);
@@ -189,7 +205,9 @@ for (const lang of langs) {
       await expect(gearIcon(page, lang)).toBeVisible();
     });
 
-    test('Forgot password? with a blank or malformed address says what is wrong, and leads back to the log-in page', async ({ page }) => {
+    test('Forgot password? with a blank or malformed address says what is wrong, and leads back to the log-in page', async ({
+      page,
+    }) => {
       await openLogIn(page, lang);
       await clickForgotPassword(page, lang);
       const email = page.getByLabel(t.email, { exact: true });
@@ -210,4 +228,3 @@ for (const lang of langs) {
     });
   });
 }
-

@@ -7,14 +7,14 @@ import { verify } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { digest } from '../../src/core/tokens.ts';
-import { connect, type Connection } from '../../src/store/connect.ts';
+import { type Connection, connect } from '../../src/store/connect.ts';
 import { addAccounts } from '../support/accounts.ts';
-import { TestBrowser, type Page } from '../support/browser.ts';
+import { type Page, TestBrowser } from '../support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { recordMeasurement } from '../support/measurements.ts';
-import { killServiceProcesses, startServiceProcess, type ServiceProcess } from '../support/process.ts';
+import { killServiceProcesses, type ServiceProcess, startServiceProcess } from '../support/process.ts';
 import { freePort } from '../support/service.ts';
-import { resetLinkOf, startSmtpCapture, type SmtpCapture } from '../support/smtp.ts';
+import { resetLinkOf, type SmtpCapture, startSmtpCapture } from '../support/smtp.ts';
 
 const OLD = 'Velvet-Otter-9';
 const NEW = 'Amber-Heron-27!';
@@ -31,7 +31,15 @@ beforeAll(async () => {
   smtp = await startSmtpCapture();
   const port = await freePort();
   // Behind one proxy, so that each person asking for a reset comes from an address of their own.
-  env = { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: database.url, SMTP_URL: smtp.url.href, NODE_ENV: 'test', LOG_LEVEL: 'warn', TRUST_PROXY: '1' };
+  env = {
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: database.url,
+    SMTP_URL: smtp.url.href,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    TRUST_PROXY: '1',
+  };
   const parsed = parseConfig(env);
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   connection = connect(parsed.config.database);
@@ -62,7 +70,11 @@ async function signedIn(url: string, email: string): Promise<TestBrowser> {
 }
 
 const sessionAlive = async (browser: TestBrowser) =>
-  (await connection.db.selectFrom('sessions').select('id_hash').where('id_hash', '=', digest(browser.cookies.get('session')!)).executeTakeFirst()) !== undefined;
+  (await connection.db
+    .selectFrom('sessions')
+    .select('id_hash')
+    .where('id_hash', '=', digest(browser.cookies.get('session')!))
+    .executeTakeFirst()) !== undefined;
 
 describe('a crash in the middle of password changes and resets', () => {
   it('loses nothing acknowledged, half-does nothing, and delivers every email with one Message-ID for its copies', async () => {
@@ -72,7 +84,10 @@ describe('a crash in the middle of password changes and resets', () => {
       people.push({ email: `reset${i}@example.com`, kind: 'reset', browser: undefined as never });
     }
     const bystanders = Array.from({ length: BYSTANDERS }, (_, i) => `bystander${i}@example.com`);
-    await addAccounts(database.url, [...people.map(({ email }) => email), ...bystanders].map((email) => ({ email, password: OLD })));
+    await addAccounts(
+      database.url,
+      [...people.map(({ email }) => email), ...bystanders].map((email) => ({ email, password: OLD })),
+    );
     let service: ServiceProcess = await startServiceProcess({ env, ready: true });
 
     // Ready: two sessions for each who changes, one for each who resets, and the reset links in hand.
@@ -88,7 +103,9 @@ describe('a crash in the middle of password changes and resets', () => {
     }
     await expect.poll(() => smtp.received.length, { timeout: 20_000 }).toBe(PER_KIND);
     for (const person of resets) {
-      person.token = resetLinkOf(smtp.received.find((email) => email.envelope.to[0] === person.email)!).searchParams.get('token')!;
+      person.token = resetLinkOf(
+        smtp.received.find((email) => email.envelope.to[0] === person.email)!,
+      ).searchParams.get('token')!;
       const link = new TestBrowser(service.url);
       for (const [name, value] of person.browser.cookies) if (name === 'session') link.cookies.set(name, value);
       await link.get(`/reset-password?token=${person.token}`);
@@ -111,7 +128,14 @@ describe('a crash in the middle of password changes and resets', () => {
     const burst = people.map(async (person) => {
       const send: Promise<Page> =
         person.kind === 'change'
-          ? person.browser.post('/settings/profile', { name: 'Ada Lovelace', locale: 'en', change_password: 'on', current_password: OLD, new_password: NEW, confirm_password: NEW })
+          ? person.browser.post('/settings/profile', {
+              name: 'Ada Lovelace',
+              locale: 'en',
+              change_password: 'on',
+              current_password: OLD,
+              new_password: NEW,
+              confirm_password: NEW,
+            })
           : person.browser.post('/reset-password', { new_password: NEW, confirm_password: NEW });
       try {
         const page = await send;
@@ -136,24 +160,49 @@ describe('a crash in the middle of password changes and resets', () => {
     smtp.setDelay(0);
     const restartedAt = performance.now();
     service = await startServiceProcess({ env, ready: true });
-    recordMeasurement(`SIGKILL mid-burst (${database.kind})`, 'restart to /readyz 200', performance.now() - restartedAt);
+    recordMeasurement(
+      `SIGKILL mid-burst (${database.kind})`,
+      'restart to /readyz 200',
+      performance.now() - restartedAt,
+    );
 
     for (const person of people) {
-      const user = await connection.db.selectFrom('users').selectAll().where('email', '=', person.email).executeTakeFirstOrThrow();
+      const user = await connection.db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', person.email)
+        .executeTakeFirstOrThrow();
       const changed = await verify(user.password_hash!, NEW);
-      expect(changed || (await verify(user.password_hash!, OLD)), `${person.email}: one password or the other`).toBe(true);
+      expect(changed || (await verify(user.password_hash!, OLD)), `${person.email}: one password or the other`).toBe(
+        true,
+      );
       if (person.outcome === 'acknowledged') expect(changed, `${person.email} was acknowledged`).toBe(true);
-      const confirmations = await connection.db.selectFrom('outbox').select('id').where('user_id', '=', user.id).where('kind', '=', 'password-changed').execute();
+      const confirmations = await connection.db
+        .selectFrom('outbox')
+        .select('id')
+        .where('user_id', '=', user.id)
+        .where('kind', '=', 'password-changed')
+        .execute();
       // All of a change or none of it.
       expect(confirmations, person.email).toHaveLength(changed ? 1 : 0);
       if (person.kind === 'change') {
         expect(await sessionAlive(person.other!), person.email).toBe(!changed);
         expect(await sessionAlive(person.browser), person.email).toBe(true);
       } else {
-        const sessions = await connection.db.selectFrom('sessions').select('id_hash').where('user_id', '=', user.id).execute();
+        const sessions = await connection.db
+          .selectFrom('sessions')
+          .select('id_hash')
+          .where('user_id', '=', user.id)
+          .execute();
         expect(sessions, person.email).toHaveLength(changed ? 0 : 1);
-        const link = await connection.db.selectFrom('reset_tokens').select('used_at').where('token_hash', '=', digest(person.token!)).executeTakeFirst();
-        expect(link?.used_at ?? null, person.email).toSatisfy((usedAt: number | null) => (changed ? usedAt !== null : usedAt === null));
+        const link = await connection.db
+          .selectFrom('reset_tokens')
+          .select('used_at')
+          .where('token_hash', '=', digest(person.token!))
+          .executeTakeFirst();
+        expect(link?.used_at ?? null, person.email).toSatisfy((usedAt: number | null) =>
+          changed ? usedAt !== null : usedAt === null,
+        );
       }
       // What the user observes: the password in effect signs in.
       const browser = new TestBrowser(service.url);
@@ -162,9 +211,19 @@ describe('a crash in the middle of password changes and resets', () => {
 
     // Taken back at once by the restarted instance, not after a lease: every email goes out within seconds.
     const pending = () =>
-      connection.db.selectFrom('outbox').select('id').where('user_id', 'is not', null).where('sent_at', 'is', null).where('abandoned_at', 'is', null).execute();
+      connection.db
+        .selectFrom('outbox')
+        .select('id')
+        .where('user_id', 'is not', null)
+        .where('sent_at', 'is', null)
+        .where('abandoned_at', 'is', null)
+        .execute();
     await expect.poll(async () => (await pending()).length, { timeout: 15_000, interval: 50 }).toBe(0);
-    recordMeasurement(`SIGKILL mid-burst (${database.kind})`, 'restart to every queued email delivered', performance.now() - restartedAt);
+    recordMeasurement(
+      `SIGKILL mid-burst (${database.kind})`,
+      'restart to every queued email delivered',
+      performance.now() - restartedAt,
+    );
     const sent = await connection.db
       .selectFrom('outbox')
       .innerJoin('users', 'users.id', 'outbox.user_id')

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { addAccounts } from '../support/accounts.ts';
 import { TestBrowser, visibleText } from '../support/browser.ts';
 import { createTestDatabase } from '../support/database.ts';
-import { lockSqliteFor, startPrivateCluster, type PrivateCluster } from '../support/outage.ts';
 import { recordMeasurement } from '../support/measurements.ts';
-import { killServiceProcesses, startServiceProcess, type ServiceProcess } from '../support/process.ts';
+import { lockSqliteFor, type PrivateCluster, startPrivateCluster } from '../support/outage.ts';
+import { killServiceProcesses, type ServiceProcess, startServiceProcess } from '../support/process.ts';
 import { freePort } from '../support/service.ts';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp.ts';
+import { type SmtpCapture, startSmtpCapture } from '../support/smtp.ts';
 
 const password = 'Velvet-Otter-9';
 // The run's project decides which database goes away: the SQLite run locks a file, the PostgreSQL run
@@ -56,8 +56,15 @@ function load(service: ServiceProcess, browser: TestBrowser) {
       for (const path of ['/settings/profile', '/settings/security', '/api/session', '/healthz']) {
         const started = performance.now();
         // A connection refused or cut (status 0) is what the load balancer would see of a dead process.
-        const status = await fetch(`${service.url}${path}`, { headers: { cookie: browser.cookieHeader() }, redirect: 'manual', signal: AbortSignal.timeout(20_000) }).then(
-          async (response) => (await response.arrayBuffer(), response.status),
+        const status = await fetch(`${service.url}${path}`, {
+          headers: { cookie: browser.cookieHeader() },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(20_000),
+        }).then(
+          async (response) => {
+            await response.arrayBuffer();
+            return response.status;
+          },
           () => 0,
         );
         answers.push({ path, status, ms: performance.now() - started });
@@ -78,7 +85,14 @@ describe(`the database going away (${kind})`, () => {
   it('answers fast 503 pages while it is away, says so on /readyz, and recovers by itself without a restart', async () => {
     await addAccounts(databaseUrl, [{ email: 'ada@example.com', password, locale: 'fr' }]);
     const port = await freePort();
-    const env = { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: databaseUrl, SMTP_URL: smtp.url.href, NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+    const env = {
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      DATABASE_URL: databaseUrl,
+      SMTP_URL: smtp.url.href,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+    };
     const service = await startServiceProcess({ env, ready: true });
     const browser = new TestBrowser(service.url, { 'accept-language': 'fr' });
     expect((await browser.signIn('ada@example.com', password)).status).toBe(303);
@@ -90,8 +104,13 @@ describe(`the database going away (${kind})`, () => {
     const lock = kind === 'sqlite' ? await lockSqliteFor(join(folder, 'app.db'), 12_000) : undefined;
     cluster?.stop();
     const awayAt = performance.now();
-    await expect.poll(async () => (await fetch(`${service.url}/readyz`)).status, { timeout: 10_000, interval: 100 }).toBe(503);
-    expect(await (await fetch(`${service.url}/readyz`)).json()).toEqual({ status: 'not-ready', reason: 'database-unreachable' });
+    await expect
+      .poll(async () => (await fetch(`${service.url}/readyz`)).status, { timeout: 10_000, interval: 100 })
+      .toBe(503);
+    expect(await (await fetch(`${service.url}/readyz`)).json()).toEqual({
+      status: 'not-ready',
+      reason: 'database-unreachable',
+    });
     const page = await browser.get('/settings/profile');
     expect(page.status).toBe(503);
     expect(page.headers.get('retry-after')).toBe('5');
@@ -109,7 +128,9 @@ describe(`the database going away (${kind})`, () => {
     cluster?.start();
     await lock?.released;
     const backAt = performance.now();
-    await expect.poll(async () => (await fetch(`${service.url}/readyz`)).status, { timeout: 10_000, interval: 50 }).toBe(200);
+    await expect
+      .poll(async () => (await fetch(`${service.url}/readyz`)).status, { timeout: 10_000, interval: 50 })
+      .toBe(200);
     recordMeasurement(`database outage (${kind})`, 'from the database back to /readyz 200', performance.now() - backAt);
     await traffic.stop();
 
@@ -124,9 +145,14 @@ describe(`the database going away (${kind})`, () => {
     expect(statuses).toContain('/healthz 200');
     const slowest = Math.max(...traffic.answers.map((answer) => answer.ms));
     recordMeasurement(`database outage (${kind})`, 'slowest answer under load', slowest);
-    const refused = traffic.answers.filter((answer) => answer.status === 503).map((answer) => answer.ms).sort((a, b) => a - b);
+    const refused = traffic.answers
+      .filter((answer) => answer.status === 503)
+      .map((answer) => answer.ms)
+      .sort((a, b) => a - b);
     recordMeasurement(`database outage (${kind})`, 'median 503 answer', refused[Math.floor(refused.length / 2)]!);
     expect(slowest).toBeLessThan(6500);
-    expect(traffic.answers.filter((answer) => answer.path === '/healthz').every((answer) => answer.status === 200)).toBe(true);
+    expect(
+      traffic.answers.filter((answer) => answer.path === '/healthz').every((answer) => answer.status === 200),
+    ).toBe(true);
   });
 });

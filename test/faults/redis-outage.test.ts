@@ -1,13 +1,13 @@
 // Redis lost, then back: sign-ins go on working, guessing stays throttled in each instance's memory
 // meanwhile, and the counters live in Redis again once it answers. A Redis of the test's own, on its own port.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccounts } from '../support/accounts.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { recordMeasurement } from '../support/measurements.ts';
-import { killServiceProcesses, startServiceProcess, type ServiceProcess } from '../support/process.ts';
+import { killServiceProcesses, type ServiceProcess, startServiceProcess } from '../support/process.ts';
 import { freePort } from '../support/service.ts';
 
 const password = 'Velvet-Otter-9';
@@ -17,7 +17,11 @@ let redisPort: number;
 let redis: ChildProcess | undefined;
 
 async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  redis = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const client = new Redis({ port: redisPort, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
   // Refused until the server listens: retried, not reported.
   client.on('error', () => undefined);
@@ -39,9 +43,21 @@ beforeAll(async () => {
   database = await createTestDatabase();
   redisPort = await freePort();
   await startRedis();
-  await addAccounts(database.url, ['ada', 'bob', 'eve', 'cy'].map((name) => ({ email: `${name}@example.com`, password })));
+  await addAccounts(
+    database.url,
+    ['ada', 'bob', 'eve', 'cy'].map((name) => ({ email: `${name}@example.com`, password })),
+  );
   const port = await freePort();
-  const env = { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: database.url, SMTP_URL: 'smtp://127.0.0.1:1', NODE_ENV: 'test', LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_KEY_PREFIX: 'sc-faults:' };
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: database.url,
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    REDIS_KEY_PREFIX: 'sc-faults:',
+  };
   service = await startServiceProcess({ env, ready: true });
 });
 afterAll(async () => {
@@ -50,7 +66,8 @@ afterAll(async () => {
   await database.drop();
 });
 
-const signIn = async (email: string, attempt: string) => (await new TestBrowser(service.url).signIn(email, attempt)).status;
+const signIn = async (email: string, attempt: string) =>
+  (await new TestBrowser(service.url).signIn(email, attempt)).status;
 
 describe('losing Redis', () => {
   it('keeps sign-ins working and guessing throttled, and counts in Redis again once it is back', async () => {

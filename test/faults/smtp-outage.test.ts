@@ -6,9 +6,9 @@ import { addAccounts } from '../support/accounts.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { recordMeasurement } from '../support/measurements.ts';
-import { killServiceProcesses, startServiceProcess, type ServiceProcess } from '../support/process.ts';
+import { killServiceProcesses, type ServiceProcess, startServiceProcess } from '../support/process.ts';
 import { freePort } from '../support/service.ts';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp.ts';
+import { type SmtpCapture, startSmtpCapture } from '../support/smtp.ts';
 
 const password = 'Velvet-Otter-9';
 const next = 'Amber-Heron-27!';
@@ -20,9 +20,20 @@ beforeAll(async () => {
   database = await createTestDatabase();
   smtp = await startSmtpCapture();
   const people = Array.from({ length: 5 }, (_, i) => [`resets${i}@example.com`, `changes${i}@example.com`]).flat();
-  await addAccounts(database.url, people.map((email) => ({ email, password })));
+  await addAccounts(
+    database.url,
+    people.map((email) => ({ email, password })),
+  );
   const port = await freePort();
-  const env = { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DATABASE_URL: database.url, SMTP_URL: smtp.url.href, NODE_ENV: 'test', LOG_LEVEL: 'warn', TRUST_PROXY: '1' };
+  const env = {
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: database.url,
+    SMTP_URL: smtp.url.href,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    TRUST_PROXY: '1',
+  };
   service = await startServiceProcess({ env, ready: true });
 });
 afterAll(async () => {
@@ -52,12 +63,23 @@ describe('an SMTP outage', () => {
     const back = performance.now();
     await expect.poll(() => smtp.received.length, { timeout: 20_000, interval: 100 }).toBe(10);
     // A probe every 10 s, then the next poll: the README's "within 15 seconds".
-    recordMeasurement(`SMTP outage (${database.kind})`, 'from SMTP back to the last of 10 emails delivered', performance.now() - back);
+    recordMeasurement(
+      `SMTP outage (${database.kind})`,
+      'from SMTP back to the last of 10 emails delivered',
+      performance.now() - back,
+    );
     expect(performance.now() - back).toBeLessThan(15_000);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(smtp.received).toHaveLength(10);
     expect(new Set(smtp.received.map((email) => email.mail.messageId)).size).toBe(10);
-    const recipients = smtp.received.map((email) => `${email.envelope.to.join()} ${email.subject.startsWith('Reset') ? 'reset' : 'changed'}`).sort();
-    expect(recipients).toEqual([...Array.from({ length: 5 }, (_, i) => `changes${i}@example.com changed`), ...Array.from({ length: 5 }, (_, i) => `resets${i}@example.com reset`)].sort());
+    const recipients = smtp.received
+      .map((email) => `${email.envelope.to.join()} ${email.subject.startsWith('Reset') ? 'reset' : 'changed'}`)
+      .sort();
+    expect(recipients).toEqual(
+      [
+        ...Array.from({ length: 5 }, (_, i) => `changes${i}@example.com changed`),
+        ...Array.from({ length: 5 }, (_, i) => `resets${i}@example.com reset`),
+      ].sort(),
+    );
   });
 });

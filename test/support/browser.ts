@@ -63,7 +63,12 @@ export class TestBrowser {
     return this.get('/settings/profile');
   }
 
-  async changePassword(current: string, next: string, confirm = next, extra: Record<string, string> = {}): Promise<Page> {
+  async changePassword(
+    current: string,
+    next: string,
+    confirm = next,
+    extra: Record<string, string> = {},
+  ): Promise<Page> {
     const page = await this.openSettings();
     const name = /id="name" name="name" type="text" value="([^"]*)"/.exec(page.text)?.[1] ?? 'Ada Lovelace';
     return this.post('/settings/profile', {
@@ -81,7 +86,11 @@ export class TestBrowser {
     const response = await fetch(new URL(path, this.base), {
       ...init,
       redirect: 'manual',
-      headers: { ...this.defaultHeaders, ...init.headers, ...(this.cookies.size > 0 ? { cookie: this.cookieHeader() } : {}) },
+      headers: {
+        ...this.defaultHeaders,
+        ...init.headers,
+        ...(this.cookies.size > 0 ? { cookie: this.cookieHeader() } : {}),
+      },
     });
     for (const line of response.headers.getSetCookie()) this.store(line);
     const text = await response.text();

@@ -17,7 +17,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const runUrl = inject('postgresRunUrl');
   if (!runUrl) {
     const folder = mkdtempSync(join(tmpdir(), 'sc-db-'));
-    return { url: `sqlite:${join(folder, 'app.db')}`, kind: 'sqlite', drop: async () => rmSync(folder, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${join(folder, 'app.db')}`,
+      kind: 'sqlite',
+      drop: async () => rmSync(folder, { recursive: true, force: true }),
+    };
   }
   const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   await withClient(runUrl, (client) => client.query(`create schema ${schema}`));

@@ -5,12 +5,12 @@ import { parseConfig } from '../../src/config.ts';
 import type { Locale } from '../../src/core/locale.ts';
 import { createDeps, createLogger, type Deps } from '../../src/deps.ts';
 import { addUser } from '../../src/flows/add-user.ts';
-import type { User } from '../../src/store/users.ts';
 import { createTransport } from '../../src/mail/transport.ts';
 import { createOutboxWorker, type OutboxWorker } from '../../src/mail/worker.ts';
-import { testClock, type TestClock } from './clock.ts';
+import type { User } from '../../src/store/users.ts';
+import { type TestClock, testClock } from './clock.ts';
 import { createTestDatabase } from './database.ts';
-import { startSmtpCapture, type SmtpCapture } from './smtp.ts';
+import { type SmtpCapture, startSmtpCapture } from './smtp.ts';
 
 export interface TestDeps {
   deps: Deps;

@@ -5,5 +5,8 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 
 export function recordMeasurement(scenario: string, what: string, ms: number): void {
   mkdirSync('test-results', { recursive: true });
-  appendFileSync('test-results/measurements.jsonl', `${JSON.stringify({ scenario, what, ms: Math.round(ms), at: new Date().toISOString() })}\n`);
+  appendFileSync(
+    'test-results/measurements.jsonl',
+    `${JSON.stringify({ scenario, what, ms: Math.round(ms), at: new Date().toISOString() })}\n`,
+  );
 }

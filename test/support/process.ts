@@ -1,6 +1,6 @@
 // The service as an operator runs it: the built dist/main.js in a process of its own (npm test builds first),
 // stopped by signals, killed if need be. Every test that starts one goes through here.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export interface ServiceProcess {
@@ -24,8 +24,18 @@ export interface StartOptions {
 
 const running = new Set<ChildProcess>();
 
-export async function startServiceProcess({ env, cwd, stdio = ['ignore', 'pipe', 'pipe'], ready = false, timeoutMs = 30_000 }: StartOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [resolve('dist/main.js')], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, stdio });
+export async function startServiceProcess({
+  env,
+  cwd,
+  stdio = ['ignore', 'pipe', 'pipe'],
+  ready = false,
+  timeoutMs = 30_000,
+}: StartOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [resolve('dist/main.js')], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    cwd,
+    stdio,
+  });
   running.add(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -35,10 +45,15 @@ export async function startServiceProcess({ env, cwd, stdio = ['ignore', 'pipe',
   const url = `http://127.0.0.1:${env.PORT}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the service exited before it was ready:\n${output}`);
-    const status = await fetch(`${url}${ready ? '/readyz' : '/healthz'}`).then((response) => response.status, () => 0);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the service exited before it was ready:\n${output}`);
+    const status = await fetch(`${url}${ready ? '/readyz' : '/healthz'}`).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200) break;
-    if (Date.now() > deadline) throw new Error(`the service did not answer at ${url} within ${timeoutMs} ms:\n${output}`);
+    if (Date.now() > deadline)
+      throw new Error(`the service did not answer at ${url} within ${timeoutMs} ms:\n${output}`);
     await new Promise((done) => setTimeout(done, 50));
   }
   return { child, url, output: () => output, exited: () => exit };
@@ -48,5 +63,12 @@ export async function startServiceProcess({ env, cwd, stdio = ['ignore', 'pipe',
 export async function killServiceProcesses(): Promise<void> {
   const children = [...running];
   for (const child of children) child.kill('SIGKILL');
-  await Promise.all(children.map((child) => new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done())))));
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((done) =>
+          child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done()),
+        ),
+    ),
+  );
 }

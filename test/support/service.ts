@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { DevMailbox } from '../../src/deps.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { testDeps, type TestDeps } from './deps.ts';
+import { type TestDeps, testDeps } from './deps.ts';
 
 export interface TestService extends TestDeps {
   url: string;
@@ -22,7 +22,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startService(env: Record<string, string> = {}, options: { devMailbox?: DevMailbox } = {}): Promise<TestService> {
+export async function startService(
+  env: Record<string, string> = {},
+  options: { devMailbox?: DevMailbox } = {},
+): Promise<TestService> {
   const port = await freePort();
   const base = await testDeps({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...env });
   base.deps.devMailbox = options.devMailbox;

@@ -1,6 +1,6 @@
 // A real SMTP server for tests: it receives what the service sends, keeps the envelope (RCPT TO is what
 // SECURITY 29 is about, not the To: header) and the parsed message, and can be taken down or slowed.
-import { simpleParser, type ParsedMail } from 'mailparser';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface CapturedEmail {

@@ -1,10 +1,10 @@
 // Better Auth on SQLite, as its documentation sets it up, for `npm run bench` to measure beside our service.
 // Usage: PORT=… DB=/tmp/peer.db USERS=10 node server.mjs   (prints "ready" when it listens)
 import { createServer } from 'node:http';
-import Database from 'better-sqlite3';
 import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { toNodeHandler } from 'better-auth/node';
+import Database from 'better-sqlite3';
 
 const port = Number(process.env.PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -24,6 +24,8 @@ const auth = betterAuth({
 const { runMigrations } = await getMigrations(auth.options);
 await runMigrations();
 for (let i = 0; i < Number(process.env.USERS ?? 10); i++) {
-  await auth.api.signUpEmail({ body: { email: `user${i}@example.com`, password: 'Velvet-Otter-9', name: `User ${i}` } }).catch(() => undefined);
+  await auth.api
+    .signUpEmail({ body: { email: `user${i}@example.com`, password: 'Velvet-Otter-9', name: `User ${i}` } })
+    .catch(() => undefined);
 }
 createServer(toNodeHandler(auth)).listen(port, '127.0.0.1', () => console.log('ready'));

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // Only the SHA-256 of a reset link's token is kept (SECURITY 35); the link itself exists only in the email.

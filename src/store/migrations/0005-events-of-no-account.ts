@@ -1,5 +1,4 @@
-import { sql, type Kysely } from 'kysely';
-import { PostgresAdapter } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 // An attempt on an address with no account (or a reset request over its address's cap) is recorded too,
 // tied to no account: every such request then writes the same row whether or not the account exists, and

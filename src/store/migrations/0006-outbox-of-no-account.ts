@@ -1,5 +1,4 @@
-import { sql, type Kysely } from 'kysely';
-import { PostgresAdapter } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 
 // A reset request for an unknown or disabled address, or over its address's cap, queues a row too, tied to
 // no account and never sent: every request then writes the rows a real one writes, in the same tables and
@@ -8,7 +7,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     await sql`alter table outbox alter column user_id drop not null`.execute(db);
     // As on SQLite below: a row whose account was deleted behind the foreign key's back is tied to none.
-    await sql`update outbox set user_id = null where not exists (select 1 from users where users.id = outbox.user_id)`.execute(db);
+    await sql`update outbox set user_id = null where not exists (select 1 from users where users.id = outbox.user_id)`.execute(
+      db,
+    );
     return;
   }
   // SQLite cannot drop a NOT NULL constraint: the table is rebuilt with its rows, in the migration's

@@ -14,7 +14,9 @@ function enhanceRuleNotes(): void {
         const state = input.value === '' ? 'pending' : unmet.has(item.dataset.rule as Rule) ? 'unmet' : 'met';
         item.dataset.state = state;
         const label = item.querySelector<HTMLElement>('[data-rule-state]');
-        if (label) label.textContent = state === 'met' ? `(${note.dataset.metLabel})` : state === 'unmet' ? `(${note.dataset.unmetLabel})` : '';
+        if (label)
+          label.textContent =
+            state === 'met' ? `(${note.dataset.metLabel})` : state === 'unmet' ? `(${note.dataset.unmetLabel})` : '';
       }
     };
     input.addEventListener('input', update);
@@ -67,7 +69,8 @@ function enhanceMenus(): void {
       if (menu.open && !menu.contains(event.target as Node)) menu.open = false;
     });
     menu.addEventListener('focusout', (event) => {
-      if (menu.open && !menu.contains(event.relatedTarget as Node | null) && event.relatedTarget !== null) menu.open = false;
+      if (menu.open && !menu.contains(event.relatedTarget as Node | null) && event.relatedTarget !== null)
+        menu.open = false;
     });
   }
 }
@@ -75,7 +78,10 @@ function enhanceMenus(): void {
 function focusErrors(): void {
   // Without a summary (the log-in form's "enter your email address"), the first field in error takes the
   // focus, so its error, linked by aria-describedby, is read out instead of nothing at all.
-  (document.querySelector<HTMLElement>('[data-error-summary]') ?? document.querySelector<HTMLElement>('[aria-invalid="true"]'))?.focus();
+  (
+    document.querySelector<HTMLElement>('[data-error-summary]') ??
+    document.querySelector<HTMLElement>('[aria-invalid="true"]')
+  )?.focus();
 }
 
 enhanceRuleNotes();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser, visibleText } from '../../../test/support/browser.ts';
 import { startService, type TestService } from '../../../test/support/service.ts';
-import { startDevMailbox, type RunningDevMailbox } from '../../mail/dev-mailbox.ts';
+import { type RunningDevMailbox, startDevMailbox } from '../../mail/dev-mailbox.ts';
 import { createTransport } from '../../mail/transport.ts';
 import { createOutboxWorker } from '../../mail/worker.ts';
 

@@ -13,7 +13,8 @@ const messageParams = z.object({ id: z.string().max(100) });
 const messagePagePolicy =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 // The email's own HTML: inline styles (as mail clients allow) and nothing that runs; links open on top.
-const emailFramePolicy = "sandbox allow-top-navigation-by-user-activation allow-popups; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
+const emailFramePolicy =
+  "sandbox allow-top-navigation-by-user-activation allow-popups; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
 
 export function registerDevMailbox(app: FastifyInstance, web: WebContext, mailbox: DevMailbox): void {
   app.get('/dev/mailbox', async (request, reply) => {

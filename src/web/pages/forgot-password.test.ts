@@ -1,7 +1,7 @@
 // Forgot password? → Send Reset Email → the email → Reset Password → Set Password, over HTTP against the
 // real server, a real SQLite file and a real SMTP server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestBrowser, visibleText, type Page } from '../../../test/support/browser.ts';
+import { type Page, TestBrowser, visibleText } from '../../../test/support/browser.ts';
 import { startService, type TestService } from '../../../test/support/service.ts';
 import { resetLinkOf } from '../../../test/support/smtp.ts';
 
@@ -37,7 +37,9 @@ describe('Forgot password?', () => {
     const unknown = await askForReset(new TestBrowser(service.url), 'nobody@example.com');
     expect(known.status).toBe(200);
     expect(unknown.status).toBe(200);
-    expect(comparable(known).replace('ada@example.com', 'X')).toBe(comparable(unknown).replace('nobody@example.com', 'X'));
+    expect(comparable(known).replace('ada@example.com', 'X')).toBe(
+      comparable(unknown).replace('nobody@example.com', 'X'),
+    );
     expect(visibleText(known.text)).toContain('Be sure to check your Spam folder too');
   });
 
@@ -48,7 +50,11 @@ describe('Forgot password?', () => {
 
   it('builds the link from PUBLIC_URL, never from a hostile Host header (SECURITY 31)', async () => {
     const browser = new TestBrowser(service.url);
-    await askForReset(browser, 'ada@example.com', { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' });
+    await askForReset(browser, 'ada@example.com', {
+      host: 'evil.example',
+      'x-forwarded-host': 'evil.example',
+      'x-forwarded-proto': 'https',
+    });
     await service.outbox.drain();
     const link = resetLinkOf(service.smtp.received[0]!);
     expect(link.origin).toBe(service.url);
@@ -107,14 +113,19 @@ describe('the reset link and Set Password', () => {
     const browser = new TestBrowser(service.url);
     await browser.get(link.pathname + link.search);
     await browser.get('/reset-password');
-    const done = await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' });
+    const done = await browser.post('/reset-password', {
+      new_password: 'Amber-Heron-27!',
+      confirm_password: 'Amber-Heron-27!',
+    });
     expect(done.status).toBe(303);
     expect(done.location).toBe('/login?notice=password-reset');
     const login = await browser.get(done.location!);
     expect(visibleText(login.text)).toContain('Your password has been set.');
     expect(browser.cookies.has('session')).toBe(false);
     expect((await device.get('/settings/profile')).location).toMatch(/^\/login/);
-    expect((await new TestBrowser(service.url).signIn('ada@example.com', 'Amber-Heron-27!')).location).toBe('/settings');
+    expect((await new TestBrowser(service.url).signIn('ada@example.com', 'Amber-Heron-27!')).location).toBe(
+      '/settings',
+    );
     expect((await new TestBrowser(service.url).signIn('ada@example.com', password)).status).toBe(401);
 
     const again = new TestBrowser(service.url);
@@ -130,14 +141,25 @@ describe('the reset link and Set Password', () => {
     const browser = new TestBrowser(service.url);
     await browser.get(link.pathname + link.search);
     await browser.get('/reset-password');
-    const refused = await browser.post('/reset-password', { new_password: 'amber-heron-27', confirm_password: 'amber-heron-27' });
+    const refused = await browser.post('/reset-password', {
+      new_password: 'amber-heron-27',
+      confirm_password: 'amber-heron-27',
+    });
     expect(refused.status).toBe(422);
-    expect(visibleText(refused.text)).toContain('The new password does not meet these rules: use both upper and lower case letters.');
+    expect(visibleText(refused.text)).toContain(
+      'The new password does not meet these rules: use both upper and lower case letters.',
+    );
     expect(refused.text).not.toContain('amber-heron-27');
-    const mismatch = await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-28!' });
+    const mismatch = await browser.post('/reset-password', {
+      new_password: 'Amber-Heron-27!',
+      confirm_password: 'Amber-Heron-28!',
+    });
     expect(visibleText(mismatch.text)).toContain('The passwords do not match.');
     expect((await new TestBrowser(service.url).signIn('ada@example.com', password)).location).toBe('/settings');
-    expect((await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' })).status).toBe(303);
+    expect(
+      (await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' }))
+        .status,
+    ).toBe(303);
   });
 
   it('shows a clear page for an expired link, with a way to ask again (SECURITY 36)', async () => {
@@ -158,7 +180,10 @@ describe('the reset link and Set Password', () => {
       const page = await browser.get('/reset-password');
       expect(page.status).toBe(404);
       expect(visibleText(page.text)).toContain('This password reset link is not valid.');
-      const post = await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' });
+      const post = await browser.post('/reset-password', {
+        new_password: 'Amber-Heron-27!',
+        confirm_password: 'Amber-Heron-27!',
+      });
       expect(post.status).toBe(404);
     }
   });
@@ -174,7 +199,10 @@ describe('the reset link and Set Password', () => {
     const user = new TestBrowser(service.url);
     await user.get(link.pathname + link.search);
     await user.get('/reset-password');
-    expect((await user.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' })).status).toBe(303);
+    expect(
+      (await user.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' }))
+        .status,
+    ).toBe(303);
   });
 
   it('needs the CSRF token and our origin to set the password (SECURITY 24)', async () => {
@@ -182,8 +210,24 @@ describe('the reset link and Set Password', () => {
     const browser = new TestBrowser(service.url);
     await browser.get(link.pathname + link.search);
     await browser.get('/reset-password');
-    expect((await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' }, { csrf: null })).status).toBe(403);
-    expect((await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' }, { origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (
+        await browser.post(
+          '/reset-password',
+          { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' },
+          { csrf: null },
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await browser.post(
+          '/reset-password',
+          { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' },
+          { origin: 'https://evil.example' },
+        )
+      ).status,
+    ).toBe(403);
     expect((await new TestBrowser(service.url).signIn('ada@example.com', password)).location).toBe('/settings');
   });
 });

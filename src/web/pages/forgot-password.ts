@@ -19,14 +19,16 @@ export function registerForgotPassword(app: FastifyInstance, web: WebContext): v
   app.post('/forgot-password', { preHandler: web.protect }, async (request, reply) => {
     const { email } = parseForm(forgotBody, request);
     const ctx = await publicPageContext(web, request, reply);
-    if (email.trim() === '') return sendPage(reply, 422, ForgotPasswordView({ ctx, form: { email, error: ctx.t('error.email.required') } }));
+    if (email.trim() === '')
+      return sendPage(reply, 422, ForgotPasswordView({ ctx, form: { email, error: ctx.t('error.email.required') } }));
     const outcome = await sendResetEmail(web.deps, { email, client: clientInfo(request) });
     if (outcome.ok) {
       // SECURITY 27: this page is the same for every address, known or not.
       const expiry = formatWait(ctx.locale, web.deps.config.resetTokenTtlMs);
       return sendPage(reply, 200, ResetEmailSentView({ ctx, email: email.trim(), expiry }));
     }
-    if (outcome.reason === 'invalid-email') return sendPage(reply, 422, ForgotPasswordView({ ctx, form: { email, error: ctx.t('error.email.invalid') } }));
+    if (outcome.reason === 'invalid-email')
+      return sendPage(reply, 422, ForgotPasswordView({ ctx, form: { email, error: ctx.t('error.email.invalid') } }));
     reply.header('retry-after', Math.ceil(outcome.retryAfterMs / 1000));
     const alert = ctx.t('forgot.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
     return sendPage(reply, 429, ForgotPasswordView({ ctx, form: { email, alert } }));

@@ -2,16 +2,20 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { signIn } from '../../flows/sign-in.ts';
-import { KNOWN_DEVICE_MS } from '../../limits.ts';
 import { formatWait } from '../../i18n/index.ts';
+import { KNOWN_DEVICE_MS } from '../../limits.ts';
 import { currentSession } from '../auth.ts';
 import { cookieOptions, readSessionCookie, renewCsrfSecret, setSessionCookie } from '../cookies.ts';
 import { csrfField, field, parseForm, passwordField } from '../forms.ts';
 import { redirect, sendPage } from '../render.ts';
-import { LoginView, type LoginForm } from '../views/login.tsx';
+import { type LoginForm, LoginView } from '../views/login.tsx';
 import { clientInfo, pageContext, publicPageContext, type WebContext } from '../web-context.ts';
 
-const notices = { 'signed-out': 'login.signedOut', 'session-expired': 'login.sessionExpired', 'password-reset': 'login.passwordReset' } as const;
+const notices = {
+  'signed-out': 'login.signedOut',
+  'session-expired': 'login.sessionExpired',
+  'password-reset': 'login.passwordReset',
+} as const;
 
 const loginQuery = z.object({ notice: z.string().optional() });
 
@@ -30,7 +34,8 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
     if ((await currentSession(web, request)).status === 'active') return redirect(reply, HOME);
     const ctx = pageContext(web, request, reply);
     const { notice } = loginQuery.safeParse(request.query).data ?? {};
-    const key = notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    const key =
+      notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
     const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
     return sendPage(reply, 200, LoginView({ ctx, form }));
   });
@@ -54,7 +59,11 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
       setSessionCookie(web.deps.config, reply, outcome.token);
       renewCsrfSecret(web.deps.config, request, reply);
       if (outcome.deviceToken) {
-        reply.setCookie(web.cookies.device, outcome.deviceToken, cookieOptions(web.deps.config, { maxAge: KNOWN_DEVICE_MS / 1000 }));
+        reply.setCookie(
+          web.cookies.device,
+          outcome.deviceToken,
+          cookieOptions(web.deps.config, { maxAge: KNOWN_DEVICE_MS / 1000 }),
+        );
       }
       return redirect(reply, HOME);
     }

@@ -53,7 +53,9 @@ describe('metrics', () => {
     expect(page.text).toContain('outbox_delivery_attempts_total{kind="reset-email",outcome="sent"} 1');
     expect(page.text).toMatch(/hashing_queue\{state="waiting"\} 0/);
     expect(page.text).toContain('hashing_shed_total 0');
-    expect(page.text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/login",status_code="303"\} 1/);
+    expect(page.text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/login",status_code="303"\} 1/,
+    );
     expect(page.text).toMatch(/route="\/reset-password"/);
     expect(page.text).not.toContain('not-a-real-token');
     expect(page.text).toContain('process_resident_memory_bytes');
@@ -68,7 +70,11 @@ describe('metrics', () => {
   });
 
   it('are not served in production without a token', async () => {
-    service = await startService({ NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test', SMTP_URL: 'smtp://127.0.0.1:1' });
+    service = await startService({
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://accounts.example.test',
+      SMTP_URL: 'smtp://127.0.0.1:1',
+    });
     expect((await new TestBrowser(service.url).get('/metrics')).status).toBe(404);
   });
 });
@@ -85,7 +91,10 @@ describe('who am I (GET /api/session)', () => {
     const page = await browser.get('/api/session');
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('no-store');
-    expect(JSON.parse(page.text)).toMatchObject({ signedIn: true, user: { email: 'ada@example.com', name: 'Ada Lovelace', locale: 'fr' } });
+    expect(JSON.parse(page.text)).toMatchObject({
+      signedIn: true,
+      user: { email: 'ada@example.com', name: 'Ada Lovelace', locale: 'fr' },
+    });
     service.clock.advance(3_600_000 + 60_000);
     expect((await browser.get('/api/session')).status).toBe(401);
   });

@@ -12,20 +12,29 @@ export function registerOps(app: FastifyInstance, web: WebContext): void {
   app.get('/readyz', async (_request, reply) => {
     const readiness = await checkReadiness(web.deps);
     reply.header('cache-control', 'no-store');
-    return readiness.ready ? reply.send({ status: 'ready' }) : reply.status(503).send({ status: 'not-ready', reason: readiness.reason });
+    return readiness.ready
+      ? reply.send({ status: 'ready' })
+      : reply.status(503).send({ status: 'not-ready', reason: readiness.reason });
   });
 
   const { metricsToken, production } = web.deps.config;
   // Metrics tell an outsider how busy the service is and how often sign-ins fail: in production they need
   // METRICS_TOKEN; in development they are open.
   if (production && metricsToken === undefined) return;
-  const expected = metricsToken === undefined ? undefined : createHash('sha256').update(`Bearer ${metricsToken}`).digest();
+  const expected =
+    metricsToken === undefined ? undefined : createHash('sha256').update(`Bearer ${metricsToken}`).digest();
   app.get('/metrics', async (request, reply) => {
     if (expected) {
-      const given = createHash('sha256').update(request.headers.authorization ?? '').digest();
-      if (!timingSafeEqual(given, expected)) return reply.status(401).header('www-authenticate', 'Bearer').send({ status: 'unauthorized' });
+      const given = createHash('sha256')
+        .update(request.headers.authorization ?? '')
+        .digest();
+      if (!timingSafeEqual(given, expected))
+        return reply.status(401).header('www-authenticate', 'Bearer').send({ status: 'unauthorized' });
     }
     const { registry } = web.deps.metrics;
-    return reply.header('cache-control', 'no-store').type(registry.contentType).send(await registry.metrics());
+    return reply
+      .header('cache-control', 'no-store')
+      .type(registry.contentType)
+      .send(await registry.metrics());
   });
 }

@@ -58,9 +58,14 @@ describe('an invitation', () => {
     expect(visibleText(page.text)).toContain('Welcome to Sales Connect');
     expect(page.text).toContain('action="/welcome"');
     expect((await new TestBrowser(service.url).signIn('bob@example.com', 'anything')).status).toBe(401);
-    const done = await browser.post('/welcome', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' });
+    const done = await browser.post('/welcome', {
+      new_password: 'Amber-Heron-27!',
+      confirm_password: 'Amber-Heron-27!',
+    });
     expect(done.location).toBe('/login?notice=password-reset');
-    expect((await new TestBrowser(service.url).signIn('bob@example.com', 'Amber-Heron-27!')).location).toBe('/settings');
+    expect((await new TestBrowser(service.url).signIn('bob@example.com', 'Amber-Heron-27!')).location).toBe(
+      '/settings',
+    );
   });
 
   it('cannot be used as a reset link, nor a reset link as an invitation (SECURITY 44)', async () => {
@@ -68,7 +73,10 @@ describe('an invitation', () => {
     const browser = new TestBrowser(service.url);
     await browser.get(`/reset-password${link.search}`);
     expect((await browser.get('/reset-password')).status).toBe(404);
-    expect((await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' })).status).toBe(404);
+    expect(
+      (await browser.post('/reset-password', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' }))
+        .status,
+    ).toBe(404);
 
     await service.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9' });
     await browser.get('/forgot-password');

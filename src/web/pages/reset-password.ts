@@ -4,20 +4,36 @@
 // changing nothing else; 46: no-referrer while the token is in the address bar, never in a log.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { openResetLink, setPassword, viewResetLink, type LinkProblem, type SetPasswordProblem, type TokenPurpose } from '../../flows/reset-password.ts';
+import {
+  type LinkProblem,
+  openResetLink,
+  type SetPasswordProblem,
+  setPassword,
+  type TokenPurpose,
+  viewResetLink,
+} from '../../flows/reset-password.ts';
 import { formatTimeSpan, formatWait, type MessageKey } from '../../i18n/index.ts';
 import { cookieOptions } from '../cookies.ts';
 import { csrfField, parseForm, passwordField } from '../forms.ts';
-import { redirect, sendPage } from '../render.ts';
 import { problemMessage } from '../problems.ts';
+import { redirect, sendPage } from '../render.ts';
 import type { PageContext } from '../views/context.ts';
-import { DeadLinkView, SetPasswordView, type SetPasswordForm, type SetPasswordPage } from '../views/reset-password.tsx';
+import { DeadLinkView, type SetPasswordForm, type SetPasswordPage, SetPasswordView } from '../views/reset-password.tsx';
 import { clientInfo, publicPageContext, type WebContext } from '../web-context.ts';
 
 const linkQuery = z.object({ token: z.string().max(256).optional() });
-const setPasswordBody = z.object({ ...csrfField, username: z.string().max(1024).optional(), new_password: passwordField, confirm_password: passwordField });
+const setPasswordBody = z.object({
+  ...csrfField,
+  username: z.string().max(1024).optional(),
+  new_password: passwordField,
+  confirm_password: passwordField,
+});
 
-const linkMessages: Record<LinkProblem, MessageKey> = { invalid: 'reset.link.invalid', expired: 'reset.link.expired', used: 'reset.link.used' };
+const linkMessages: Record<LinkProblem, MessageKey> = {
+  invalid: 'reset.link.invalid',
+  expired: 'reset.link.expired',
+  used: 'reset.link.used',
+};
 
 /** The two doors to the same form: a reset link, and an invitation to choose a first password. */
 interface Door {
@@ -35,14 +51,22 @@ export function registerResetPassword(app: FastifyInstance, web: WebContext): vo
     purpose: 'reset',
     cookie: web.cookies.reset,
     ttlMs: config.resetTokenTtlMs,
-    page: (ctx, email) => ({ action: '/reset-password', title: ctx.t('reset.title'), intro: ctx.t('reset.intro', { email }) }),
+    page: (ctx, email) => ({
+      action: '/reset-password',
+      title: ctx.t('reset.title'),
+      intro: ctx.t('reset.intro', { email }),
+    }),
   });
   registerDoor(app, web, {
     path: '/welcome',
     purpose: 'invite',
     cookie: web.cookies.invite,
     ttlMs: config.inviteTokenTtlMs,
-    page: (ctx, email) => ({ action: '/welcome', title: ctx.t('welcome.title', { brand: ctx.brand }), intro: ctx.t('welcome.intro', { email }) }),
+    page: (ctx, email) => ({
+      action: '/welcome',
+      title: ctx.t('welcome.title', { brand: ctx.brand }),
+      intro: ctx.t('welcome.intro', { email }),
+    }),
   });
 }
 
@@ -63,13 +87,30 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
       return redirect(reply, door.path);
     }
     const ctx = await publicPageContext(web, request, reply);
-    const link = await viewResetLink(web.deps, { token: request.cookies[door.cookie], purpose: door.purpose, client: clientInfo(request) });
+    const link = await viewResetLink(web.deps, {
+      token: request.cookies[door.cookie],
+      purpose: door.purpose,
+      client: clientInfo(request),
+    });
     if (!link.ok && link.reason === 'throttled') {
       reply.header('retry-after', Math.ceil(link.retryAfterMs / 1000));
-      return sendPage(reply, 429, DeadLinkView({ ctx, message: ctx.t('reset.throttled', { wait: formatWait(ctx.locale, link.retryAfterMs) }) }));
+      return sendPage(
+        reply,
+        429,
+        DeadLinkView({ ctx, message: ctx.t('reset.throttled', { wait: formatWait(ctx.locale, link.retryAfterMs) }) }),
+      );
     }
     if (!link.ok) return deadLink(ctx, reply, link.reason);
-    return sendPage(reply, 200, SetPasswordView({ ctx, page: door.page(ctx, link.user.email), email: link.user.email, form: { errors: {}, summary: [] } }));
+    return sendPage(
+      reply,
+      200,
+      SetPasswordView({
+        ctx,
+        page: door.page(ctx, link.user.email),
+        email: link.user.email,
+        form: { errors: {}, summary: [] },
+      }),
+    );
   });
 
   app.post(door.path, { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
@@ -101,7 +142,11 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
       form.summary = [{ message: ctx.t('reset.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) }) }];
       return sendPage(reply, 429, SetPasswordView({ ctx, page, email: link.user.email, form }));
     }
-    return sendPage(reply, 422, SetPasswordView({ ctx, page, email: link.user.email, form: withProblems(ctx, outcome.problems) }));
+    return sendPage(
+      reply,
+      422,
+      SetPasswordView({ ctx, page, email: link.user.email, form: withProblems(ctx, outcome.problems) }),
+    );
   });
 }
 

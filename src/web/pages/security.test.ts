@@ -5,7 +5,10 @@ import { startService, type TestService } from '../../../test/support/service.ts
 
 const password = 'Velvet-Otter-9';
 const firefox = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' };
-const iphone = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1' };
+const iphone = {
+  'user-agent':
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1',
+};
 let service: TestService;
 
 beforeEach(async () => {
@@ -58,8 +61,14 @@ describe('Settings → Security', () => {
   it('cannot sign out a session of another account, whatever id is sent (SECURITY 57)', async () => {
     const ada = await signedIn(firefox);
     const eve = await signedIn(iphone, 'eve@example.com');
-    const evesId = /name="session" value="([^"]+)"/.exec((await (await signedIn(firefox, 'eve@example.com')).get('/settings/security')).text)![1]!;
-    const attempt = await ada.post('/settings/security/sessions/revoke', { session: evesId }, { csrf: (await ada.get('/settings/security')).csrf });
+    const evesId = /name="session" value="([^"]+)"/.exec(
+      (await (await signedIn(firefox, 'eve@example.com')).get('/settings/security')).text,
+    )![1]!;
+    const attempt = await ada.post(
+      '/settings/security/sessions/revoke',
+      { session: evesId },
+      { csrf: (await ada.get('/settings/security')).csrf },
+    );
     expect(attempt.location).toBe('/settings/security?notice=not-found');
     expect((await eve.get('/settings/profile')).status).toBe(200);
   });
@@ -83,7 +92,9 @@ describe('Settings → Security', () => {
     const phone = await signedIn(iphone);
     await laptop.get('/settings/security');
     expect((await laptop.post('/settings/security/sign-out-others', {}, { csrf: null })).status).toBe(403);
-    expect((await laptop.post('/settings/security/sign-out-others', {}, { origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await laptop.post('/settings/security/sign-out-others', {}, { origin: 'https://evil.example' })).status,
+    ).toBe(403);
     expect((await phone.get('/settings/profile')).status).toBe(200);
   });
 

@@ -9,7 +9,11 @@ import { SecurityView } from '../views/security.tsx';
 import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
 
 const PATH = '/settings/security';
-const notices = { revoked: 'security.revoked', 'signed-out-others': 'security.signedOutOthers', 'not-found': 'security.notFound' } as const;
+const notices = {
+  revoked: 'security.revoked',
+  'signed-out-others': 'security.signedOutOthers',
+  'not-found': 'security.notFound',
+} as const;
 const securityQuery = z.object({ notice: z.string().optional() });
 const revokeBody = z.object({ ...csrfField, session: field(64) });
 
@@ -19,8 +23,12 @@ export function registerSecurityPage(app: FastifyInstance, web: WebContext): voi
     if (!signedIn) return reply;
     const ctx = pageContext(web, request, reply, signedIn.user);
     const { notice } = securityQuery.safeParse(request.query).data ?? {};
-    const key = notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
-    const [sessions, events] = await Promise.all([activeSessions(web.deps, signedIn), recentActivity(web.deps, signedIn)]);
+    const key =
+      notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    const [sessions, events] = await Promise.all([
+      activeSessions(web.deps, signedIn),
+      recentActivity(web.deps, signedIn),
+    ]);
     return sendPage(reply, 200, SecurityView({ ctx, sessions, events, notice: key && ctx.t(key) }));
   });
 

@@ -13,7 +13,10 @@ export function registerSessionApi(app: FastifyInstance, web: WebContext): void 
     return reply.send({
       signedIn: true,
       user: { id: user.id, email: user.email, name: user.name, locale: user.locale },
-      session: { createdAt: new Date(session.created_at).toISOString(), lastSeenAt: new Date(session.last_seen_at).toISOString() },
+      session: {
+        createdAt: new Date(session.created_at).toISOString(),
+        lastSeenAt: new Date(session.last_seen_at).toISOString(),
+      },
     });
   });
 }

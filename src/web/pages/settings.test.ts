@@ -2,7 +2,7 @@
 // documentation (PRODUCT.md "Signed in", steps 1–3), Save, and every way "Change password" can be refused.
 // SECURITY 1–12 (the rules, as the server enforces them), 53–57 (the change while signed in).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TestBrowser, visibleText, type Page } from '../../../test/support/browser.ts';
+import { type Page, TestBrowser, visibleText } from '../../../test/support/browser.ts';
 import { startService, type TestService } from '../../../test/support/service.ts';
 import type { Locale } from '../../core/locale.ts';
 import { countSessionsOfUser } from '../../store/sessions.ts';
@@ -34,7 +34,12 @@ let accounts = 0;
 
 async function newAccount(options: { email?: string; name?: string; locale?: Locale } = {}): Promise<Account> {
   const email = options.email ?? `person${++accounts}@example.com`;
-  const user = await service.addUser({ email, password, name: options.name ?? 'Ada Lovelace', locale: options.locale ?? 'en' });
+  const user = await service.addUser({
+    email,
+    password,
+    name: options.name ?? 'Ada Lovelace',
+    locale: options.locale ?? 'en',
+  });
   const browser = new TestBrowser(service.url);
   const otherDevice = new TestBrowser(service.url);
   expect((await browser.signIn(email, password)).status).toBe(303);
@@ -48,7 +53,11 @@ async function save(browser: TestBrowser, fields: Record<string, string>): Promi
   return browser.post('/settings/profile', { name: 'Ada Lovelace', locale: 'en', ...fields });
 }
 
-function changePassword(browser: TestBrowser, change: { current: string; next: string; confirm: string }, name = 'Ada Lovelace'): Promise<Page> {
+function changePassword(
+  browser: TestBrowser,
+  change: { current: string; next: string; confirm: string },
+  name = 'Ada Lovelace',
+): Promise<Page> {
   return save(browser, {
     name,
     change_password: 'on',
@@ -58,7 +67,8 @@ function changePassword(browser: TestBrowser, change: { current: string; next: s
   });
 }
 
-const signsIn = async (email: string, attempt: string) => (await new TestBrowser(service.url).signIn(email, attempt)).status;
+const signsIn = async (email: string, attempt: string) =>
+  (await new TestBrowser(service.url).signIn(email, attempt)).status;
 
 /** The message shown under a field (the text after the icon). */
 function fieldError(page: Page, id: string): string | undefined {
@@ -89,7 +99,8 @@ async function expectNothingChanged(account: Account, attempted?: string) {
   expect((await account.otherDevice.get('/settings/profile')).status).toBe(200);
   expect(await signsIn(account.email, password)).toBe(303);
   // (Unless it is the current password in another Unicode form, which is the same password.)
-  if (attempted !== undefined && attempted.normalize('NFKC') !== password) expect(await signsIn(account.email, attempted)).toBe(401);
+  if (attempted !== undefined && attempted.normalize('NFKC') !== password)
+    expect(await signsIn(account.email, attempted)).toBe(401);
 }
 
 describe('Settings → My Profile → Account Details', () => {
@@ -108,14 +119,27 @@ describe('Settings → My Profile → Account Details', () => {
     const page = await browser.get('/settings/profile');
     expect(page.status).toBe(200);
     const text = visibleText(page.text);
-    for (const label of ['Settings', 'My Profile', 'Account Details', 'Change password', 'Current password', 'New password', 'Confirm new password', 'Save']) {
+    for (const label of [
+      'Settings',
+      'My Profile',
+      'Account Details',
+      'Change password',
+      'Current password',
+      'New password',
+      'Confirm new password',
+      'Save',
+    ]) {
       expect(text).toContain(label);
     }
     expect(page.text).toMatch(/<input[^>]*type="checkbox" id="change_password" name="change_password"/);
     expect(page.text).toContain('<label class="checkbox-label" for="change_password">Change password</label>');
-    expect(page.text).toMatch(/id="current_password" name="current_password" type="password" autocomplete="current-password"/);
+    expect(page.text).toMatch(
+      /id="current_password" name="current_password" type="password" autocomplete="current-password"/,
+    );
     expect(page.text).toMatch(/id="new_password" name="new_password" type="password" autocomplete="new-password"/);
-    expect(page.text).toMatch(/id="confirm_password" name="confirm_password" type="password" autocomplete="new-password"/);
+    expect(page.text).toMatch(
+      /id="confirm_password" name="confirm_password" type="password" autocomplete="new-password"/,
+    );
     // The documentation's note: nine characters, mixed case, a number, a special character.
     expect(text).toContain(
       'Passwords must: Contain at least nine characters Use both upper and lower case letters Include a number Use a special character',
@@ -128,7 +152,11 @@ describe('Settings → My Profile → Account Details', () => {
     const saved = await save(browser, { name: '  Ada King ', locale: 'fr' });
     expect(saved.status).toBe(303);
     expect(saved.location).toBe('/settings/profile?notice=saved');
-    expect(await findUserById(service.deps.db, user.id)).toMatchObject({ name: 'Ada King', locale: 'fr', password_hash: user.password_hash });
+    expect(await findUserById(service.deps.db, user.id)).toMatchObject({
+      name: 'Ada King',
+      locale: 'fr',
+      password_hash: user.password_hash,
+    });
 
     const page = await browser.get(saved.location!, { 'accept-language': 'en' });
     expect(page.text).toContain('lang="fr"');
@@ -141,8 +169,14 @@ describe('Settings → My Profile → Account Details', () => {
     for (const [name, message] of [
       ['   ', 'Enter your name.'],
       ['x'.repeat(101), 'Your name must be at most 100 characters.'],
-      ['Ada\u202eecalevoL', 'Your name contains invisible characters (such as zero-width spaces or text-direction marks): remove them.'],
-      ['Eve\u2028Support: call +1 555 0100', 'Your name must fit on one line: remove any line break, tab or other control character.'],
+      [
+        'Ada\u202eecalevoL',
+        'Your name contains invisible characters (such as zero-width spaces or text-direction marks): remove them.',
+      ],
+      [
+        'Eve\u2028Support: call +1 555 0100',
+        'Your name must fit on one line: remove any line break, tab or other control character.',
+      ],
     ]) {
       const page = await save(account.browser, { name: name!, locale: 'fr' });
       expect(page.status).toBe(422);
@@ -163,23 +197,77 @@ describe('Change password: each refusal says exactly why and changes nothing', (
     errors: Array<[field: string, message: string]>;
     account?: { email?: string; name?: string };
   }> = [
-    { what: 'no current password', change: { current: '', next, confirm: next }, errors: [['current_password', 'Enter your current password.']] },
-    { what: 'a wrong current password', change: { current: 'Correct-Horse-43', next, confirm: next }, errors: [['current_password', 'Your current password is incorrect.']] },
-    { what: 'no new password', change: { current: password, next: '', confirm: '' }, errors: [['new_password', 'Enter a new password.'], ['confirm_password', 'Type the new password again to confirm it.']] },
-    { what: 'no confirmation', change: { current: password, next, confirm: '' }, errors: [['confirm_password', 'Type the new password again to confirm it.']] },
-    { what: 'a confirmation that does not match', change: { current: password, next, confirm: 'Amber-Heron-28!' }, errors: [['confirm_password', 'The passwords do not match.']] },
-    { what: 'eight characters', change: { current: password, next: 'Qz7!wxyv', confirm: 'Qz7!wxyv' }, errors: [['new_password', rules('contain at least nine characters')]] },
-    { what: 'no upper case', change: { current: password, next: 'qz7!wxyvk', confirm: 'qz7!wxyvk' }, errors: [['new_password', rules('use both upper and lower case letters')]] },
-    { what: 'no lower case', change: { current: password, next: 'QZ7!WXYVK', confirm: 'QZ7!WXYVK' }, errors: [['new_password', rules('use both upper and lower case letters')]] },
-    { what: 'no number', change: { current: password, next: 'Qz!wxyvkp', confirm: 'Qz!wxyvkp' }, errors: [['new_password', rules('include a number')]] },
-    { what: 'no special character', change: { current: password, next: 'Qz7wxyvkp', confirm: 'Qz7wxyvkp' }, errors: [['new_password', rules('use a special character')]] },
+    {
+      what: 'no current password',
+      change: { current: '', next, confirm: next },
+      errors: [['current_password', 'Enter your current password.']],
+    },
+    {
+      what: 'a wrong current password',
+      change: { current: 'Correct-Horse-43', next, confirm: next },
+      errors: [['current_password', 'Your current password is incorrect.']],
+    },
+    {
+      what: 'no new password',
+      change: { current: password, next: '', confirm: '' },
+      errors: [
+        ['new_password', 'Enter a new password.'],
+        ['confirm_password', 'Type the new password again to confirm it.'],
+      ],
+    },
+    {
+      what: 'no confirmation',
+      change: { current: password, next, confirm: '' },
+      errors: [['confirm_password', 'Type the new password again to confirm it.']],
+    },
+    {
+      what: 'a confirmation that does not match',
+      change: { current: password, next, confirm: 'Amber-Heron-28!' },
+      errors: [['confirm_password', 'The passwords do not match.']],
+    },
+    {
+      what: 'eight characters',
+      change: { current: password, next: 'Qz7!wxyv', confirm: 'Qz7!wxyv' },
+      errors: [['new_password', rules('contain at least nine characters')]],
+    },
+    {
+      what: 'no upper case',
+      change: { current: password, next: 'qz7!wxyvk', confirm: 'qz7!wxyvk' },
+      errors: [['new_password', rules('use both upper and lower case letters')]],
+    },
+    {
+      what: 'no lower case',
+      change: { current: password, next: 'QZ7!WXYVK', confirm: 'QZ7!WXYVK' },
+      errors: [['new_password', rules('use both upper and lower case letters')]],
+    },
+    {
+      what: 'no number',
+      change: { current: password, next: 'Qz!wxyvkp', confirm: 'Qz!wxyvkp' },
+      errors: [['new_password', rules('include a number')]],
+    },
+    {
+      what: 'no special character',
+      change: { current: password, next: 'Qz7wxyvkp', confirm: 'Qz7wxyvkp' },
+      errors: [['new_password', rules('use a special character')]],
+    },
     {
       what: 'every documented rule at once',
       change: { current: password, next: 'qzw', confirm: 'qzw' },
-      errors: [['new_password', rules('contain at least nine characters, use both upper and lower case letters, include a number, and use a special character')]],
+      errors: [
+        [
+          'new_password',
+          rules(
+            'contain at least nine characters, use both upper and lower case letters, include a number, and use a special character',
+          ),
+        ],
+      ],
     },
     // SECURITY 2: length in code points: four emoji are four characters, though JavaScript counts eight units.
-    { what: 'eight code points made of emoji', change: { current: password, next: 'Aa1!😀😀😀😀', confirm: 'Aa1!😀😀😀😀' }, errors: [['new_password', rules('contain at least nine characters')]] },
+    {
+      what: 'eight code points made of emoji',
+      change: { current: password, next: 'Aa1!😀😀😀😀', confirm: 'Aa1!😀😀😀😀' },
+      errors: [['new_password', rules('contain at least nine characters')]],
+    },
     // SECURITY 2, 5: ten code points as typed, seven after NFKC composes each e + accent into é.
     {
       what: 'ten code points that NFKC makes seven',
@@ -187,21 +275,53 @@ describe('Change password: each refusal says exactly why and changes nothing', (
       errors: [['new_password', rules('contain at least nine characters')]],
     },
     // SECURITY 6: case follows Unicode: Greek capitals alone are not mixed case, and a script without case never is.
-    { what: 'Greek capitals only', change: { current: password, next: 'ΩΜΕΓΑ-2024!', confirm: 'ΩΜΕΓΑ-2024!' }, errors: [['new_password', rules('use both upper and lower case letters')]] },
-    { what: 'a script without case', change: { current: password, next: '密码密码密码密码7!', confirm: '密码密码密码密码7!' }, errors: [['new_password', rules('use both upper and lower case letters')]] },
+    {
+      what: 'Greek capitals only',
+      change: { current: password, next: 'ΩΜΕΓΑ-2024!', confirm: 'ΩΜΕΓΑ-2024!' },
+      errors: [['new_password', rules('use both upper and lower case letters')]],
+    },
+    {
+      what: 'a script without case',
+      change: { current: password, next: '密码密码密码密码7!', confirm: '密码密码密码密码7!' },
+      errors: [['new_password', rules('use both upper and lower case letters')]],
+    },
     // SECURITY 3: the documented maximum, 256 characters, counted in code points.
-    { what: '257 characters', change: { current: password, next: `Aa1!${'x'.repeat(253)}`, confirm: `Aa1!${'x'.repeat(253)}` }, errors: [['new_password', rules('be no longer than 256 characters')]] },
-    { what: '257 code points of emoji', change: { current: password, next: `Aa1!${'😀'.repeat(253)}`, confirm: `Aa1!${'😀'.repeat(253)}` }, errors: [['new_password', rules('be no longer than 256 characters')]] },
-    { what: 'a thousand characters', change: { current: password, next: `Aa1!${'y'.repeat(996)}`, confirm: `Aa1!${'y'.repeat(996)}` }, errors: [['new_password', rules('be no longer than 256 characters')]] },
+    {
+      what: '257 characters',
+      change: { current: password, next: `Aa1!${'x'.repeat(253)}`, confirm: `Aa1!${'x'.repeat(253)}` },
+      errors: [['new_password', rules('be no longer than 256 characters')]],
+    },
+    {
+      what: '257 code points of emoji',
+      change: { current: password, next: `Aa1!${'😀'.repeat(253)}`, confirm: `Aa1!${'😀'.repeat(253)}` },
+      errors: [['new_password', rules('be no longer than 256 characters')]],
+    },
+    {
+      what: 'a thousand characters',
+      change: { current: password, next: `Aa1!${'y'.repeat(996)}`, confirm: `Aa1!${'y'.repeat(996)}` },
+      errors: [['new_password', rules('be no longer than 256 characters')]],
+    },
     // SECURITY 8, also when the two differ only by NFKC (fullwidth letters).
-    { what: 'the current password again', change: { current: password, next: password, confirm: password }, errors: [['new_password', 'The new password must be different from your current password.']] },
+    {
+      what: 'the current password again',
+      change: { current: password, next: password, confirm: password },
+      errors: [['new_password', 'The new password must be different from your current password.']],
+    },
     {
       what: 'the current password in fullwidth letters',
-      change: { current: password, next: 'Ｃｏｒｒｅｃｔ－Ｈｏｒｓｅ－４２', confirm: 'Ｃｏｒｒｅｃｔ－Ｈｏｒｓｅ－４２' },
+      change: {
+        current: password,
+        next: 'Ｃｏｒｒｅｃｔ－Ｈｏｒｓｅ－４２',
+        confirm: 'Ｃｏｒｒｅｃｔ－Ｈｏｒｓｅ－４２',
+      },
       errors: [['new_password', 'The new password must be different from your current password.']],
     },
     // SECURITY 7: common, and context-specific.
-    { what: 'a common password', change: { current: password, next: 'Password123!', confirm: 'Password123!' }, errors: [['new_password', rules('not be a commonly used password')]] },
+    {
+      what: 'a common password',
+      change: { current: password, next: 'Password123!', confirm: 'Password123!' },
+      errors: [['new_password', rules('not be a commonly used password')]],
+    },
     {
       what: 'the email address inside',
       account: { email: 'margaret.hamilton@example.com' },
@@ -241,16 +361,29 @@ describe('Change password: each refusal says exactly why and changes nothing', (
     const page = await changePassword(account.browser, { current: password, next: 'Qz7!wxyv', confirm: 'Qz7!wxyvk' });
     expect(page.status).toBe(422);
     expect(page.text).toContain('lang="fr"');
-    expect(fieldError(page, 'new_password')).toBe('Le nouveau mot de passe ne respecte pas ces règles\u00a0: contenir au moins neuf caractères.');
+    expect(fieldError(page, 'new_password')).toBe(
+      'Le nouveau mot de passe ne respecte pas ces règles\u00a0: contenir au moins neuf caractères.',
+    );
     expect(fieldError(page, 'confirm_password')).toBe('Les mots de passe ne correspondent pas.');
     const text = visibleText(page.text);
     expect(text).toContain('Veuillez corriger les points suivants\u00a0:');
-    for (const label of ['Paramètres', 'Mon profil', 'Détails du compte', 'Modifier le mot de passe', 'Enregistrer', 'Les mots de passe doivent\u00a0:']) {
+    for (const label of [
+      'Paramètres',
+      'Mon profil',
+      'Détails du compte',
+      'Modifier le mot de passe',
+      'Enregistrer',
+      'Les mots de passe doivent\u00a0:',
+    ]) {
       expect(text).toContain(label);
     }
     expect(text).not.toMatch(/(?<!\u00a0)[?:!]/);
 
-    const wrong = await changePassword(account.browser, { current: 'Correct-Horse-43', next: 'Amber-Heron-27!', confirm: 'Amber-Heron-27!' });
+    const wrong = await changePassword(account.browser, {
+      current: 'Correct-Horse-43',
+      next: 'Amber-Heron-27!',
+      confirm: 'Amber-Heron-27!',
+    });
     expect(fieldError(wrong, 'current_password')).toBe('Votre mot de passe actuel est incorrect.');
     await expectNothingChanged(account, 'Amber-Heron-27!');
   });
@@ -260,7 +393,11 @@ describe('Change password: each refusal says exactly why and changes nothing', (
     const next = 'Amber-Heron-27!';
     // limits.ts: five free failures per account and client, then 1 s, 2 s, 4 s…
     for (let guess = 0; guess < 6; guess++) {
-      const page = await changePassword(account.browser, { current: `Correct-Horse-${50 + guess}`, next, confirm: next });
+      const page = await changePassword(account.browser, {
+        current: `Correct-Horse-${50 + guess}`,
+        next,
+        confirm: next,
+      });
       expect(page.status).toBe(422);
       expect(fieldError(page, 'current_password')).toBe('Your current password is incorrect.');
     }
@@ -268,7 +405,9 @@ describe('Change password: each refusal says exactly why and changes nothing', (
     const throttled = await changePassword(account.browser, { current: password, next, confirm: next }, 'Ada Byron');
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBe('1');
-    expect(summary(throttled)).toEqual(['Too many incorrect attempts at your current password. Try again in 1 second.']);
+    expect(summary(throttled)).toEqual([
+      'Too many incorrect attempts at your current password. Try again in 1 second.',
+    ]);
     expect(nameField(throttled)).toBe('Ada Byron');
     expectNoPasswordIn(throttled, [password, next]);
     // The same counter guards the log-in page: the right password is refused there too, for now.
@@ -286,7 +425,8 @@ describe('Change password: each refusal says exactly why and changes nothing', (
 
   it('counts failed sign-ins against the current-password check as well (SECURITY 54)', async () => {
     const account = await newAccount();
-    for (let guess = 0; guess < 6; guess++) expect(await signsIn(account.email, `Correct-Horse-${60 + guess}`)).toBe(401);
+    for (let guess = 0; guess < 6; guess++)
+      expect(await signsIn(account.email, `Correct-Horse-${60 + guess}`)).toBe(401);
     const next = 'Amber-Heron-27!';
     const page = await changePassword(account.browser, { current: password, next, confirm: next });
     expect(page.status).toBe(429);
@@ -327,7 +467,9 @@ describe('Change password: success', () => {
 
     const page = await account.browser.get(answer.location!);
     expect(page.status).toBe(200);
-    expect(visibleText(page.text)).toContain('Your password has been changed. Any other sessions have been signed out.');
+    expect(visibleText(page.text)).toContain(
+      'Your password has been changed. Any other sessions have been signed out.',
+    );
     expectNoPasswordIn(page, [password, typed, 'Cobalt-Fox-77!']);
 
     // The old cookie value is dead, wherever a copy of it is; the other device is signed out.

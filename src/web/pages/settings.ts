@@ -9,10 +9,10 @@ import { formatWait } from '../../i18n/index.ts';
 import { requireSignedIn } from '../auth.ts';
 import { setSessionCookie } from '../cookies.ts';
 import { csrfField, field, parseForm, passwordField } from '../forms.ts';
-import { problemMessage, type FieldProblem } from '../problems.ts';
+import { type FieldProblem, problemMessage } from '../problems.ts';
 import { redirect, sendPage } from '../render.ts';
 import type { PageContext } from '../views/context.ts';
-import { SettingsProfileView, type AccountDetailsForm } from '../views/settings.tsx';
+import { type AccountDetailsForm, SettingsProfileView } from '../views/settings.tsx';
 import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
 
 const notices = { saved: 'settings.saved', 'password-changed': 'settings.passwordChanged' } as const;
@@ -47,7 +47,8 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
     if (!signedIn) return reply;
     const ctx = pageContext(web, request, reply, signedIn.user);
     const { notice } = profileQuery.safeParse(request.query).data ?? {};
-    const key = notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    const key =
+      notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
     return sendPage(reply, 200, view(ctx, signedIn, { ...blankForm(signedIn), notice: key && ctx.t(key) }));
   });
 
@@ -56,11 +57,21 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
     if (!signedIn) return reply;
     const body = parseForm(profileBody, request);
     const changePassword = body.change_password === 'on';
-    const form: AccountDetailsForm = { name: body.name, locale: signedIn.user.locale as AccountDetailsForm['locale'], changePassword, errors: {}, summary: [] };
+    const form: AccountDetailsForm = {
+      name: body.name,
+      locale: signedIn.user.locale as AccountDetailsForm['locale'],
+      changePassword,
+      errors: {},
+      summary: [],
+    };
 
     if (!isLocale(body.locale)) {
       const ctx = pageContext(web, request, reply, signedIn.user);
-      return sendPage(reply, 422, view(ctx, signedIn, withProblems(ctx, form, [{ field: 'locale', reason: 'invalid' }])));
+      return sendPage(
+        reply,
+        422,
+        view(ctx, signedIn, withProblems(ctx, form, [{ field: 'locale', reason: 'invalid' }])),
+      );
     }
     form.locale = body.locale;
     const outcome = await saveAccountDetails(
@@ -70,7 +81,11 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
         name: body.name,
         locale: body.locale,
         password: changePassword
-          ? { current: body.current_password ?? '', next: body.new_password ?? '', confirm: body.confirm_password ?? '' }
+          ? {
+              current: body.current_password ?? '',
+              next: body.new_password ?? '',
+              confirm: body.confirm_password ?? '',
+            }
           : undefined,
       },
       clientInfo(request),
@@ -98,11 +113,7 @@ function view(ctx: PageContext, signedIn: SignedIn, form: AccountDetailsForm) {
   return SettingsProfileView({ ctx, email: signedIn.user.email, form });
 }
 
-function withProblems(
-  ctx: PageContext,
-  form: AccountDetailsForm,
-  problems: FieldProblem[],
-): AccountDetailsForm {
+function withProblems(ctx: PageContext, form: AccountDetailsForm, problems: FieldProblem[]): AccountDetailsForm {
   const errors: AccountDetailsForm['errors'] = {};
   for (const problem of problems) errors[problem.field] ??= problemMessage(ctx, problem);
   const summary = fieldOrder.flatMap((name) => {

@@ -73,7 +73,12 @@ export function MailboxMessageView({ ctx, message }: { ctx: PageContext; message
           <section class="card-body" aria-labelledby="html-part">
             <h2 id="html-part">{ctx.t('mailbox.html')}</h2>
             {/* A dash, not a colon: French wants a non-breaking space before « : » and the catalogue has no key for this title. */}
-            <iframe class="mailbox-frame" title={`${ctx.t('mailbox.html')} — ${message.subject}`} src={`/dev/mailbox/${message.id}/html`} sandbox="allow-top-navigation-by-user-activation allow-popups" />
+            <iframe
+              class="mailbox-frame"
+              title={`${ctx.t('mailbox.html')} — ${message.subject}`}
+              src={`/dev/mailbox/${message.id}/html`}
+              sandbox="allow-top-navigation-by-user-activation allow-popups"
+            />
           </section>
         )}
         <section class="card-body" aria-labelledby="text-part">

@@ -3,7 +3,17 @@ import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
 import { AuthShell } from './shell.tsx';
 
-export function ErrorView({ ctx, title, message, reference }: { ctx: PageContext; title: string; message: string; reference?: string }) {
+export function ErrorView({
+  ctx,
+  title,
+  message,
+  reference,
+}: {
+  ctx: PageContext;
+  title: string;
+  message: string;
+  reference?: string;
+}) {
   return (
     <Document ctx={ctx} title={title}>
       <AuthShell ctx={ctx}>

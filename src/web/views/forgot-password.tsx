@@ -22,7 +22,16 @@ export function ForgotPasswordView({ ctx, form }: { ctx: PageContext; form: Forg
         {form.alert && <Alert message={form.alert} />}
         <form method="post" action="/forgot-password" class="stack" novalidate>
           <CsrfField ctx={ctx} />
-          <TextField name="email" type="email" label={ctx.t('forgot.email')} value={form.email} autocomplete="email" error={form.error} maxLength={254} required />
+          <TextField
+            name="email"
+            type="email"
+            label={ctx.t('forgot.email')}
+            value={form.email}
+            autocomplete="email"
+            error={form.error}
+            maxLength={254}
+            required
+          />
           <button type="submit" class="button button-primary button-block">
             {ctx.t('forgot.submit')}
           </button>

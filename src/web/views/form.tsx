@@ -39,7 +39,14 @@ function FieldFrame({ name, label, error, hint, children }: InputProps & { child
 }
 
 export function TextField(
-  props: InputProps & { value: string; type?: 'text' | 'email'; autocomplete: string; maxLength?: number; readOnly?: boolean; required?: boolean },
+  props: InputProps & {
+    value: string;
+    type?: 'text' | 'email';
+    autocomplete: string;
+    maxLength?: number;
+    readOnly?: boolean;
+    required?: boolean;
+  },
 ) {
   const { name, error, hint, value, type = 'text', autocomplete, maxLength, readOnly, required } = props;
   return (
@@ -63,7 +70,9 @@ export function TextField(
 }
 
 /** Masked by default; the browser script adds a show/hide toggle. Never pre-filled. */
-export function PasswordField(props: InputProps & { autocomplete: 'current-password' | 'new-password'; required?: boolean }) {
+export function PasswordField(
+  props: InputProps & { autocomplete: 'current-password' | 'new-password'; required?: boolean },
+) {
   const { name, error, hint, autocomplete, required } = props;
   return (
     <FieldFrame {...props}>

@@ -1,7 +1,7 @@
 // The "Sales Connect log-in" page (« Connexion à Sales Connect »).
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
-import { Alert, Notice, PasswordField, TextField, type FieldErrors } from './form.tsx';
+import { Alert, type FieldErrors, Notice, PasswordField, TextField } from './form.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
 
 export interface LoginForm {
@@ -33,7 +33,13 @@ export function LoginView({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
             maxLength={254}
             required
           />
-          <PasswordField name="password" label={ctx.t('login.password')} autocomplete="current-password" error={form.errors.password} required />
+          <PasswordField
+            name="password"
+            label={ctx.t('login.password')}
+            autocomplete="current-password"
+            error={form.errors.password}
+            required
+          />
           <p class="auth-links">
             <a href="/forgot-password">{ctx.t('login.forgot')}</a>
           </p>

@@ -3,7 +3,7 @@
 // An invitation's link opens the same form under a welcome.
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
-import { ErrorSummary, PasswordField, type FieldErrors } from './form.tsx';
+import { ErrorSummary, type FieldErrors, PasswordField } from './form.tsx';
 import { AlertIcon } from './icons.tsx';
 import { RULE_NOTE_ID, RuleNote } from './rule-note.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
@@ -20,7 +20,17 @@ export interface SetPasswordPage {
   intro: string;
 }
 
-export function SetPasswordView({ ctx, page, email, form }: { ctx: PageContext; page: SetPasswordPage; email: string; form: SetPasswordForm }) {
+export function SetPasswordView({
+  ctx,
+  page,
+  email,
+  form,
+}: {
+  ctx: PageContext;
+  page: SetPasswordPage;
+  email: string;
+  form: SetPasswordForm;
+}) {
   const { t } = ctx;
   return (
     <Document ctx={ctx} title={page.title}>
@@ -32,9 +42,20 @@ export function SetPasswordView({ ctx, page, email, form }: { ctx: PageContext; 
           <CsrfField ctx={ctx} />
           {/* A hidden username lets password managers file the new password under the right account. */}
           <input type="email" name="username" value={email} autocomplete="username" hidden readOnly />
-          <PasswordField name="new_password" label={t('reset.newPassword')} autocomplete="new-password" error={form.errors.next} describedBy={RULE_NOTE_ID} />
+          <PasswordField
+            name="new_password"
+            label={t('reset.newPassword')}
+            autocomplete="new-password"
+            error={form.errors.next}
+            describedBy={RULE_NOTE_ID}
+          />
           <RuleNote ctx={ctx} forField="new_password" />
-          <PasswordField name="confirm_password" label={t('reset.confirmPassword')} autocomplete="new-password" error={form.errors.confirm} />
+          <PasswordField
+            name="confirm_password"
+            label={t('reset.confirmPassword')}
+            autocomplete="new-password"
+            error={form.errors.confirm}
+          />
           <button type="submit" class="button button-primary button-block">
             {t('reset.submit')}
           </button>

@@ -1,10 +1,10 @@
 // Settings → Security: active sessions (each can be signed out, or all but this one) and recent activity.
 import type { ActiveSession, Activity } from '../../flows/security.ts';
+import { describeUserAgent } from '../user-agent.ts';
 import type { PageContext } from './context.ts';
 import { Notice } from './form.tsx';
 import { SettingsLayout } from './settings-layout.tsx';
 import { CsrfField } from './shell.tsx';
-import { describeUserAgent } from '../user-agent.ts';
 
 function formatDate(ctx: PageContext, at: number): string {
   return new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
@@ -15,7 +15,17 @@ function device(ctx: PageContext, userAgent: string): string {
   return described ? ctx.t('security.device', described) : ctx.t('security.unknownDevice');
 }
 
-export function SecurityView({ ctx, sessions, events, notice }: { ctx: PageContext; sessions: ActiveSession[]; events: Activity[]; notice?: string }) {
+export function SecurityView({
+  ctx,
+  sessions,
+  events,
+  notice,
+}: {
+  ctx: PageContext;
+  sessions: ActiveSession[];
+  events: Activity[];
+  notice?: string;
+}) {
   const { t } = ctx;
   const others = sessions.filter((session) => !session.current);
   return (
@@ -38,7 +48,8 @@ export function SecurityView({ ctx, sessions, events, notice }: { ctx: PageConte
                     {session.current && <span class="badge">{t('security.thisDevice')}</span>}
                   </p>
                   <p class="muted">
-                    {t('security.address', { address: session.clientAddress })} · {t('security.signedInAt', { date: formatDate(ctx, session.createdAt) })} ·{' '}
+                    {t('security.address', { address: session.clientAddress })} ·{' '}
+                    {t('security.signedInAt', { date: formatDate(ctx, session.createdAt) })} ·{' '}
                     {t('security.lastActive', { date: lastActive })}
                   </p>
                 </div>
@@ -46,7 +57,11 @@ export function SecurityView({ ctx, sessions, events, notice }: { ctx: PageConte
                   <form method="post" action="/settings/security/sessions/revoke">
                     <CsrfField ctx={ctx} />
                     <input type="hidden" name="session" value={session.id} />
-                    <button type="submit" class="button button-secondary button-small" aria-label={t('security.revokeLabel', { device: name, date: lastActive })}>
+                    <button
+                      type="submit"
+                      class="button button-secondary button-small"
+                      aria-label={t('security.revokeLabel', { device: name, date: lastActive })}
+                    >
                       {t('security.revoke')}
                     </button>
                   </form>

@@ -8,7 +8,17 @@ import { AppShell } from './shell.tsx';
 
 export type SettingsSection = 'profile' | 'security';
 
-export function SettingsLayout({ ctx, section, intro, children }: { ctx: PageContext; section: SettingsSection; intro: string; children: ComponentChildren }) {
+export function SettingsLayout({
+  ctx,
+  section,
+  intro,
+  children,
+}: {
+  ctx: PageContext;
+  section: SettingsSection;
+  intro: string;
+  children: ComponentChildren;
+}) {
   const { t } = ctx;
   const sections = [
     { id: 'profile', href: '/settings/profile', label: t('settings.myProfile'), icon: <UserIcon /> },

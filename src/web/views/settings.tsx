@@ -1,8 +1,8 @@
 // Settings → My Profile → Account Details, with the "Change password" checkbox of the documentation.
 // Ticking the box reveals the password fields through CSS alone (:checked), so it works without JavaScript.
-import { locales, type Locale } from '../../core/locale.ts';
+import { type Locale, locales } from '../../core/locale.ts';
 import type { PageContext } from './context.ts';
-import { ErrorSummary, Notice, PasswordField, TextField, type FieldErrors } from './form.tsx';
+import { ErrorSummary, type FieldErrors, Notice, PasswordField, TextField } from './form.tsx';
 import { RULE_NOTE_ID, RuleNote } from './rule-note.tsx';
 import { SettingsLayout } from './settings-layout.tsx';
 import { CsrfField } from './shell.tsx';
@@ -17,7 +17,15 @@ export interface AccountDetailsForm {
   notice?: string;
 }
 
-export function SettingsProfileView({ ctx, email, form }: { ctx: PageContext; email: string; form: AccountDetailsForm }) {
+export function SettingsProfileView({
+  ctx,
+  email,
+  form,
+}: {
+  ctx: PageContext;
+  email: string;
+  form: AccountDetailsForm;
+}) {
   const { t } = ctx;
   return (
     <SettingsLayout ctx={ctx} section="profile" intro={t('settings.myProfileIntro')}>
@@ -30,8 +38,24 @@ export function SettingsProfileView({ ctx, email, form }: { ctx: PageContext; em
         </div>
         <div class="card-body">
           <div class="grid-2">
-            <TextField name="name" label={t('settings.name')} value={form.name} autocomplete="name" maxLength={100} error={form.errors.name} required />
-            <TextField name="email" type="email" label={t('settings.email')} value={email} autocomplete="email" hint={t('settings.emailHint')} readOnly />
+            <TextField
+              name="name"
+              label={t('settings.name')}
+              value={form.name}
+              autocomplete="name"
+              maxLength={100}
+              error={form.errors.name}
+              required
+            />
+            <TextField
+              name="email"
+              type="email"
+              label={t('settings.email')}
+              value={email}
+              autocomplete="email"
+              hint={t('settings.emailHint')}
+              readOnly
+            />
             <div class={form.errors.locale ? 'field has-error' : 'field'}>
               <label for="locale">{t('settings.language')}</label>
               <select id="locale" name="locale" autocomplete="language">
@@ -59,7 +83,12 @@ export function SettingsProfileView({ ctx, email, form }: { ctx: PageContext; em
             </label>
             <div class="password-fields" id="password-fields">
               <div class="stack">
-                <PasswordField name="current_password" label={t('settings.currentPassword')} autocomplete="current-password" error={form.errors.current} />
+                <PasswordField
+                  name="current_password"
+                  label={t('settings.currentPassword')}
+                  autocomplete="current-password"
+                  error={form.errors.current}
+                />
                 <PasswordField
                   name="new_password"
                   label={t('settings.newPassword')}
@@ -67,7 +96,12 @@ export function SettingsProfileView({ ctx, email, form }: { ctx: PageContext; em
                   error={form.errors.next}
                   describedBy={RULE_NOTE_ID}
                 />
-                <PasswordField name="confirm_password" label={t('settings.confirmPassword')} autocomplete="new-password" error={form.errors.confirm} />
+                <PasswordField
+                  name="confirm_password"
+                  label={t('settings.confirmPassword')}
+                  autocomplete="new-password"
+                  error={form.errors.confirm}
+                />
               </div>
               <RuleNote ctx={ctx} forField="new_password" />
             </div>

@@ -38,6 +38,7 @@ export function LanguageSwitch({ ctx }: { ctx: PageContext }) {
 function GearMenu({ ctx }: { ctx: PageContext }) {
   return (
     <details class="gear-menu" data-menu>
+      {/* biome-ignore lint/a11y/useSemanticElements: a summary is what opens the menu without JavaScript; the role makes screen readers announce it as the button it is */}
       <summary role="button" aria-label={ctx.t('menu.label')} title={ctx.t('menu.label')}>
         <GearIcon />
       </summary>

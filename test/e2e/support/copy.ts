@@ -151,7 +151,8 @@ export const copy: Record<Lang, Copy> = {
     sameAsCurrent: 'The new password must be different from your current password.',
     passwordSet: 'Your password has been set. Sign in with your new password.',
     deadLinkTitle: 'This link cannot be used',
-    linkUsed: 'This password reset link has already been used. If you still need to change your password, ask for a new email.',
+    linkUsed:
+      'This password reset link has already been used. If you still need to change your password, ask for a new email.',
     sendNewResetEmail: 'Send a new reset email',
     passwordChangedSubject: 'Your Sales Connect password was changed',
     mailboxTitle: 'Development mailbox',
@@ -224,7 +225,8 @@ export const copy: Record<Lang, Copy> = {
     sameAsCurrent: 'Le nouveau mot de passe doit être différent du mot de passe actuel.',
     passwordSet: 'Votre mot de passe a été défini. Connectez-vous avec votre nouveau mot de passe.',
     deadLinkTitle: 'Ce lien ne peut pas être utilisé',
-    linkUsed: 'Ce lien de réinitialisation a déjà été utilisé. Si vous devez encore changer votre mot de passe, demandez un nouvel e-mail.',
+    linkUsed:
+      'Ce lien de réinitialisation a déjà été utilisé. Si vous devez encore changer votre mot de passe, demandez un nouvel e-mail.',
     sendNewResetEmail: 'Envoyer un nouvel e-mail de réinitialisation',
     passwordChangedSubject: 'Le mot de passe de votre compte Sales Connect a été modifié',
     mailboxTitle: 'Boîte aux lettres de développement',

@@ -1,9 +1,10 @@
 // `test` with one more fixture: `addUser(lang)` adds a fresh user through the admin CLI, exactly as an
 // administrator would (`npm run cli -- users add … --password-stdin`), so no two tests share an account.
-import { test as base } from '@playwright/test';
+
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { test as base } from '@playwright/test';
 import type { Lang } from './copy.ts';
 import { serviceEnv } from './environment.ts';
 
@@ -34,12 +35,15 @@ export function newAddress(lang: Lang): string {
 }
 
 export const test = base.extend<{ addUser: (lang: Lang) => Promise<Account> }>({
-  // eslint-disable-next-line no-empty-pattern
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures a fixture needs from this pattern
   addUser: async ({}, use) => {
     await use(async (lang) => {
       const email = newAddress(lang);
       const name = names[lang];
-      await runCli(['users', 'add', '--email', email, '--name', name, '--locale', lang, '--password-stdin'], passwords.first);
+      await runCli(
+        ['users', 'add', '--email', email, '--name', name, '--locale', lang, '--password-stdin'],
+        passwords.first,
+      );
       return { email, name, password: passwords.first, lang };
     });
   },

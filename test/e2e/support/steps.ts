@@ -1,6 +1,6 @@
 // The documentation's steps, each by what the user sees: visible labels and roles in the page's language.
 import { expect, type FrameLocator, type Locator, type Page } from '@playwright/test';
-import { copy, noteRules, type Lang, type NoteRule } from './copy.ts';
+import { copy, type Lang, type NoteRule, noteRules } from './copy.ts';
 
 /**
  * Does what leads to a new page and waits for that page: where the new page looks like the old one (the
@@ -16,7 +16,10 @@ export async function openLogIn(page: Page, lang: Lang): Promise<void> {
   await page.goto('/login');
   await loadsNewPage(page, () => page.getByRole('button', { name: copy[lang].languageButton, exact: true }).click());
   await expect(page.locator('html')).toHaveAttribute('lang', lang);
-  await expect(page.getByRole('button', { name: copy[lang].languageButton, exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: copy[lang].languageButton, exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(copy[lang].logInTitle);
 }
 
@@ -97,7 +100,11 @@ export function ruleNote(scope: Page | Locator, lang: Lang) {
 }
 
 /** Every rule of the note says, in words, whether what is typed so far meets it: `met` ones do, the rest not yet. */
-export async function expectRuleStates(note: ReturnType<typeof ruleNote>, lang: Lang, met: readonly NoteRule[]): Promise<void> {
+export async function expectRuleStates(
+  note: ReturnType<typeof ruleNote>,
+  lang: Lang,
+  met: readonly NoteRule[],
+): Promise<void> {
   const t = copy[lang];
   for (const rule of noteRules) {
     const item = note.rule(rule);
@@ -145,7 +152,10 @@ export async function sendResetEmail(page: Page, lang: Lang, email: string): Pro
   const t = copy[lang];
   await page.getByLabel(t.email, { exact: true }).fill(email);
   await page.getByRole('button', { name: t.sendResetEmail, exact: true }).click();
-  await expect(page.getByRole('heading', { level: 1 }), 'the answer to Send Reset Email (a 429 here: see the budget above)').toHaveText(t.checkEmailTitle);
+  await expect(
+    page.getByRole('heading', { level: 1 }),
+    'the answer to Send Reset Email (a 429 here: see the budget above)',
+  ).toHaveText(t.checkEmailTitle);
   await expect(page.getByText(t.checkSpam, { exact: true })).toBeVisible();
 }
 
@@ -162,7 +172,11 @@ export async function askForResetEmail(page: Page, lang: Lang, email: string): P
  * list is loaded again until it shows.
  */
 export async function openNewestEmail(page: Page, lang: Lang, address: string, subject: string): Promise<void> {
-  const newest = page.getByRole('list').getByRole('link').filter({ hasText: copy[lang].mailboxTo(address) }).first();
+  const newest = page
+    .getByRole('list')
+    .getByRole('link')
+    .filter({ hasText: copy[lang].mailboxTo(address) })
+    .first();
   await expect(async () => {
     await page.goto('/dev/mailbox');
     await expect(newest).toContainText(subject, { timeout: 1_000 });
@@ -199,7 +213,11 @@ export function setPasswordForm(page: Page, lang: Lang) {
   };
 }
 
-export async function expectSetPasswordPage(page: Page, lang: Lang, email: string): Promise<ReturnType<typeof setPasswordForm>> {
+export async function expectSetPasswordPage(
+  page: Page,
+  lang: Lang,
+  email: string,
+): Promise<ReturnType<typeof setPasswordForm>> {
   const t = copy[lang];
   const form = setPasswordForm(page, lang);
   await expect(form.heading).toHaveText(t.setPasswordTitle);
