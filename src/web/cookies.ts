@@ -1,8 +1,12 @@
 // Cookie names and attributes. SECURITY 60: HttpOnly, SameSite=Lax, and over https Secure with the
 // __Host- prefix (no Domain, Path=/), so no subdomain and no plain-http page can set or read them.
-import type { CookieSerializeOptions } from '@fastify/cookie';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
+
+export async function registerCookies(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyCookie);
+}
 
 export interface CookieNames {
   session: string;
@@ -43,15 +47,6 @@ export function setSessionCookie(config: Config, reply: FastifyReply, token: str
 
 export function clearSessionCookie(config: Config, reply: FastifyReply): void {
   reply.clearCookie(cookieNames(config).session, cookieOptions(config));
-}
-
-/**
- * SECURITY 23, 55: a new CSRF secret whenever who is signed in changes. A token read from the signed-out
- * log-in page, or by the previous user of this browser, must not work for the next one.
- */
-export function renewCsrfSecret(config: Config, request: FastifyRequest, reply: FastifyReply): void {
-  delete request.cookies[cookieNames(config).csrf];
-  reply.generateCsrf();
 }
 
 const YEAR_SECONDS = 365 * 24 * 3600;

@@ -1,8 +1,27 @@
 // Form bodies are parsed with a zod schema beside each handler. A body that does not fit the schema at all
 // (a field missing, a field sent twice, a value far too long) is a tampered or broken request: 400, and
 // nothing is done (SECURITY 67). Fields a person fills in are plain strings; their rules live in the flows.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+
+// SECURITY 65: forms here are a few short fields; anything bigger is refused before it is parsed.
+export const BODY_LIMIT = 16 * 1024;
+
+/** The one body our pages accept; JSON, text and everything else are refused with 415. */
+export function registerFormParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT },
+    (_request, body, done) => {
+      try {
+        done(null, parseFormBody(body as Buffer));
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  );
+}
 
 export class BadForm extends Error {
   readonly statusCode = 400;
@@ -15,7 +34,7 @@ export class BadForm extends Error {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * The parser of every urlencoded body (app.ts registers it for the one content type our forms send). Strict
+ * The parser of every urlencoded body (registerFormParser). Strict
  * where the usual parsers are lenient: they keep the raw text of a broken %-escape ("name=Ada%ZZ" saved as
  * "Ada%ZZ") and turn bytes that are not UTF-8, raw or %-escaped, into U+FFFD, so a name was saved and a
  * password checked as something the user never typed. A browser never sends such a body: it is refused
@@ -55,6 +74,17 @@ export function parseForm<Schema extends z.ZodType>(schema: Schema, request: Fas
   const parsed = schema.safeParse(request.body);
   if (!parsed.success) throw new BadForm();
   return parsed.data;
+}
+
+const noticeQuery = z.object({ notice: z.string().optional() });
+
+/**
+ * The sentence of `?notice=` (the redirect after a POST says what happened), when it names one of the page's
+ * notices; anything else shows nothing, so no text of the visitor's choosing reaches the page.
+ */
+export function noticeOf<Key extends string>(request: FastifyRequest, notices: Record<string, Key>): Key | undefined {
+  const { notice } = noticeQuery.safeParse(request.query).data ?? {};
+  return notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice] : undefined;
 }
 
 /** A single text field of bounded size. */

@@ -22,6 +22,24 @@ const problemKeys: Record<ProblemKey<PlainProblem>, MessageKey> = {
   'confirm.mismatch': 'error.confirm.mismatch',
 };
 
+/**
+ * The errors of a refused form: each field's first problem beside it, and the summary at the top, in the
+ * form's order, each line linked to its input (`inputs`: field → input id, in the order of the form).
+ */
+export function formErrors<Field extends string>(
+  ctx: PageContext,
+  problems: Array<FieldProblem & { field: Field }>,
+  inputs: Record<Field, string>,
+): { errors: Partial<Record<Field, string>>; summary: Array<{ field: string; message: string }> } {
+  const errors: Partial<Record<Field, string>> = {};
+  for (const problem of problems) errors[problem.field] ??= problemMessage(ctx, problem);
+  const summary = (Object.keys(inputs) as Field[]).flatMap((field) => {
+    const message = errors[field];
+    return message ? [{ field: inputs[field], message }] : [];
+  });
+  return { errors, summary };
+}
+
 export function problemMessage(ctx: PageContext, problem: FieldProblem): string {
   if (problem.reason === 'policy') {
     const rules = problem.unmet.map((rule) => ctx.t(ruleMessageKey(rule, ctx.passwordPolicy)));

@@ -16,3 +16,9 @@ export function sendPage(reply: FastifyReply, status: number, page: VNode): Fast
 export function redirect(reply: FastifyReply, location: string): FastifyReply {
   return reply.header('cache-control', 'no-store').redirect(location, 303);
 }
+
+/** 429: the page says how long to wait, and Retry-After says it to machines (whole seconds, rounded up). */
+export function sendTooSoon(reply: FastifyReply, retryAfterMs: number, page: VNode): FastifyReply {
+  reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
+  return sendPage(reply, 429, page);
+}

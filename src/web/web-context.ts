@@ -1,12 +1,13 @@
 // What the pages of one app share: the service's Deps, the asset URLs and cookie names computed at start-up,
 // and the helpers that turn a request into the context a view renders with.
-import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { ClientInfo } from '../core/client-address.ts';
 import type { Deps } from '../deps.ts';
-import type { ClientInfo } from '../flows/sessions.ts';
 import { pickLocale, translator } from '../i18n/index.ts';
 import type { AssetUrls } from './assets.ts';
 import { signedInProfile } from './auth.ts';
-import type { CookieNames } from './cookies.ts';
+import { type CookieNames, cookieNames } from './cookies.ts';
+import { sameOriginCheck } from './same-origin.ts';
 import type { PageContext } from './views/context.ts';
 
 export interface WebContext {
@@ -15,6 +16,16 @@ export interface WebContext {
   cookies: CookieNames;
   /** The preHandlers of every state-changing route: same origin, then the CSRF token. */
   protect: NonNullable<RouteShorthandOptions['preHandler']>;
+}
+
+/** After the CSRF plugin is registered: its check is one of `protect`. */
+export function webContext(app: FastifyInstance, deps: Deps, assets: AssetUrls): WebContext {
+  return {
+    deps,
+    assets,
+    cookies: cookieNames(deps.config),
+    protect: [sameOriginCheck(deps.config), app.csrfProtection],
+  };
 }
 
 export function pageContext(

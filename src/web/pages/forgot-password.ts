@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { sendResetEmail } from '../../flows/forgot-password.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { csrfField, field, parseForm } from '../forms.ts';
-import { sendPage } from '../render.ts';
+import { sendPage, sendTooSoon } from '../render.ts';
 import { ForgotPasswordView, ResetEmailSentView } from '../views/forgot-password.tsx';
 import { clientInfo, publicPageContext, type WebContext } from '../web-context.ts';
 
@@ -29,8 +29,7 @@ export function registerForgotPassword(app: FastifyInstance, web: WebContext): v
     }
     if (outcome.reason === 'invalid-email')
       return sendPage(reply, 422, ForgotPasswordView({ ctx, form: { email, error: ctx.t('error.email.invalid') } }));
-    reply.header('retry-after', Math.ceil(outcome.retryAfterMs / 1000));
     const alert = ctx.t('forgot.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
-    return sendPage(reply, 429, ForgotPasswordView({ ctx, form: { email, alert } }));
+    return sendTooSoon(reply, outcome.retryAfterMs, ForgotPasswordView({ ctx, form: { email, alert } }));
   });
 }

@@ -5,9 +5,10 @@ import { signIn } from '../../flows/sign-in.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { KNOWN_DEVICE_MS } from '../../limits.ts';
 import { currentSession } from '../auth.ts';
-import { cookieOptions, readSessionCookie, renewCsrfSecret, setSessionCookie } from '../cookies.ts';
-import { csrfField, field, parseForm, passwordField } from '../forms.ts';
-import { redirect, sendPage } from '../render.ts';
+import { cookieOptions, readSessionCookie, setSessionCookie } from '../cookies.ts';
+import { renewCsrfSecret } from '../csrf.ts';
+import { csrfField, field, noticeOf, parseForm, passwordField } from '../forms.ts';
+import { redirect, sendPage, sendTooSoon } from '../render.ts';
 import { type LoginForm, LoginView } from '../views/login.tsx';
 import { clientInfo, pageContext, publicPageContext, type WebContext } from '../web-context.ts';
 
@@ -16,8 +17,6 @@ const notices = {
   'session-expired': 'login.sessionExpired',
   'password-reset': 'login.passwordReset',
 } as const;
-
-const loginQuery = z.object({ notice: z.string().optional() });
 
 const loginBody = z.object({ ...csrfField, email: field(1024), password: passwordField });
 
@@ -33,9 +32,7 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
   app.get('/login', async (request, reply) => {
     if ((await currentSession(web, request)).status === 'active') return redirect(reply, HOME);
     const ctx = pageContext(web, request, reply);
-    const { notice } = loginQuery.safeParse(request.query).data ?? {};
-    const key =
-      notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    const key = noticeOf(request, notices);
     const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
     return sendPage(reply, 200, LoginView({ ctx, form }));
   });
@@ -69,8 +66,7 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
     }
     if (outcome.reason === 'throttled') {
       form.alert = ctx.t('login.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
-      reply.header('retry-after', Math.ceil(outcome.retryAfterMs / 1000));
-      return sendPage(reply, 429, LoginView({ ctx, form }));
+      return sendTooSoon(reply, outcome.retryAfterMs, LoginView({ ctx, form }));
     }
     // SECURITY 17: one message for an unknown address, a wrong password and a disabled account.
     form.alert = ctx.t('login.invalid');

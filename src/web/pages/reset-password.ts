@@ -15,8 +15,8 @@ import {
 import { formatTimeSpan, formatWait, type MessageKey } from '../../i18n/index.ts';
 import { cookieOptions } from '../cookies.ts';
 import { csrfField, parseForm, passwordField } from '../forms.ts';
-import { problemMessage } from '../problems.ts';
-import { redirect, sendPage } from '../render.ts';
+import { formErrors } from '../problems.ts';
+import { redirect, sendPage, sendTooSoon } from '../render.ts';
 import type { PageContext } from '../views/context.ts';
 import { DeadLinkView, type SetPasswordForm, type SetPasswordPage, SetPasswordView } from '../views/reset-password.tsx';
 import { clientInfo, publicPageContext, type WebContext } from '../web-context.ts';
@@ -93,12 +93,8 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
       client: clientInfo(request),
     });
     if (!link.ok && link.reason === 'throttled') {
-      reply.header('retry-after', Math.ceil(link.retryAfterMs / 1000));
-      return sendPage(
-        reply,
-        429,
-        DeadLinkView({ ctx, message: ctx.t('reset.throttled', { wait: formatWait(ctx.locale, link.retryAfterMs) }) }),
-      );
+      const message = ctx.t('reset.throttled', { wait: formatWait(ctx.locale, link.retryAfterMs) });
+      return sendTooSoon(reply, link.retryAfterMs, DeadLinkView({ ctx, message }));
     }
     if (!link.ok) return deadLink(ctx, reply, link.reason);
     return sendPage(
@@ -138,9 +134,8 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
     const page = door.page(ctx, link.user.email);
     const form: SetPasswordForm = { errors: {}, summary: [] };
     if (outcome.reason === 'throttled') {
-      reply.header('retry-after', Math.ceil(outcome.retryAfterMs / 1000));
       form.summary = [{ message: ctx.t('reset.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) }) }];
-      return sendPage(reply, 429, SetPasswordView({ ctx, page, email: link.user.email, form }));
+      return sendTooSoon(reply, outcome.retryAfterMs, SetPasswordView({ ctx, page, email: link.user.email, form }));
     }
     return sendPage(
       reply,
@@ -151,11 +146,5 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
 }
 
 function withProblems(ctx: PageContext, problems: SetPasswordProblem[]): SetPasswordForm {
-  const errors: SetPasswordForm['errors'] = {};
-  for (const problem of problems) errors[problem.field] ??= problemMessage(ctx, problem);
-  const summary = (['next', 'confirm'] as const).flatMap((name) => {
-    const message = errors[name];
-    return message ? [{ field: name === 'next' ? 'new_password' : 'confirm_password', message }] : [];
-  });
-  return { errors, summary };
+  return formErrors(ctx, problems, { next: 'new_password', confirm: 'confirm_password' });
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { activeSessions, recentActivity, revokeSession, signOutEverywhereElse } from '../../flows/security.ts';
 import { requireSignedIn } from '../auth.ts';
-import { csrfField, field, parseForm } from '../forms.ts';
+import { csrfField, field, noticeOf, parseForm } from '../forms.ts';
 import { redirect, sendPage } from '../render.ts';
 import { SecurityView } from '../views/security.tsx';
 import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
@@ -14,7 +14,6 @@ const notices = {
   'signed-out-others': 'security.signedOutOthers',
   'not-found': 'security.notFound',
 } as const;
-const securityQuery = z.object({ notice: z.string().optional() });
 const revokeBody = z.object({ ...csrfField, session: field(64) });
 
 export function registerSecurityPage(app: FastifyInstance, web: WebContext): void {
@@ -22,9 +21,7 @@ export function registerSecurityPage(app: FastifyInstance, web: WebContext): voi
     const signedIn = await requireSignedIn(web, request, reply);
     if (!signedIn) return reply;
     const ctx = pageContext(web, request, reply, signedIn.user);
-    const { notice } = securityQuery.safeParse(request.query).data ?? {};
-    const key =
-      notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    const key = noticeOf(request, notices);
     const [sessions, events] = await Promise.all([
       activeSessions(web.deps, signedIn),
       recentActivity(web.deps, signedIn),

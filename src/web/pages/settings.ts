@@ -8,16 +8,14 @@ import type { SignedIn } from '../../flows/sessions.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { requireSignedIn } from '../auth.ts';
 import { setSessionCookie } from '../cookies.ts';
-import { csrfField, field, parseForm, passwordField } from '../forms.ts';
-import { type FieldProblem, problemMessage } from '../problems.ts';
-import { redirect, sendPage } from '../render.ts';
+import { csrfField, field, noticeOf, parseForm, passwordField } from '../forms.ts';
+import { type FieldProblem, formErrors } from '../problems.ts';
+import { redirect, sendPage, sendTooSoon } from '../render.ts';
 import type { PageContext } from '../views/context.ts';
 import { type AccountDetailsForm, SettingsProfileView } from '../views/settings.tsx';
 import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
 
 const notices = { saved: 'settings.saved', 'password-changed': 'settings.passwordChanged' } as const;
-
-const profileQuery = z.object({ notice: z.string().optional() });
 
 const profileBody = z.object({
   ...csrfField,
@@ -29,15 +27,14 @@ const profileBody = z.object({
   confirm_password: passwordField.optional(),
 });
 
-// The order of the fields on the page, so the summary at the top reads in the same order.
-const fieldOrder = ['name', 'locale', 'current', 'next', 'confirm'] as const;
-const fieldIds: Record<(typeof fieldOrder)[number], string> = {
+// Each field's input, in the order of the page, so the summary at the top reads in the same order.
+const inputs = {
   name: 'name',
   locale: 'locale',
   current: 'current_password',
   next: 'new_password',
   confirm: 'confirm_password',
-};
+} as const;
 
 export function registerSettingsPages(app: FastifyInstance, web: WebContext): void {
   app.get('/settings', async (_request, reply) => redirect(reply, '/settings/profile'));
@@ -46,9 +43,7 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
     const signedIn = await requireSignedIn(web, request, reply);
     if (!signedIn) return reply;
     const ctx = pageContext(web, request, reply, signedIn.user);
-    const { notice } = profileQuery.safeParse(request.query).data ?? {};
-    const key =
-      notice !== undefined && Object.hasOwn(notices, notice) ? notices[notice as keyof typeof notices] : undefined;
+    const key = noticeOf(request, notices);
     return sendPage(reply, 200, view(ctx, signedIn, { ...blankForm(signedIn), notice: key && ctx.t(key) }));
   });
 
@@ -96,9 +91,8 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
     }
     const ctx = pageContext(web, request, reply, signedIn.user);
     if (outcome.reason === 'throttled') {
-      reply.header('retry-after', Math.ceil(outcome.retryAfterMs / 1000));
       form.summary = [{ message: ctx.t('settings.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) }) }];
-      return sendPage(reply, 429, view(ctx, signedIn, form));
+      return sendTooSoon(reply, outcome.retryAfterMs, view(ctx, signedIn, form));
     }
     return sendPage(reply, 422, view(ctx, signedIn, withProblems(ctx, form, outcome.problems)));
   });
@@ -114,11 +108,5 @@ function view(ctx: PageContext, signedIn: SignedIn, form: AccountDetailsForm) {
 }
 
 function withProblems(ctx: PageContext, form: AccountDetailsForm, problems: FieldProblem[]): AccountDetailsForm {
-  const errors: AccountDetailsForm['errors'] = {};
-  for (const problem of problems) errors[problem.field] ??= problemMessage(ctx, problem);
-  const summary = fieldOrder.flatMap((name) => {
-    const message = errors[name];
-    return message ? [{ field: fieldIds[name], message }] : [];
-  });
-  return { ...form, errors, summary };
+  return { ...form, ...formErrors(ctx, problems, inputs) };
 }

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { signOut } from '../../flows/sign-out.ts';
-import { clearSessionCookie, readSessionCookie, renewCsrfSecret } from '../cookies.ts';
+import { clearSessionCookie, readSessionCookie } from '../cookies.ts';
+import { renewCsrfSecret } from '../csrf.ts';
 import { csrfField, parseForm } from '../forms.ts';
 import { redirect } from '../render.ts';
 import type { WebContext } from '../web-context.ts';
