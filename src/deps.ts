@@ -10,9 +10,8 @@ import { createLimits, type Limits } from './limits.ts';
 import type { LogOutput } from './log-output.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { DatabaseAvailability } from './store/availability.ts';
-import { connect } from './store/connect.ts';
+import { type Connection, connect } from './store/connect.ts';
 import type { Db } from './store/database.ts';
-import { migrate } from './store/migrate.ts';
 import { countOutbox } from './store/outbox.ts';
 
 export interface Clock {
@@ -34,9 +33,9 @@ export interface Deps {
   metrics: Metrics;
   isCommonPassword: (password: string) => boolean;
   /** Tells the outbox worker that a row was just queued: it runs within a second rather than at its next poll. */
-  wakeOutbox: () => void;
+  readonly wakeOutbox: () => void;
   /** The development mailbox, when it runs (never in production). */
-  devMailbox?: DevMailbox;
+  readonly devMailbox?: DevMailbox;
 }
 
 export interface MailboxSummary {
@@ -59,36 +58,36 @@ export interface DevMailbox {
   get(id: string): Promise<MailboxMessage | undefined>;
 }
 
-export interface CreateDepsOptions {
+/** The parts made before the Deps, in the order the process makes them (main.ts). */
+export interface DepsParts {
+  log: Logger;
+  /** Opened by openDatabase, and migrated where the process says so (the service at start, `db migrate`). */
+  connection: Connection;
   clock?: Clock;
-  /** A logger of the caller's (tests keep the lines); otherwise one writing JSON lines to `output`. */
-  log?: Logger;
-  /** Where the service's log lines go (main.ts: stdout, through log-output.ts). */
+  /** The development mailbox, when it runs. */
+  devMailbox?: DevMailbox;
+  /** What wakes the outbox worker, made before it (the worker needs the Deps); none for the CLI. */
+  wakeOutbox?: () => void;
+  /** Where the log lines go, for log_lines_dropped_total. */
   output?: LogOutput;
 }
 
-/** Opens the database (migrating it), starts the hasher, and returns the Deps with a way to close them. */
-export async function createDeps(
-  config: Config,
-  options: CreateDepsOptions = {},
-): Promise<{ deps: Deps; close(): Promise<void> }> {
-  const log = options.log ?? createLogger(config, options.output);
-  const connection = connect(config.database, {
+/** The database of the configuration, its outages and returns told to the log (store/availability.ts). */
+export function openDatabase(config: Config, log: Logger): Connection {
+  return connect(config.database, {
     onAvailabilityChange: ({ available, downForMs, error }) => {
       if (available) log.warn({ event: 'database', state: 'available', downForMs }, 'the database answers again');
-      else
-        log.error(
-          { event: 'database', state: 'unavailable', err: error },
-          'the database does not answer: requests get 503 until it does',
-        );
+      else {
+        const message = 'the database does not answer: requests get 503 until it does';
+        log.error({ event: 'database', state: 'unavailable', err: error }, message);
+      }
     },
   });
-  try {
-    await migrate(connection.db);
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
+}
+
+/** Starts the hasher and the throttles over the parts given, and returns the Deps with a way to close them. */
+export async function createDeps(config: Config, parts: DepsParts): Promise<{ deps: Deps; close(): Promise<void> }> {
+  const { log, connection } = parts;
   let metrics: Metrics | undefined;
   const hasher = await createHasher({
     params: OWASP_ARGON2ID,
@@ -100,7 +99,7 @@ export async function createDeps(
     outbox: () => countOutbox(connection.db),
     hashing: () => hasher.load(),
     databaseAvailable: () => connection.availability.isAvailable(),
-    logLinesDropped: () => options.output?.dropped() ?? 0,
+    logLinesDropped: () => parts.output?.dropped() ?? 0,
   });
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const store = redis
@@ -108,7 +107,7 @@ export async function createDeps(
     : databaseFailureStore(connection.db);
   const deps: Deps = {
     config,
-    clock: options.clock ?? systemClock,
+    clock: parts.clock ?? systemClock,
     db: connection.db,
     database: connection.availability,
     hasher,
@@ -116,7 +115,8 @@ export async function createDeps(
     log,
     metrics,
     isCommonPassword,
-    wakeOutbox: () => {},
+    wakeOutbox: parts.wakeOutbox ?? (() => {}),
+    devMailbox: parts.devMailbox,
   };
   return {
     deps,

@@ -6,7 +6,8 @@ import './node-version.ts';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { type Config, parseConfig } from './config.ts';
-import { createDeps, type Deps } from './deps.ts';
+import { createSignal } from './core/signal.ts';
+import { createDeps, createLogger, type Deps, openDatabase } from './deps.ts';
 import { addUser } from './flows/add-user.ts';
 import { disableUser } from './flows/administer.ts';
 import { startHousekeeping } from './housekeeping.ts';
@@ -14,6 +15,7 @@ import { createLogOutput } from './log-output.ts';
 import { createTransport } from './mail/transport.ts';
 import { createOutboxWorker } from './mail/worker.ts';
 import { shutdownOnSignal } from './shutdown.ts';
+import { migrate } from './store/migrate.ts';
 import { countUsers } from './store/users.ts';
 import { buildApp } from './web/app.ts';
 
@@ -32,14 +34,25 @@ const stdout = createLogOutput(process.stdout, {
   onFirstDrop: (reason) =>
     stderr.write(`log lines are being dropped: ${reason}; log_lines_dropped_total in /metrics counts them\n`),
 });
-const { deps, close } = await createDeps(config, { output: stdout });
+// The parts first, then the Deps made of them, whole: connect, migrate (the service does at start), the
+// development mailbox, the signal that wakes the outbox worker, and the worker last, since it needs the Deps.
+const log = createLogger(config, stdout);
+const connection = openDatabase(config, log);
+await migrate(connection.db);
 // Loaded only when it runs: its SMTP server and mail parser are of no use, and no weight, in production.
 const devMailbox = config.smtpUrl
   ? undefined
   : await (await import('./mail/dev-mailbox.ts')).startDevMailbox(mailboxFolder(config));
+const outboxWake = createSignal();
+const { deps, close } = await createDeps(config, {
+  log,
+  connection,
+  devMailbox,
+  wakeOutbox: outboxWake.fire,
+  output: stdout,
+});
 const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url));
-deps.devMailbox = devMailbox;
-deps.wakeOutbox = worker.wake;
+outboxWake.listen(worker.wake);
 if (config.production) await retireDemoAccount(deps);
 else await createDemoAccount(deps);
 const app = await buildApp(deps);

@@ -1,12 +1,14 @@
 // The admin CLI as an operator runs it: a real process, a real SQLite file, the password on standard input.
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { createTestDatabase, migrateTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 
 let database: TestDatabase;
 beforeEach(async () => {
   database = await createTestDatabase();
 });
+/** As the service leaves it: the commands other than db migrate need an up-to-date database. */
+const upToDate = () => beforeEach(() => migrateTestDatabase(database));
 afterEach(() => database.drop());
 
 function cli(args: string[], input = '') {
@@ -25,6 +27,7 @@ const add = (email: string, password: string, extra: string[] = []) =>
   );
 
 describe('npm run cli -- users', () => {
+  upToDate();
   it('adds a user with the password from standard input, and lists it', () => {
     const added = add('Ada@Example.com', 'Velvet-Otter-9');
     expect(added.code).toBe(0);
@@ -93,6 +96,7 @@ describe('npm run cli -- users', () => {
 });
 
 describe('npm run cli -- (administration)', () => {
+  upToDate();
   const run = (args: string[]) => cli(args);
 
   it('invites a user without a password, queueing the invitation with the account', async () => {
@@ -133,13 +137,36 @@ describe('npm run cli -- (administration)', () => {
       stdout: 'Signed out ada@example.com\n',
     });
   });
+});
 
+describe('npm run cli -- db migrate, and a database not up to date', () => {
   it('migrates the database, and says when it is up to date', () => {
-    const first = run(['db', 'migrate']);
+    const first = cli(['db', 'migrate']);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
       /^Applied 0001-initial, 0002-reset-and-outbox, 0003-security-events, 0004-known-devices, 0005-events-of-no-account, 0006-outbox-of-no-account, 0007-outbox-workers\n$/,
     );
-    expect(run(['db', 'migrate']).stdout).toBe('The database is up to date.\n');
+    expect(cli(['db', 'migrate']).stdout).toBe('The database is up to date.\n');
+  });
+
+  it('refuses every other command on a database with pending migrations, saying what to run, and changes nothing', () => {
+    const refusal =
+      'The database is not up to date: 7 migration(s) pending (0001-initial … 0007-outbox-workers). Run "npm run cli -- db migrate" first; the service also applies them when it starts.\n';
+    for (const [args, input] of [
+      [
+        ['users', 'add', '--email', 'ada@example.com', '--name', 'Ada', '--locale', 'fr', '--password-stdin'],
+        'Velvet-Otter-9\n',
+      ],
+      [['users', 'add', '--email', 'bob@example.com', '--name', 'Bob', '--locale', 'en', '--invite'], ''],
+      [['users', 'list'], ''],
+      [['users', 'disable', '--email', 'ada@example.com'], ''],
+      [['users', 'enable', '--email', 'ada@example.com'], ''],
+      [['sessions', 'revoke', '--email', 'ada@example.com'], ''],
+    ] as const) {
+      expect(cli([...args], input), args.join(' ')).toEqual({ code: 1, stdout: '', stderr: refusal });
+    }
+    // Nothing was created on the way: the migrations all still apply.
+    expect(cli(['db', 'migrate']).stdout).toMatch(/^Applied 0001-initial, .*0007-outbox-workers\n$/);
+    expect(cli(['users', 'list']).stderr).toBe('No users.\n');
   });
 });

@@ -2,14 +2,15 @@
 // argv, which other users of the machine can read in the process list.
 import '../node-version.ts';
 import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
 import { parseConfig } from '../config.ts';
 import { isLocale } from '../core/locale.ts';
 import type { Rule } from '../core/password-policy.ts';
-import { createDeps, createLogger } from '../deps.ts';
+import { createDeps, createLogger, type Deps, openDatabase } from '../deps.ts';
 import { addUser } from '../flows/add-user.ts';
 import { disableUser, enableUser, revokeAllSessions } from '../flows/administer.ts';
-import { connect } from '../store/connect.ts';
-import { migrate } from '../store/migrate.ts';
+import { migrate, pendingMigrations } from '../store/migrate.ts';
 import { listUsers } from '../store/users.ts';
 
 const usage = `Usage:
@@ -22,8 +23,38 @@ const usage = `Usage:
   npm run cli -- db migrate
 `;
 
-/** Exit codes: 0 done, 1 refused (duplicate, weak password), 2 wrong usage or configuration. */
+/** Exit codes: 0 done, 1 refused (duplicate, weak password, a database not up to date), 2 wrong usage or configuration. */
 class UsageError extends Error {}
+
+class Refused extends Error {}
+
+/**
+ * The Deps of one command, on a database that has every migration this build knows. Only `db migrate`
+ * changes a schema: a command run ahead of a deploy must not upgrade a production database as a side effect.
+ */
+async function withDeps<T>(config: Config, log: Logger, work: (deps: Deps) => Promise<T>): Promise<T> {
+  const connection = openDatabase(config, log);
+  let pending: string[];
+  try {
+    pending = await pendingMigrations(connection.db);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  if (pending.length > 0) {
+    await connection.close();
+    const which = pending.length === 1 ? pending[0] : `${pending[0]} … ${pending.at(-1)}`;
+    throw new Refused(
+      `The database is not up to date: ${pending.length} migration(s) pending (${which}). Run "npm run cli -- db migrate" first; the service also applies them when it starts.`,
+    );
+  }
+  const { deps, close } = await createDeps(config, { log, connection });
+  try {
+    return await work(deps);
+  } finally {
+    await close();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
@@ -55,10 +86,10 @@ async function main(argv: string[]): Promise<number> {
         'users add needs either --password-stdin (the password on standard input) or --invite (an email to choose one)',
       );
     }
+    const input = { email: values.email, name: values.name, locale: values.locale };
     const password = values.invite ? undefined : await readPassword();
-    const { deps, close } = await createDeps(parsed.config, { log });
-    try {
-      const added = await addUser(deps, { email: values.email, name: values.name, locale: values.locale, password });
+    return withDeps(parsed.config, log, async (deps) => {
+      const added = await addUser(deps, { ...input, password });
       if (added.ok) {
         process.stdout.write(
           values.invite
@@ -69,15 +100,12 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stderr.write(`${refusal(added)}\n`);
       return 1;
-    } finally {
-      await close();
-    }
+    });
   }
 
   if (group === 'users' && command === 'list') {
     if (rest.length > 0) throw new UsageError(`users list takes no arguments (got "${rest.join(' ')}")`);
-    const { deps, close } = await createDeps(parsed.config, { log });
-    try {
+    return withDeps(parsed.config, log, async (deps) => {
       const users = await listUsers(deps.db);
       for (const user of users) {
         const state = user.disabled_at !== null ? 'disabled' : user.password_hash === null ? 'invited' : 'active';
@@ -87,9 +115,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (users.length === 0) process.stderr.write('No users.\n');
       return 0;
-    } finally {
-      await close();
-    }
+    });
   }
 
   if (
@@ -97,32 +123,30 @@ async function main(argv: string[]): Promise<number> {
     (group === 'sessions' && command === 'revoke')
   ) {
     const { values } = parseArgs({ args: rest, options: { email: { type: 'string' } }, strict: true });
-    if (!values.email) throw new UsageError(`${group} ${command} needs --email`);
+    const email = values.email;
+    if (!email) throw new UsageError(`${group} ${command} needs --email`);
     const action = command === 'disable' ? disableUser : command === 'enable' ? enableUser : revokeAllSessions;
-    const { deps, close } = await createDeps(parsed.config, { log });
-    try {
-      const outcome = await action(deps, values.email);
+    return withDeps(parsed.config, log, async (deps) => {
+      const outcome = await action(deps, email);
       if (!outcome.ok) {
         process.stderr.write(
           outcome.reason === 'no-such-user'
-            ? `No user has the address ${values.email}.\n`
-            : `${values.email} is already ${command}d.\n`,
+            ? `No user has the address ${email}.\n`
+            : `${email} is already ${command}d.\n`,
         );
         return 1;
       }
       const done = { disable: 'Disabled', enable: 'Enabled', revoke: 'Signed out' }[command];
       process.stdout.write(
-        `${done} ${values.email}${outcome.endedSessions > 0 ? `; ${outcome.endedSessions} session(s) ended` : ''}\n`,
+        `${done} ${email}${outcome.endedSessions > 0 ? `; ${outcome.endedSessions} session(s) ended` : ''}\n`,
       );
       return 0;
-    } finally {
-      await close();
-    }
+    });
   }
 
   if (group === 'db' && command === 'migrate') {
     if (rest.length > 0) throw new UsageError(`db migrate takes no arguments (got "${rest.join(' ')}")`);
-    const connection = connect(parsed.config.database);
+    const connection = openDatabase(parsed.config, log);
     try {
       const applied = await migrate(connection.db);
       process.stdout.write(applied.length === 0 ? 'The database is up to date.\n' : `Applied ${applied.join(', ')}\n`);
@@ -181,6 +205,10 @@ async function readPassword(): Promise<string> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof Refused) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n\n${usage}`);
       process.exit(2);

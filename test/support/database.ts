@@ -50,3 +50,19 @@ declare module 'vitest' {
     postgresRunUrl: string | undefined;
   }
 }
+
+/** The database as the service leaves it once started: every migration applied. */
+export async function migrateTestDatabase(database: TestDatabase): Promise<void> {
+  const { connect } = await import('../../src/store/connect.ts');
+  const { migrate } = await import('../../src/store/migrate.ts');
+  const target =
+    database.kind === 'sqlite'
+      ? { kind: 'sqlite' as const, path: database.url.slice('sqlite:'.length) }
+      : { kind: 'postgres' as const, url: database.url };
+  const connection = connect(target);
+  try {
+    await migrate(connection.db);
+  } finally {
+    await connection.close();
+  }
+}

@@ -3,10 +3,12 @@
 import { Writable } from 'node:stream';
 import { parseConfig } from '../../src/config.ts';
 import type { Locale } from '../../src/core/locale.ts';
-import { createDeps, createLogger, type Deps } from '../../src/deps.ts';
+import { createSignal } from '../../src/core/signal.ts';
+import { createDeps, createLogger, type Deps, type DevMailbox, openDatabase } from '../../src/deps.ts';
 import { addUser } from '../../src/flows/add-user.ts';
 import { createTransport } from '../../src/mail/transport.ts';
 import { createOutboxWorker, type OutboxWorker } from '../../src/mail/worker.ts';
+import { migrate } from '../../src/store/migrate.ts';
 import type { User } from '../../src/store/users.ts';
 import { type TestClock, testClock } from './clock.ts';
 import { createTestDatabase } from './database.ts';
@@ -23,8 +25,18 @@ export interface TestDeps {
   close(): Promise<void>;
 }
 
-/** With DATABASE_URL in `env`, the deps open that database (to reopen one, as after a restart) and leave it. */
-export async function testDeps(env: Record<string, string> = {}): Promise<TestDeps> {
+export interface TestDepsOptions {
+  /** The development mailbox the service shows and its worker sends to, as `npm start` wires it. */
+  devMailbox?: DevMailbox & { url: URL };
+  /** False: nothing a request queues wakes the worker; the test drains it itself. */
+  wakes?: boolean;
+}
+
+/**
+ * Made as main.ts makes them: connect, migrate, the wake signal, the Deps, then the worker. With DATABASE_URL
+ * in `env`, the deps open that database (to reopen one, as after a restart) and leave it.
+ */
+export async function testDeps(env: Record<string, string> = {}, options: TestDepsOptions = {}): Promise<TestDeps> {
   const database = env.DATABASE_URL === undefined ? await createTestDatabase() : undefined;
   const parsed = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database?.url, LOG_LEVEL: 'info', ...env });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
@@ -36,11 +48,21 @@ export async function testDeps(env: Record<string, string> = {}): Promise<TestDe
     },
   });
   const clock = testClock();
-  const { deps, close } = await createDeps(parsed.config, { clock, log: createLogger(parsed.config, sink) });
+  const log = createLogger(parsed.config, sink);
+  const connection = openDatabase(parsed.config, log);
+  await migrate(connection.db);
+  const wake = createSignal();
+  const { deps, close } = await createDeps(parsed.config, {
+    log,
+    connection,
+    clock,
+    devMailbox: options.devMailbox,
+    wakeOutbox: options.wakes === false ? undefined : wake.fire,
+  });
   const smtp = await startSmtpCapture();
   // Polls rarely: tests deliver with outbox.drain(); wake() runs it as in production, a moment later.
-  const outbox = createOutboxWorker(deps, createTransport(smtp.url), { pollMs: 60_000 });
-  deps.wakeOutbox = outbox.wake;
+  const outbox = createOutboxWorker(deps, createTransport(options.devMailbox?.url ?? smtp.url), { pollMs: 60_000 });
+  wake.listen(outbox.wake);
   await outbox.start();
   return {
     deps,

@@ -2,9 +2,8 @@
 // moves, the log lines kept in memory).
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { DevMailbox } from '../../src/deps.ts';
 import { buildApp } from '../../src/web/app.ts';
-import { type TestDeps, testDeps } from './deps.ts';
+import { type TestDeps, type TestDepsOptions, testDeps } from './deps.ts';
 
 export interface TestService extends TestDeps {
   url: string;
@@ -24,11 +23,10 @@ export async function freePort(): Promise<number> {
 
 export async function startService(
   env: Record<string, string> = {},
-  options: { devMailbox?: DevMailbox } = {},
+  options: TestDepsOptions = {},
 ): Promise<TestService> {
   const port = await freePort();
-  const base = await testDeps({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...env });
-  base.deps.devMailbox = options.devMailbox;
+  const base = await testDeps({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...env }, options);
   const app = await buildApp(base.deps);
   await app.listen({ port, host: '127.0.0.1' });
   return {

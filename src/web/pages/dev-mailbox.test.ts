@@ -6,8 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser, visibleText } from '../../../test/support/browser.ts';
 import { startService, type TestService } from '../../../test/support/service.ts';
 import { type RunningDevMailbox, startDevMailbox } from '../../mail/dev-mailbox.ts';
-import { createTransport } from '../../mail/transport.ts';
-import { createOutboxWorker } from '../../mail/worker.ts';
 
 let folder: string;
 let mailbox: RunningDevMailbox;
@@ -16,17 +14,15 @@ let service: TestService;
 beforeEach(async () => {
   folder = mkdtempSync(join(tmpdir(), 'sc-mailbox-'));
   mailbox = await startDevMailbox(folder);
-  service = await startService({}, { devMailbox: mailbox });
   // The service's mail goes to the mailbox, as `npm start` wires it.
-  const worker = createOutboxWorker(service.deps, createTransport(mailbox.url), { pollMs: 60_000 });
-  service.deps.wakeOutbox = worker.wake;
-  await worker.start();
+  service = await startService({}, { devMailbox: mailbox });
   await service.addUser({ email: 'ada@example.com', password: 'Velvet-Otter-9', locale: 'fr' });
   const browser = new TestBrowser(service.url);
   await browser.get('/forgot-password');
   await browser.post('/forgot-password', { email: 'ada@example.com' });
-  await worker.drain();
-  await worker.stop();
+  await service.outbox.drain();
+  // Its pooled SMTP connection closed, so that the mailbox can be stopped and started again.
+  await service.outbox.stop();
 });
 afterEach(async () => {
   await service.close();
