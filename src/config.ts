@@ -1,11 +1,13 @@
-// Environment → one frozen, typed Config. Every bad value is reported on its own line and the process exits
-// with code 2 before anything starts, so an operator sees all their mistakes at once.
+// Environment → one frozen, typed Config. One zod schema reads every variable (enums, numbers, durations,
+// URLs), one check relates them, and each problem is one line naming the variable, what it must be and, where
+// it is no secret, what it was. The process exits with code 2 before anything starts, so an operator sees all
+// their mistakes at once.
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { domainToASCII } from 'node:url';
-import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './core/duration.ts';
+import { senderOf } from './core/email-address.ts';
+import { isLoopbackHost } from './core/hosts.ts';
 import { type Locale, locales } from './core/locale.ts';
 import type { PolicyProfile } from './core/password-policy.ts';
 import { MIN_IDLE_TIMEOUT_MS } from './core/session-expiry.ts';
@@ -47,125 +49,209 @@ export interface Config {
   trustProxy: false | number | string[];
 }
 
-const duration = (name: string, fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a duration such as 90s, 30m, 12h or 7d (got "${text}")`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
-
-const positiveInteger = (name: string, fallback: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined || text === '') return fallback;
-      const value = Number(text);
-      if (!/^\d+$/.test(text) || value < 1 || value > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from 1 to ${max} (got "${text}")` });
-        return z.NEVER;
-      }
-      return value;
-    });
-
-const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T) =>
-  z
-    .string()
-    .default(fallback)
-    .refine((text): text is T => (values as readonly string[]).includes(text), {
-      error: (issue) => `${name} must be one of ${values.join(', ')} (got "${String(issue.input)}")`,
-    })
-    .transform((text) => text as T);
-
-const schema = z.object({
-  PORT: positiveInteger('PORT', 3000, 65535),
-  HOST: z.string().min(1, 'HOST must not be empty').default('127.0.0.1'),
-  APP_NAME: z
-    .string()
-    .default('Sales Connect')
-    .refine((name) => name.trim().length > 0 && name.length <= 60, 'APP_NAME must be 1 to 60 characters'),
-  DEFAULT_LOCALE: oneOf('DEFAULT_LOCALE', locales, 'en'),
-  NODE_ENV: oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
-  PASSWORD_POLICY: oneOf('PASSWORD_POLICY', ['documented', 'nist'] as const, 'documented'),
-  SESSION_IDLE_TIMEOUT: duration('SESSION_IDLE_TIMEOUT', '1h'),
-  SESSION_ABSOLUTE_TIMEOUT: duration('SESSION_ABSOLUTE_TIMEOUT', '12h'),
-  SHUTDOWN_TIMEOUT: duration('SHUTDOWN_TIMEOUT', '20s'),
-  LOG_LEVEL: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-  HASH_CONCURRENCY: positiveInteger('HASH_CONCURRENCY', availableParallelism(), 256),
-  HASH_QUEUE_LIMIT: positiveInteger('HASH_QUEUE_LIMIT', 64, 100_000),
-  RESET_TOKEN_TTL: duration('RESET_TOKEN_TTL', '1h'),
-  INVITE_TOKEN_TTL: duration('INVITE_TOKEN_TTL', '7d'),
-  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').max(256).optional(),
-  REDIS_KEY_PREFIX: z.string().max(100, 'REDIS_KEY_PREFIX must be at most 100 characters').default('sales-connect:'),
-  MAIL_FROM: z
-    .string()
-    .optional()
-    .refine(
-      (from) => from === undefined || (!/[\r\n]/.test(from) && from.length <= 200 && senderOf(from) !== undefined),
-      {
-        error: 'MAIL_FROM must be one address such as "Sales Connect <no-reply@example.com>", on one line',
-      },
-    ),
-});
-
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** What a variable must be, when it is not: the rest of its line after its name (or, `whole`, all of it). */
+class Must {
+  readonly text: string;
+  readonly whole: boolean;
+  constructor(text: string, whole = false) {
+    this.text = text;
+    this.whole = whole;
+  }
+}
+const must = (text: string) => new Must(text);
+/** Database, SMTP and Redis URLs may carry a password: never echo it back. */
+const shown = (text: string) => `(got "${text.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')}")`;
+
+/** A variable read by `read` from its text (or `fallback` when unset); unset with no fallback: undefined. */
+function variable<T>(read: (text: string) => T | Must): z.ZodType<T | undefined>;
+function variable<T>(read: (text: string) => T | Must, fallback: string): z.ZodType<T>;
+function variable<T>(read: (text: string) => T | Must, fallback?: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const given = text ?? fallback;
+      if (given === undefined) return undefined;
+      const value = read(given);
+      if (!(value instanceof Must)) return value;
+      ctx.addIssue({ code: 'custom', message: value.text, params: { whole: value.whole } });
+      return z.NEVER;
+    });
+}
+
+const wholeNumber = (max: number) => (text: string) =>
+  /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= max
+    ? Number(text)
+    : must(`must be a whole number from 1 to ${max} ${shown(text)}`);
+
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (text: string) =>
+    (values as readonly string[]).includes(text)
+      ? (text as T)
+      : must(`must be one of ${values.join(', ')} ${shown(text)}`);
+
+/** A duration, within bounds written as the operator would write them ("24h", not 86400000). */
+const duration =
+  ({ min, max }: { min?: string; max?: string } = {}) =>
+  (text: string) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) return must(`must be a duration such as 90s, 30m, 12h or 7d ${shown(text)}`);
+    if ((min === undefined || ms >= parseDuration(min)!) && (max === undefined || ms <= parseDuration(max)!)) return ms;
+    return must(`must be ${min === undefined ? `at most ${max}` : `from ${min} to ${max}`}`);
+  };
+
+const text = (rule: string, valid: (text: string) => boolean) => (given: string) => (valid(given) ? given : must(rule));
+
+function publicUrl(given: string): URL | Must {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    return must(`must be an absolute http:// or https:// address ${shown(given)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return must(`must start with http:// or https:// ${shown(given)}`);
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    return must(`must be an origin only, such as https://accounts.example.com ${shown(given)}`);
+  }
+  return url;
+}
+
+function databaseTarget(given: string): DatabaseTarget | Must {
+  if (given.startsWith('sqlite:')) {
+    const path = given.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path.length > 0) return { kind: 'sqlite', path };
+  } else if (/^postgres(ql)?:\/\/./.test(given)) {
+    return { kind: 'postgres', url: given };
+  }
+  return must(`must be sqlite:<file path> or postgres://user@host/database ${shown(given)}`);
+}
+
+const serverUrl = (protocols: string[], form: string) => (given: string) => {
+  const url = URL.canParse(given) ? new URL(given) : undefined;
+  return url && protocols.includes(url.protocol) && url.hostname ? url : must(`must be ${form} ${shown(given)}`);
+};
+
+/**
+ * SECURITY 22: by default X-Forwarded-For is ignored, so a client cannot choose the address it is counted
+ * under. Behind a proxy: the number of proxies in front, or their addresses and CIDR ranges. "true" is
+ * refused: it would believe the left-most entry, which the client writes itself.
+ */
+function trustProxy(given: string): false | number | string[] | Must {
+  if (given === 'false') return false;
+  if (given === 'true') {
+    const why = 'would let clients choose the address they are counted under';
+    return new Must(
+      `TRUST_PROXY=true ${why}: give the number of proxies in front (TRUST_PROXY=1) or their addresses`,
+      true,
+    );
+  }
+  if (/^\d{1,2}$/.test(given)) return Number(given);
+  const entries = given.split(',').map((entry) => entry.trim());
+  const address = /^[\d.]+(\/\d{1,2})?$|^[0-9a-f:]+(\/\d{1,3})?$/i;
+  if (entries.every((entry) => address.test(entry) && isIP(entry.split('/')[0]!) !== 0)) return entries;
+  return must(
+    `must be false, a number of hops, or a comma-separated list of addresses and CIDR ranges ${shown(given)}`,
+  );
+}
+
+const environment = z
+  .object({
+    PORT: variable(wholeNumber(65535), '3000'),
+    HOST: variable((host) => host, '127.0.0.1'),
+    APP_NAME: variable(
+      text('must be 1 to 60 characters', (name) => name.trim().length > 0 && name.length <= 60),
+      'Sales Connect',
+    ),
+    DEFAULT_LOCALE: variable(oneOf(locales), 'en'),
+    NODE_ENV: variable(oneOf(['development', 'production', 'test'] as const), 'development'),
+    PASSWORD_POLICY: variable(oneOf(['documented', 'nist'] as const), 'documented'),
+    SESSION_IDLE_TIMEOUT: variable(duration(), '1h'),
+    SESSION_ABSOLUTE_TIMEOUT: variable(duration(), '12h'),
+    SHUTDOWN_TIMEOUT: variable(duration({ min: '1s', max: '10m' }), '20s'),
+    LOG_LEVEL: variable(oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const), 'info'),
+    HASH_CONCURRENCY: variable(wholeNumber(256), String(availableParallelism())),
+    HASH_QUEUE_LIMIT: variable(wholeNumber(100_000), '64'),
+    RESET_TOKEN_TTL: variable(duration({ max: '24h' }), '1h'),
+    INVITE_TOKEN_TTL: variable(duration({ max: '30d' }), '7d'),
+    // A secret: what it was is never echoed.
+    METRICS_TOKEN: variable(text('must be 16 to 256 characters', (token) => token.length >= 16 && token.length <= 256)),
+    REDIS_KEY_PREFIX: variable(
+      text('must be at most 100 characters', (prefix) => prefix.length <= 100),
+      'sales-connect:',
+    ),
+    MAIL_FROM: variable(
+      text(
+        'must be one address such as "Sales Connect <no-reply@example.com>", on one line',
+        (from) => !/[\r\n]/.test(from) && from.length <= 200 && senderOf(from) !== undefined,
+      ),
+    ),
+    PUBLIC_URL: variable(publicUrl),
+    DATABASE_URL: variable(databaseTarget, 'sqlite:./data/app.db'),
+    SMTP_URL: variable(serverUrl(['smtp:', 'smtps:'], 'smtp://[user:password@]host[:port] or smtps://…')),
+    REDIS_URL: variable(serverUrl(['redis:', 'rediss:'], 'redis://[user:password@]host[:port][/db] or rediss://…')),
+    TRUST_PROXY: variable(trustProxy, 'false'),
+  })
+  .superRefine((values, ctx) => {
+    const problem = (variable: string, text: string) =>
+      ctx.addIssue({ code: 'custom', path: [variable], message: text });
+    const production = values.NODE_ENV === 'production';
+    // SECURITY 31: in production the links we mail and the cookies we set travel over HTTPS only.
+    if (production && values.PUBLIC_URL?.protocol === 'http:') {
+      problem('PUBLIC_URL', 'must be an https:// address when NODE_ENV=production');
+    }
+    if (production && values.SMTP_URL === undefined) {
+      problem('SMTP_URL', 'must be set when NODE_ENV=production (the development mailbox is not available there)');
+    }
+    // The development mailbox shows every reset link to whoever can reach it: loopback only.
+    if (!production && values.SMTP_URL === undefined && !isLoopbackHost(values.HOST)) {
+      problem(
+        'SMTP_URL',
+        `must be set when HOST is not a loopback address (${values.HOST}): the development mailbox would show every email to the network`,
+      );
+    }
+    if (values.SESSION_IDLE_TIMEOUT < MIN_IDLE_TIMEOUT_MS) {
+      problem(
+        'SESSION_IDLE_TIMEOUT',
+        `must be at least ${formatDuration(MIN_IDLE_TIMEOUT_MS)}: a session's last use is recorded to a tenth of the timeout, and a shorter one would need a write at nearly every request`,
+      );
+    }
+    if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
+      problem('SESSION_ABSOLUTE_TIMEOUT', 'must not be shorter than SESSION_IDLE_TIMEOUT');
+    }
+    if (values.MAIL_FROM === undefined && senderOf(defaultMailFrom(values)) === undefined) {
+      problem(
+        'MAIL_FROM',
+        `must be set: no sender address can be made of APP_NAME and PUBLIC_URL (${defaultMailFrom(values)})`,
+      );
+    }
+  });
+
+type Values = z.infer<typeof environment>;
+
+const publicUrlOf = (values: Values) => values.PUBLIC_URL ?? new URL(`http://localhost:${values.PORT}`);
+
+function defaultMailFrom(values: Values): string {
+  return `"${values.APP_NAME.trim().replace(/["\\]/g, '\\$&')}" <no-reply@${publicUrlOf(values).hostname}>`;
+}
 
 export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
   // An empty variable means "not set", as in most twelve-factor services.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = schema.safeParse(present);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
-  // The URLs are checked even when another variable is wrong, so every mistake is reported at once.
-  const port = parsed.success ? parsed.data.PORT : 3000;
-  const publicUrl = parsePublicUrl(present.PUBLIC_URL ?? `http://localhost:${port}`, problems);
-  const database = parseDatabaseUrl(present.DATABASE_URL ?? 'sqlite:./data/app.db', problems);
-  const smtpUrl = present.SMTP_URL === undefined ? undefined : parseSmtpUrl(present.SMTP_URL, problems);
-  const redisUrl = present.REDIS_URL === undefined ? undefined : parseRedisUrl(present.REDIS_URL, problems);
-  const trustProxy = parseTrustProxy(present.TRUST_PROXY ?? 'false', problems);
-  if (!parsed.success || !publicUrl || !database) return { ok: false, problems };
+  const parsed = environment.safeParse(present);
+  if (!parsed.success) {
+    const line = (issue: z.core.$ZodIssue) =>
+      (issue as { params?: { whole?: boolean } }).params?.whole
+        ? issue.message
+        : `${String(issue.path[0])} ${issue.message}`;
+    return { ok: false, problems: parsed.error.issues.map(line) };
+  }
   const values = parsed.data;
-  const production = values.NODE_ENV === 'production';
-  // SECURITY 31: in production the links we mail and the cookies we set travel over HTTPS only.
-  if (production && publicUrl.protocol === 'http:') {
-    problems.push('PUBLIC_URL must be an https:// address when NODE_ENV=production');
-  }
-  if (production && present.SMTP_URL === undefined) {
-    problems.push('SMTP_URL must be set when NODE_ENV=production (the development mailbox is not available there)');
-  }
-  // The development mailbox shows every reset link to whoever can reach it: loopback only.
-  if (!production && present.SMTP_URL === undefined && !isLoopback(values.HOST)) {
-    problems.push(
-      `SMTP_URL must be set when HOST is not a loopback address (${values.HOST}): the development mailbox would show every email to the network`,
-    );
-  }
-  if (values.RESET_TOKEN_TTL > 86_400_000) problems.push('RESET_TOKEN_TTL must be at most 24h');
-  if (values.INVITE_TOKEN_TTL > 30 * 86_400_000) problems.push('INVITE_TOKEN_TTL must be at most 30d');
-  if (values.SHUTDOWN_TIMEOUT < 1000 || values.SHUTDOWN_TIMEOUT > 600_000)
-    problems.push('SHUTDOWN_TIMEOUT must be from 1s to 10m');
-  if (values.SESSION_IDLE_TIMEOUT < MIN_IDLE_TIMEOUT_MS) {
-    problems.push(
-      `SESSION_IDLE_TIMEOUT must be at least ${formatDuration(MIN_IDLE_TIMEOUT_MS)}: a session's last use is recorded to a tenth of the timeout, and a shorter one would need a write at nearly every request`,
-    );
-  }
-  if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
-    problems.push('SESSION_ABSOLUTE_TIMEOUT must not be shorter than SESSION_IDLE_TIMEOUT');
-  }
-  const mailFrom =
-    values.MAIL_FROM ?? `"${values.APP_NAME.trim().replace(/["\\]/g, '\\$&')}" <no-reply@${publicUrl.hostname}>`;
-  const mailSender = senderOf(mailFrom);
-  if (mailSender === undefined)
-    problems.push(`MAIL_FROM must be set: no sender address can be made of APP_NAME and PUBLIC_URL (${mailFrom})`);
-  if (problems.length > 0 || mailSender === undefined) return { ok: false, problems };
-
+  const publicUrl = publicUrlOf(values);
+  const mailFrom = values.MAIL_FROM ?? defaultMailFrom(values);
   return {
     ok: true,
     config: Object.freeze({
@@ -173,10 +259,10 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       host: values.HOST,
       publicUrl,
       secureCookies: publicUrl.protocol === 'https:',
-      database,
+      database: values.DATABASE_URL,
       appName: values.APP_NAME.trim(),
       defaultLocale: values.DEFAULT_LOCALE,
-      production,
+      production: values.NODE_ENV === 'production',
       passwordPolicy: values.PASSWORD_POLICY,
       sessionIdleTimeoutMs: values.SESSION_IDLE_TIMEOUT,
       sessionAbsoluteTimeoutMs: values.SESSION_ABSOLUTE_TIMEOUT,
@@ -184,118 +270,15 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT,
       hashConcurrency: values.HASH_CONCURRENCY,
       hashQueueLimit: values.HASH_QUEUE_LIMIT,
-      smtpUrl,
+      smtpUrl: values.SMTP_URL,
       mailFrom,
-      mailSender,
+      mailSender: senderOf(mailFrom)!,
       resetTokenTtlMs: values.RESET_TOKEN_TTL,
       inviteTokenTtlMs: values.INVITE_TOKEN_TTL,
-      redisUrl,
+      redisUrl: values.REDIS_URL,
       redisKeyPrefix: values.REDIS_KEY_PREFIX,
       metricsToken: values.METRICS_TOKEN,
-      trustProxy: trustProxy ?? false,
+      trustProxy: values.TRUST_PROXY,
     }),
   };
-}
-
-function parsePublicUrl(text: string, problems: string[]): URL | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    problems.push(`PUBLIC_URL must be an absolute http:// or https:// address (got "${text}")`);
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    problems.push(`PUBLIC_URL must start with http:// or https:// (got "${text}")`);
-    return undefined;
-  }
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    problems.push(`PUBLIC_URL must be an origin only, such as https://accounts.example.com (got "${text}")`);
-    return undefined;
-  }
-  return url;
-}
-
-function parseDatabaseUrl(text: string, problems: string[]): DatabaseTarget | undefined {
-  if (text.startsWith('sqlite:')) {
-    const path = text.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path.length > 0) return { kind: 'sqlite', path };
-  } else if (/^postgres(ql)?:\/\/./.test(text)) {
-    return { kind: 'postgres', url: text };
-  }
-  problems.push(`DATABASE_URL must be sqlite:<file path> or postgres://user@host/database (got "${redactUrl(text)}")`);
-  return undefined;
-}
-
-function parseSmtpUrl(text: string, problems: string[]): URL | undefined {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
-    problems.push(`SMTP_URL must be smtp://[user:password@]host[:port] or smtps://… (got "${redactUrl(text)}")`);
-    return undefined;
-  }
-  return url;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-function parseRedisUrl(text: string, problems: string[]): URL | undefined {
-  try {
-    const url = new URL(text);
-    if ((url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname) return url;
-  } catch {
-    // reported below
-  }
-  problems.push(`REDIS_URL must be redis://[user:password@]host[:port][/db] or rediss://… (got "${redactUrl(text)}")`);
-  return undefined;
-}
-
-/**
- * SECURITY 22: by default X-Forwarded-For is ignored, so a client cannot choose the address it is counted
- * under. Behind a proxy: the number of proxies in front, or their addresses and CIDR ranges. "true" is
- * refused: it would believe the left-most entry, which the client writes itself.
- */
-function parseTrustProxy(text: string, problems: string[]): false | number | string[] | undefined {
-  if (text === 'false') return false;
-  if (text === 'true') {
-    problems.push(
-      'TRUST_PROXY=true would let clients choose the address they are counted under: give the number of proxies in front (TRUST_PROXY=1) or their addresses',
-    );
-    return undefined;
-  }
-  if (/^\d{1,2}$/.test(text)) return Number(text);
-  const entries = text.split(',').map((entry) => entry.trim());
-  if (
-    entries.every(
-      (entry) => /^[\d.]+(\/\d{1,2})?$|^[0-9a-f:]+(\/\d{1,3})?$/i.test(entry) && isIP(entry.split('/')[0]!) !== 0,
-    )
-  )
-    return entries;
-  problems.push(
-    `TRUST_PROXY must be false, true, a number of hops, or a comma-separated list of addresses and CIDR ranges (got "${text}")`,
-  );
-  return undefined;
-}
-
-/** Database and SMTP URLs may carry a password: never echo it back. */
-function redactUrl(text: string): string {
-  return text.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
-
-/**
- * The one address of a From header (`"Sales Connect" <no-reply@example.com>`, `no-reply@example.com (Sales
- * Connect)`, a bare address), its domain in ASCII; undefined for none, several, or one that is not an address.
- */
-export function senderOf(from: string): string | undefined {
-  const mailboxes = addressparser(from, { flatten: true });
-  if (mailboxes.length !== 1) return undefined;
-  const match = /^([^\s@<>()",;]+)@([^\s@<>()",;]+)$/.exec(mailboxes[0]!.address ?? '');
-  const domain = match ? domainToASCII(match[2]!) : '';
-  return match && domain !== '' ? `${match[1]}@${domain}` : undefined;
 }

@@ -1,16 +1,13 @@
 // The SMTP transport: nodemailer to SMTP_URL, or to the development mailbox on loopback.
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { isLoopbackHost } from '../core/hosts.ts';
 
 export interface MailTransport {
   sendMail(message: SendMailOptions): Promise<unknown>;
   /** Resolves when the server answers a connection (and takes our credentials): is it back after an outage? */
   verify(): Promise<void>;
   close(): void;
-}
-
-function loopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 /** nodemailer is loaded with the first email: an instance that sends none does not carry it. */
@@ -29,8 +26,8 @@ export function createTransport(url: URL): MailTransport {
         socketTimeout: 30_000,
         // SECURITY 46: reset links never cross a network in clear. smtp:// to another host must upgrade with
         // STARTTLS (a stripped offer fails the send, and the worker retries); only loopback may stay plain.
-        requireTLS: !loopback(url.hostname),
-        ignoreTLS: loopback(url.hostname) && url.searchParams.has('dev-mailbox'),
+        requireTLS: !isLoopbackHost(url.hostname),
+        ignoreTLS: isLoopbackHost(url.hostname) && url.searchParams.has('dev-mailbox'),
       } as SMTPTransport.Options),
     ));
   return {
