@@ -1,9 +1,11 @@
 // Where throttle counters live (limits.ts decides what they mean): the database by default, Redis when
 // REDIS_URL is set, so that limits hold across instances; and an in-memory store that stands in for Redis
 // while it cannot be reached, so an outage never means no limits at all.
+
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { MINUTE } from './core/duration.ts';
 import type { FailureCount } from './core/throttle.ts';
 import type { Database, Executor } from './store/database.ts';
 import { clearFailures, clearFailuresByPrefix, readFailures, recordFailure } from './store/throttles.ts';
@@ -82,7 +84,7 @@ export function redisFailureStore(
       return await work();
     } catch (error) {
       // One line a minute is enough to tell an operator; a flood of them would bury everything else.
-      if (Date.now() - warnedAt > 60_000) {
+      if (Date.now() - warnedAt > MINUTE) {
         warnedAt = Date.now();
         log.warn(
           { err: error, operation: what },

@@ -1,6 +1,7 @@
 // Once an hour, every instance deletes what nobody can use any more: expired sessions, quiet throttle
 // counters, dead reset links, settled outbox rows and old security events. Each delete is idempotent, so
 // instances running it at the same time do no harm.
+import { DAY, HOUR } from './core/duration.ts';
 import { touchIntervalMs } from './core/session-expiry.ts';
 import type { Deps } from './deps.ts';
 import { KNOWN_DEVICE_MS } from './limits.ts';
@@ -10,8 +11,6 @@ import { deleteSettledEmails, deleteSilentWorkers } from './store/outbox.ts';
 import { deleteExpiredResetTokens } from './store/reset-tokens.ts';
 import { deleteExpiredSessions } from './store/sessions.ts';
 import { forgetQuietCounters } from './store/throttles.ts';
-
-const DAY = 86_400_000;
 
 /** How long the traces of each kind are kept; README documents them. */
 export const retention = {
@@ -39,7 +38,7 @@ export async function sweep(deps: Deps): Promise<void> {
   await deleteDevicesBefore(deps.db, now - KNOWN_DEVICE_MS);
 }
 
-export function startHousekeeping(deps: Deps, everyMs = 3_600_000): { stop(): void } {
+export function startHousekeeping(deps: Deps, everyMs = HOUR): { stop(): void } {
   const timer = setInterval(() => {
     sweep(deps).catch((error: unknown) =>
       deps.log.error({ err: error }, 'housekeeping failed; trying again in an hour'),

@@ -1,15 +1,12 @@
 // The named throttles and where their counters live. The delay policy itself is pure: core/throttle.ts.
+import { DAY, HOUR, MINUTE } from './core/duration.ts';
 import { type ThrottleRule, waitBeforeNextAttempt } from './core/throttle.ts';
 import { digest } from './core/tokens.ts';
 import type { FailureStore } from './failure-stores.ts';
 import type { Executor } from './store/database.ts';
 
-const DAY = 86_400_000;
-
 /** How long a browser stays known to an account after it signed in (SECURITY 21). */
 export const KNOWN_DEVICE_MS = 180 * DAY;
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
 
 export const rules = {
   // SECURITY 18: per account+client the owner gets five free mistakes; per account (any client) an attacker

@@ -1,5 +1,11 @@
-// Durations in configuration: "90s", "30m", "12h", "7d", or a bare number of seconds.
-const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+// Durations: the units every module counts in, and the ones configuration is written in ("90s", "30m",
+// "12h", "7d", or a bare number of seconds).
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+const units: Record<string, number> = { ms: 1, s: SECOND, m: MINUTE, h: HOUR, d: DAY };
 
 export function parseDuration(text: string): number | undefined {
   const match = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(text.trim());

@@ -4,6 +4,8 @@
 // plus one interval: used within its idle timeout it never ends for idleness, and unused it ends at most
 // one interval late (a tenth of the timeout, never more than a minute).
 
+import { MINUTE } from './duration.ts';
+
 export interface SessionTimes {
   created_at: number;
   last_seen_at: number;
@@ -15,10 +17,10 @@ export interface SessionTimeouts {
 }
 
 /** Shorter idle timeouts cannot be kept to a tenth without a write at nearly every request. */
-export const MIN_IDLE_TIMEOUT_MS = 60_000;
+export const MIN_IDLE_TIMEOUT_MS = MINUTE;
 
 export function touchIntervalMs(idleMs: number): number {
-  return Math.min(60_000, Math.floor(idleMs / 10));
+  return Math.min(MINUTE, Math.floor(idleMs / 10));
 }
 
 /** The instant the session ends, unless it is used again first. */

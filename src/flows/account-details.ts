@@ -1,6 +1,8 @@
 // Save on Settings → My Profile → Account Details (« Mon profil » → « Détails du compte »): the name, the
 // language and, when "Change password" is ticked, the password, all in one transaction. A refusal of any
 // part changes nothing at all.
+
+import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
 import type { Locale } from '../core/locale.ts';
 import type { Deps } from '../deps.ts';
@@ -12,7 +14,7 @@ import {
   preparePasswordChange,
   StaleCredentials,
 } from './change-password.ts';
-import type { ClientInfo, SignedIn } from './sessions.ts';
+import type { SignedIn } from './sessions.ts';
 
 export const MAX_NAME_LENGTH = 100;
 

@@ -4,6 +4,8 @@
 // SECURITY 53 (current password required and checked), 54 (guesses share the sign-in throttle), 8 (differs
 // from the current one), 1–9 via checkNewPassword, 56 (this session survives under a new id, every other
 // one ends), 57 (only the session's own account).
+
+import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
 import { normalisePassword } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
@@ -16,7 +18,7 @@ import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { lockUser, setPasswordHash } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
-import { type ClientInfo, renewSessionId, type SignedIn } from './sessions.ts';
+import { renewSessionId, type SignedIn } from './sessions.ts';
 
 export interface PasswordChange {
   current: string;

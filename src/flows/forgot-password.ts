@@ -3,13 +3,14 @@
 // SECURITY 27 (the same answer for every address), 28 (same work and timing, never waiting for SMTP; the
 // email is queued durably), 29 (the worker mails the stored address of the matched account), 30 (capped
 // per address, silently, and per client), 32 (nothing on the account changes).
+
+import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
 import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
 import { digest } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { recordEventForAddress } from '../store/events.ts';
 import { enqueueEmailForAddress } from '../store/outbox.ts';
-import type { ClientInfo } from './sessions.ts';
 
 export type SendResetEmailOutcome =
   | { ok: true }

@@ -4,6 +4,8 @@
 // SECURITY 36–39, 41–45 (the token: expiry, single use, atomic, newest only, never used by a GET, failing
 // closed, rate-limited, one purpose, in order), 47 (the rules of Settings), 48 (every session ends),
 // 49 (no silent sign-in), 50 (a "password changed" email), 51 (the brute-force state is cleared).
+
+import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
 import { digest, isTokenShaped } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
@@ -21,7 +23,6 @@ import {
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { findUserById, setPasswordHash, type User } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
-import type { ClientInfo } from './sessions.ts';
 
 export type { TokenPurpose };
 

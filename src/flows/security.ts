@@ -1,13 +1,14 @@
 // Settings → Security: the account's recent activity and its active sessions, each of which the owner can
 // end, or all but this one ("sign out everywhere else"). SECURITY 61, 68.
 
+import type { ClientInfo } from '../core/client-address.ts';
 import { isSessionOver } from '../core/session-expiry.ts';
 import { digest } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
 import { recentEvents, recordEvent, type SecurityEvent } from '../store/events.ts';
 import { deleteSession, deleteSessionsOfUser, type SessionRow, sessionsOfUser } from '../store/sessions.ts';
-import type { ClientInfo, SignedIn } from './sessions.ts';
+import type { SignedIn } from './sessions.ts';
 
 export interface ActiveSession {
   /** Names the session in forms without revealing anything that could be used as it. */

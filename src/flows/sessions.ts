@@ -2,6 +2,7 @@
 // sign-out and the password changes all go through it.
 // SECURITY 59: 256-bit random ids, stored as SHA-256. SECURITY 62: idle and absolute expiry, on the server.
 // SECURITY 63: the id comes only from the cookie (the web layer reads nothing else).
+import { type ClientInfo, storedUserAgent } from '../core/client-address.ts';
 import { isSessionOver, needsTouch } from '../core/session-expiry.ts';
 import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
@@ -16,19 +17,12 @@ import {
 } from '../store/sessions.ts';
 import type { User } from '../store/users.ts';
 
-export interface ClientInfo {
-  address: string;
-  userAgent: string;
-}
-
 export interface SignedIn {
   user: User;
   session: SessionRow;
 }
 
 export type ResumeOutcome = { status: 'active'; signedIn: SignedIn } | { status: 'expired' } | { status: 'none' };
-
-const MAX_USER_AGENT = 512;
 
 /** Starts a session and returns the cookie value, which is never stored. */
 export async function startSession(db: Executor, now: number, userId: string, client: ClientInfo): Promise<string> {
@@ -39,7 +33,7 @@ export async function startSession(db: Executor, now: number, userId: string, cl
     created_at: now,
     last_seen_at: now,
     client_address: client.address,
-    user_agent: client.userAgent.slice(0, MAX_USER_AGENT),
+    user_agent: storedUserAgent(client),
   });
   return token;
 }

@@ -3,6 +3,8 @@
 // per account, client and both, before any hash; a browser that signed in before skips the account-wide
 // counter, so an attacker cannot lock the owner out), 23 (a new session; the one sent in is ended), 13 (rehash
 // when the parameters rose), 68 (events logged without secrets).
+
+import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
 import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
 import { MAX_LENGTH, normalisePassword } from '../core/password-policy.ts';
@@ -14,7 +16,7 @@ import { asyncCommit } from '../store/connect.ts';
 import { deviceOwner, insertDevice } from '../store/devices.ts';
 import { recordEvent, recordEventForAddress } from '../store/events.ts';
 import { findUserByEmail, lockUser, type User, upgradePasswordHash } from '../store/users.ts';
-import { type ClientInfo, endSession, startSession } from './sessions.ts';
+import { endSession, startSession } from './sessions.ts';
 
 export interface SignInInput {
   email: string;

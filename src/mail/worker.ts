@@ -2,8 +2,10 @@
 // and marks it sent; on failure it retries with growing delays, and gives up only after a day of trying.
 // A reset link is minted here, just before sending, so no usable token is ever stored (SECURITY 35) and a
 // new email makes the older links dead (SECURITY 39).
+
 import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
+import { MINUTE, SECOND } from '../core/duration.ts';
 import { isLocale, type Locale } from '../core/locale.ts';
 import { digest, newId, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
@@ -55,8 +57,6 @@ export interface WorkerOptions {
 /** Every worker of this process has an id that starts so; a worker of an earlier process on this host does not. */
 const THIS_PROCESS = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
 /** How often a worker says it is alive, and how long a silence means it is gone (its claims are free). */
 export const HEARTBEAT_MS = 2 * SECOND;
 export const STALE_AFTER_MS = 10 * SECOND;

@@ -1,22 +1,16 @@
 // The security_events table: sign-ins, password changes, resets, revoked sessions (SECURITY 68).
 import type { Selectable } from 'kysely';
+import { type ClientInfo, storedUserAgent } from '../core/client-address.ts';
 import { newId } from '../core/tokens.ts';
 import type { Executor, SecurityEventKind, SecurityEventsTable } from './database.ts';
 
 export type SecurityEvent = Selectable<SecurityEventsTable>;
 
-export interface EventClient {
-  address: string;
-  userAgent: string;
-}
-
-const MAX_USER_AGENT = 512;
-
 export async function recordEvent(
   db: Executor,
   userId: string,
   kind: SecurityEventKind,
-  client: EventClient,
+  client: ClientInfo,
   at: number,
 ): Promise<void> {
   await db
@@ -27,7 +21,7 @@ export async function recordEvent(
       kind,
       at,
       client_address: client.address,
-      user_agent: client.userAgent.slice(0, MAX_USER_AGENT),
+      user_agent: storedUserAgent(client),
     })
     .execute();
 }
@@ -40,7 +34,7 @@ export async function recordEventForAddress(
   db: Executor,
   normalisedEmail: string,
   kind: SecurityEventKind,
-  client: EventClient,
+  client: ClientInfo,
   at: number,
 ): Promise<void> {
   const account = db
@@ -56,7 +50,7 @@ export async function recordEventForAddress(
       kind,
       at,
       client_address: client.address,
-      user_agent: client.userAgent.slice(0, MAX_USER_AGENT),
+      user_agent: storedUserAgent(client),
     })
     .execute();
 }
