@@ -42,9 +42,11 @@ export interface GuardOptions {
   probe(): Promise<void>;
   onChange?(change: AvailabilityChange): void;
   probeEveryMs?: number;
+  /** A probe that has not answered by then failed: a server that takes a login and never answers a query. */
+  probeTimeoutMs?: number;
 }
 
-export function createGuard({ probe, onChange, probeEveryMs = 1000 }: GuardOptions): Guard {
+export function createGuard({ probe, onChange, probeEveryMs = 1000, probeTimeoutMs = 5000 }: GuardOptions): Guard {
   let available = true;
   let downSince = 0;
   let probing = false;
@@ -53,8 +55,14 @@ export function createGuard({ probe, onChange, probeEveryMs = 1000 }: GuardOptio
 
   async function probeUntilBack(): Promise<void> {
     probing = true;
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      await probe();
+      await Promise.race([
+        probe(),
+        new Promise((_resolve, reject) => {
+          deadline = setTimeout(() => reject(new Error(`no answer within ${probeTimeoutMs} ms`)), probeTimeoutMs);
+        }),
+      ]);
       if (!available) {
         available = true;
         onChange?.({ available: true, downForMs: Date.now() - downSince });
@@ -69,6 +77,8 @@ export function createGuard({ probe, onChange, probeEveryMs = 1000 }: GuardOptio
       if (stopped) return;
       timer = setTimeout(() => void probeUntilBack(), probeEveryMs);
       timer.unref();
+    } finally {
+      clearTimeout(deadline);
     }
   }
 

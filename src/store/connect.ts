@@ -42,9 +42,11 @@ function connectPostgres(url: string, options: ConnectOptions): Connection {
     },
   });
   const guard = createGuard({ probe: () => probePostgres(url), onChange: options.onAvailabilityChange });
-  // An idle connection that the server ends (a restart, a failover) is reported here; unheard, the error
-  // would end the process. The pool drops that connection by itself; the guard checks on the server.
+  // A connection the server ends (a restart, a failover) emits 'error': unheard, that would end the process.
+  // The pool listens to its idle ones only; a checked-out one (a transaction waiting on Redis, say) is
+  // heard here. The pool drops such a connection by itself; the guard checks on the server.
   pool.on('error', (error) => void guard.translate(error));
+  pool.on('connect', (client) => client.on('error', (error) => void guard.translate(error)));
   const db = new Kysely<Database>({
     dialect: guardedDialect(new PostgresDialect({ pool }), { guard, waitForLocks: false, refuseAtAcquire: true }),
   });
@@ -52,13 +54,18 @@ function connectPostgres(url: string, options: ConnectOptions): Connection {
 }
 
 async function probePostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: CONNECT_TIMEOUT_MS,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query('select 1');
   } finally {
-    await client.end().catch(() => undefined);
+    // Not awaited: ending a connection to a server that does not answer would wait for it too.
+    void client.end().catch(() => undefined);
   }
 }
 

@@ -96,7 +96,8 @@ class GuardedDriver implements Driver {
 
 /**
  * The same connection (a proxy, so the driver's private methods still reach it) whose executeQuery is
- * guarded. A rollback is never refused: a SQLite transaction left open would refuse the next BEGIN.
+ * guarded. A rollback is never refused (a SQLite transaction left open would refuse the next BEGIN), nor a
+ * pragma (it takes no lock, and asyncCommit must always set synchronous back to FULL).
  */
 function guardConnection(
   connection: DatabaseConnection,
@@ -105,7 +106,7 @@ function guardConnection(
   let inTransaction = false;
   async function executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const statement = query.sql;
-    if (statement !== 'rollback') guard.assertAvailable();
+    if (statement !== 'rollback' && !statement.startsWith('pragma')) guard.assertAvailable();
     // Outside a transaction every statement stands alone, and BEGIN IMMEDIATE is where a transaction takes
     // its lock (connect.ts): a refusal of either changed nothing, so trying again is safe.
     const retryable = waitForLocks && (!inTransaction || statement === 'begin');

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockSqliteFor } from '../../test/support/outage.ts';
 import { DatabaseUnavailable } from './availability.ts';
-import { type Connection, connect } from './connect.ts';
+import { asyncCommit, type Connection, connect } from './connect.ts';
 import { SQLITE_BUSY_TIMEOUT_MS } from './guarded-dialect.ts';
 import { migrate } from './migrate.ts';
 
@@ -112,5 +112,26 @@ describe('a SQLite file locked by another process', () => {
     expect((await connection.db.selectFrom('outbox_workers').select('id').execute()).map((row) => row.id)).toEqual([
       'next',
     ]);
+  });
+
+  it('keeps every commit after the outage waiting for the disk, a transaction that was refused midway included', async () => {
+    const { released } = await lockFor(SQLITE_BUSY_TIMEOUT_MS + 3000);
+    const synchronous = async () =>
+      (await sql<{ synchronous: number }>`pragma synchronous`.execute(connection.db)).rows[0]!.synchronous;
+    // A write meets the lock and times out; an asyncCommit (a claim, a throttle counter) waits behind it.
+    const attempts = await Promise.allSettled([
+      write('meets-the-lock'),
+      asyncCommit(connection.db, (tx) =>
+        tx
+          .insertInto('outbox_workers')
+          .values({ id: 'queued', host: 'h', pid: 1, started_at: 1, heartbeat_at: 1 })
+          .execute(),
+      ),
+    ]);
+    expect(attempts.map((attempt) => attempt.status)).toEqual(['rejected', 'rejected']);
+    await released;
+    await expect.poll(() => connection.availability.isAvailable(), { timeout: 5000 }).toBe(true);
+    // FULL (2), as before: the asyncCommit set it back although its transaction was refused.
+    expect(await synchronous()).toBe(2);
   });
 });
