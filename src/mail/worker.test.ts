@@ -11,7 +11,7 @@ import { sendResetEmail } from '../flows/forgot-password.ts';
 import { openResetLink, setPassword } from '../flows/reset-password.ts';
 import { claimDueEmails, enqueueEmail } from '../store/outbox.ts';
 import { createTransport, type MailTransport } from './transport.ts';
-import { createOutboxWorker, MAX_ATTEMPTS, retryDelay, SMTP_PROBE_MS, STALE_AFTER_MS } from './worker.ts';
+import { createOutboxWorker, HEARTBEAT_MS, MAX_ATTEMPTS, retryDelay, SMTP_PROBE_MS, STALE_AFTER_MS } from './worker.ts';
 
 const client = { address: '203.0.113.7', userAgent: 'test' };
 let database: TestDatabase;
@@ -130,13 +130,37 @@ describe('the outbox worker', () => {
     expect(t.smtp.received).toHaveLength(1);
   });
 
-  it('takes back at once what a process of this host that died had claimed, without waiting for any lease', async () => {
+  it('takes back what a process of this host that died had claimed three seconds after its last beat, not ten', async () => {
     await claimedBy({ id: `${hostname()}:earlier`, host: hostname(), pid: deadPid() });
     const restarted = createOutboxWorker(t.deps, createTransport(t.smtp.url), { pollMs: 60_000 });
     await restarted.start();
+    // Its last beat could still be a live worker's between two beats: the email waits.
+    t.clock.advance(HEARTBEAT_MS);
+    await restarted.drain();
+    expect(t.smtp.received).toHaveLength(0);
+    t.clock.advance(1001);
     await restarted.drain();
     await restarted.stop();
     expect(t.smtp.received).toHaveLength(1);
+  });
+
+  it('never takes the claims of a live worker of this host, whatever its pid says (a container with host networking)', async () => {
+    // Another container on this host, named alike, pid 1 in its own namespace (or ours): it beats on.
+    for (const pid of [process.pid, deadPid()]) {
+      const id = `${hostname()}:${pid}:sibling`;
+      await claimedBy({ id, host: hostname(), pid });
+      for (let beat = 0; beat < 10; beat++) {
+        t.clock.advance(HEARTBEAT_MS);
+        await t.deps.db
+          .updateTable('outbox_workers')
+          .set({ heartbeat_at: t.clock.now() })
+          .where('id', '=', id)
+          .execute();
+        await t.outbox.drain();
+      }
+      expect(t.smtp.received, `pid ${pid}`).toHaveLength(0);
+      await t.deps.db.deleteFrom('outbox').execute();
+    }
   });
 
   it('takes over the claims of an instance elsewhere seconds after it stops beating, never while it beats', async () => {
@@ -209,21 +233,45 @@ describe('the outbox worker', () => {
     for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3'])
       await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address } });
     await t.outbox.drain();
-    // Three attempts in four minutes, one connection each time: the others of a batch wait with the first.
+    // Four minutes of outage: one connection per probe, each failed probe an attempt of the emails due then.
     for (const wait of [30_000, 60_000, 120_000]) {
       t.clock.advance(wait);
       await t.outbox.drain();
     }
-    expect(await outboxRows()).toEqual(
-      Array(3).fill(
-        expect.objectContaining({ attempts: 4, sent_at: null, next_attempt_at: t.clock.now() + retryDelay(4) }),
-      ),
+    const waiting = await outboxRows();
+    expect(waiting.map((row) => row.attempts)).toEqual([4, 3, 3]);
+    expect(waiting.every((row) => row.sent_at === null && row.next_attempt_at > t.clock.now() + SMTP_PROBE_MS)).toBe(
+      true,
     );
     t.smtp.setDown(false);
     t.clock.advance(SMTP_PROBE_MS);
     await t.outbox.drain();
     await t.outbox.drain();
     expect(t.smtp.received).toHaveLength(3);
+  });
+
+  it('keeps an email that cannot be rendered from holding back the others, or using up their attempts', async () => {
+    const [user] = await t.deps.db.selectFrom('users').select('id').execute();
+    await t.deps.db
+      .insertInto('outbox')
+      .values({
+        id: 'broken',
+        kind: 'password-changed',
+        user_id: user!.id,
+        data: 'not json',
+        created_at: 0,
+        next_attempt_at: 0,
+      })
+      .execute();
+    for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3'])
+      await sendResetEmail(t.deps, { email: 'ada@example.com', client: { ...client, address } });
+    await t.outbox.drain();
+    expect(t.smtp.received).toHaveLength(3);
+    const rows = await outboxRows();
+    expect(rows.find((row) => row.id === 'broken')).toMatchObject({ attempts: 1, sent_at: null, abandoned_at: null });
+    expect(rows.filter((row) => row.id !== 'broken').every((row) => row.sent_at !== null && row.attempts === 0)).toBe(
+      true,
+    );
   });
 
   it('sends each email once when two workers drain side by side', async () => {

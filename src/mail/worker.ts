@@ -4,25 +4,21 @@
 // new email makes the older links dead (SECURITY 39).
 
 import { randomInt } from 'node:crypto';
-import { hostname } from 'node:os';
 import { MINUTE, SECOND } from '../core/duration.ts';
 import { isLocale, type Locale } from '../core/locale.ts';
-import { digest, newId, newToken } from '../core/tokens.ts';
+import { digest, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { DatabaseUnavailable } from '../store/availability.ts';
 import { asyncCommit } from '../store/connect.ts';
 import {
   abandonEmail,
-  beatWorker,
   type ClaimedEmail,
   claimDueEmails,
-  forgetWorkers,
-  isStillPending,
+  deferEmail,
+  isClaimedBy,
   markEmailFailed,
   markEmailSent,
-  registerWorker,
   resumeWaitingEmails,
-  workersOnHost,
 } from '../store/outbox.ts';
 import {
   deleteResetToken,
@@ -35,6 +31,9 @@ import type { RenderedEmail } from './layout.tsx';
 import { passwordChangedEmail } from './password-changed-email.tsx';
 import { inviteEmail, resetEmail } from './reset-email.tsx';
 import type { MailTransport } from './transport.ts';
+import { createPresence, STALE_AFTER_MS } from './worker-presence.ts';
+
+export { HEARTBEAT_MS, STALE_AFTER_MS } from './worker-presence.ts';
 
 export interface OutboxWorker {
   /** Registers this worker, takes back what its previous process on this host had claimed, and starts. */
@@ -54,12 +53,6 @@ export interface WorkerOptions {
   wakeSpreadMs?: number;
 }
 
-/** Every worker of this process has an id that starts so; a worker of an earlier process on this host does not. */
-const THIS_PROCESS = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
-
-/** How often a worker says it is alive, and how long a silence means it is gone (its claims are free). */
-export const HEARTBEAT_MS = 2 * SECOND;
-export const STALE_AFTER_MS = 10 * SECOND;
 /** While SMTP is down, how often it is asked whether it is back. */
 export const SMTP_PROBE_MS = 10 * SECOND;
 
@@ -69,23 +62,34 @@ export function retryDelay(attempts: number): number {
 }
 export const MAX_ATTEMPTS = 30;
 
+/** A reset or invitation link made for one email: the link for the email, its digest for the database. */
+interface Minted {
+  link: string;
+  tokenHash: string;
+  purpose: TokenPurpose;
+}
+
 export function createOutboxWorker(deps: Deps, transport: MailTransport, options: WorkerOptions = {}): OutboxWorker {
   const { pollMs = 2000, leaseMs = 2 * MINUTE, batch = 10, wakeSpreadMs = 1000 } = options;
   const sender = deps.config.mailSender;
   const senderDomain = sender.slice(sender.lastIndexOf('@') + 1);
-  const host = hostname();
-  const worker = `${THIS_PROCESS}:${newId().slice(0, 8)}`;
+  const presence = createPresence(deps);
+  const worker = presence.id;
   let timer: NodeJS.Timeout | undefined;
   let wakeTimer: NodeJS.Timeout | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
-  /** SMTP refused a connection: until it answers a probe, emails are not tried one by one. */
+  /**
+   * SMTP refused a connection: until it answers a probe, emails are not tried one by one. A probe that fails
+   * stands in for an attempt of each email due then (counted, with its backoff); an email due between probes
+   * waits for the next one, uncounted, so a server that comes and goes cannot use up their attempts.
+   */
   let smtpDown: { reason: string; probeAt: number } | undefined;
 
   async function runUntilEmpty(): Promise<void> {
-    if (smtpDown && deps.clock.now() >= smtpDown.probeAt) await probeSmtp();
+    await presence.takeBackFromPredecessors();
+    const probeFailed = smtpDown !== undefined && deps.clock.now() >= smtpDown.probeAt && !(await probeSmtp());
     do {
       again = false;
       const now = deps.clock.now();
@@ -93,8 +97,11 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
         claimDueEmails(tx, { now, leaseMs, worker, limit: batch, staleMs: STALE_AFTER_MS }),
       );
       for (const row of rows) {
-        if (smtpDown) await postpone(row, smtpDown.reason);
-        else await deliver(row);
+        // Stopping: what is left of the batch is handed back (presence.stop) for another instance to send.
+        if (stopped) break;
+        if (!smtpDown) await deliver(row);
+        else if (probeFailed) await postpone(row, smtpDown.reason);
+        else await deferEmail(deps.db, row.id, worker, smtpDown.probeAt);
       }
       if (rows.length === batch) again = true;
     } while (again && !stopped);
@@ -123,41 +130,18 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     timer.unref();
   }
 
-  /**
-   * Every claim of this worker holds while it beats. If its row is gone (another instance took it for dead
-   * during a long pause), it registers again: what it had claimed may have gone out twice, with one
-   * Message-ID, and only the holder of a claim can mark the row.
-   */
-  async function beat(): Promise<void> {
-    const now = deps.clock.now();
-    if (!(await beatWorker(deps.db, worker, now)))
-      await registerWorker(deps.db, { id: worker, host, pid: process.pid, started_at: now });
-  }
-
-  /**
-   * The workers of this host whose process is gone (or had this very pid: a container restarted) will not
-   * beat again: what they claimed goes back to the queue at once, not after STALE_AFTER_MS of silence.
-   */
-  async function takeBackFromPredecessors(): Promise<void> {
-    const earlier = (other: { id: string; pid: number }) =>
-      !other.id.startsWith(`${THIS_PROCESS}:`) && (other.pid === process.pid || !isProcessAlive(other.pid));
-    const gone = (await workersOnHost(deps.db, host)).filter(earlier);
-    await forgetWorkers(
-      deps.db,
-      gone.map((other) => other.id),
-    );
-  }
-
-  async function probeSmtp(): Promise<void> {
+  /** True if SMTP answers again: then what waited for it goes now. */
+  async function probeSmtp(): Promise<boolean> {
     try {
       await transport.verify();
     } catch (error) {
       smtpDown = { reason: errorText(error), probeAt: deps.clock.now() + SMTP_PROBE_MS };
-      return;
+      return false;
     }
     smtpDown = undefined;
     await resumeWaitingEmails(deps.db, deps.clock.now());
     deps.log.warn({ event: 'smtp', state: 'available' }, 'SMTP answers again: the emails waiting for it go now');
+    return true;
   }
 
   /** A connection refused says nothing of this email: the next ones of the batch are not tried against it. */
@@ -173,6 +157,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   const logOf = (row: ClaimedEmail) =>
     deps.log.child({ event: 'email', kind: row.kind, outboxId: row.id, userId: row.user_id });
 
+  const cancelled = (row: ClaimedEmail) => logOf(row).info({ outcome: 'cancelled' });
+
   async function deliver(row: ClaimedEmail): Promise<void> {
     const log = logOf(row);
     const user = await findUserById(deps.db, row.user_id);
@@ -181,16 +167,25 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       log.info({ outcome: 'abandoned' });
       return;
     }
-    const minted =
-      row.kind === 'password-changed'
-        ? undefined
-        : await mintLink(row, user, row.kind === 'invite-email' ? 'invite' : 'reset');
-    if (minted === null) {
-      log.info({ outcome: 'cancelled' });
+    // SECURITY 39: a password change committed since the row was claimed cancelled it; and a worker that
+    // lost its claim (taken for dead during a long pause) leaves the email to the one that holds it now.
+    let minted: Minted | undefined;
+    if (row.kind !== 'password-changed') {
+      const link = await mintLink(row, user, row.kind === 'invite-email' ? 'invite' : 'reset');
+      if (link === null) return cancelled(row);
+      minted = link;
+    } else if (!(await isClaimedBy(deps.db, row.id, worker))) {
+      return cancelled(row);
+    }
+    let email: RenderedEmail;
+    try {
+      email = render(row, user, minted?.link);
+    } catch (error) {
+      if (minted) await deleteResetToken(deps.db, minted.tokenHash);
+      await postpone(row, errorText(error));
       return;
     }
     try {
-      const email = render(row, user, minted?.link);
       // SECURITY 29: the stored address of the account, whatever was typed on the form.
       await transport.sendMail({
         from: deps.config.mailFrom,
@@ -205,8 +200,9 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
         headers: { 'Auto-Submitted': 'auto-generated' },
       });
     } catch (error) {
-      // A link that never reached its owner must not stay usable, nor replace the one they already have.
-      if (minted) await deleteResetToken(deps.db, minted.tokenHash);
+      // A link that never reached its owner must not stay usable. One that may have (the answer to the
+      // message was lost, not a refusal) stays: its copy is the one the receiver keeps of this Message-ID.
+      if (minted && wasRefused(error)) await deleteResetToken(deps.db, minted.tokenHash);
       if (isSmtpOutage(error)) noteSmtpDown(error);
       await postpone(row, errorText(error));
       return;
@@ -259,21 +255,16 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
   }
 
   /** SECURITY 31, 34, 36: 256 random bits, stored as a hash, in a link built from PUBLIC_URL only. */
-  async function mintLink(
-    row: ClaimedEmail,
-    user: User,
-    purpose: TokenPurpose,
-  ): Promise<{ link: string; tokenHash: string; purpose: TokenPurpose } | null> {
+  async function mintLink(row: ClaimedEmail, user: User, purpose: TokenPurpose): Promise<Minted | null> {
     const token = newToken();
     const tokenHash = digest(token);
     const now = deps.clock.now();
     const ttl = purpose === 'invite' ? deps.config.inviteTokenTtlMs : deps.config.resetTokenTtlMs;
-    // SECURITY 39: a password change committed since the row was claimed cancelled it; no link is made then.
     // Not waiting for the disk: a link lost in a power cut was not marked sent either (that commit comes
     // later), so its email goes out again with a new one. And no fsync holds the event loop right after the
     // request of an existing address, where an unknown one leaves it free (SECURITY 28).
     const live = await asyncCommit(deps.db, async (tx) => {
-      if (!(await isStillPending(tx, row.id))) return false;
+      if (!(await isClaimedBy(tx, row.id, worker))) return false;
       await insertResetToken(tx, {
         token_hash: tokenHash,
         user_id: user.id,
@@ -293,12 +284,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
 
   return {
     async start() {
-      await takeBackFromPredecessors();
-      await registerWorker(deps.db, { id: worker, host, pid: process.pid, started_at: deps.clock.now() });
+      await presence.start();
       stopped = false;
-      heartbeat = setInterval(() => {
-        beat().catch((error: unknown) => deps.log.debug({ err: error }, 'outbox heartbeat failed'));
-      }, HEARTBEAT_MS).unref();
       void run();
       schedule();
     },
@@ -323,32 +310,45 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       stopped = true;
       clearTimeout(timer);
       clearTimeout(wakeTimer);
-      clearInterval(heartbeat);
       wakeTimer = undefined;
       await running;
       // Handed back now, so another instance sends them at once rather than once this one is silent.
-      await forgetWorkers(deps.db, [worker]);
+      await presence.stop();
       transport.close();
     },
   };
 }
 
-/** The error is SMTP's, not this email's: no connection, a timeout, a server saying it is unavailable. */
+// nodemailer's codes for a server that cannot be reached, or will not talk: about SMTP, not about an email.
+const OUTAGE_CODES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'EAUTH',
+  'ECONNREFUSED',
+  'ECONNRESET',
+]);
+
+/** SMTP's, not this email's: no connection, a timeout, credentials refused, a server saying it is unavailable. */
 function isSmtpOutage(error: unknown): boolean {
   const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
-  if (responseCode === 421) return true;
-  // Refusals of one message (a recipient, its content) are about that message.
-  return code !== 'EENVELOPE' && code !== 'EMESSAGE';
+  return responseCode === 421 || (typeof code === 'string' && OUTAGE_CODES.has(code));
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, and belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * The email surely did not reach the receiver: the server answered with a refusal, or there was no
+ * connection to send it over. A timeout or a connection cut after the message was on its way is not that.
+ */
+function wasRefused(error: unknown): boolean {
+  const { code, responseCode, command } = (error ?? {}) as {
+    code?: unknown;
+    responseCode?: unknown;
+    command?: unknown;
+  };
+  if (typeof responseCode === 'number') return true;
+  return command === 'CONN' || code === 'EDNS' || code === 'ECONNREFUSED';
 }
 
 function errorText(error: unknown): string {

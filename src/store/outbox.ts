@@ -254,13 +254,27 @@ export async function deleteSettledEmails(db: Executor, before: number): Promise
     .execute();
 }
 
-/** Neither sent nor abandoned: read inside the transaction that acts on it, under a row lock on PostgreSQL. */
-export async function isStillPending(tx: Executor, id: string): Promise<boolean> {
+/**
+ * Neither sent nor abandoned, and still claimed by `worker`: read inside the transaction that acts on it,
+ * under a row lock on PostgreSQL.
+ */
+export async function isClaimedBy(tx: Executor, id: string, worker: string): Promise<boolean> {
   const query = tx
     .selectFrom('outbox')
     .select('id')
     .where('id', '=', id)
+    .where('claimed_by', '=', worker)
     .where('sent_at', 'is', null)
     .where('abandoned_at', 'is', null);
   return (await (isPostgres(tx) ? query.forUpdate() : query).executeTakeFirst()) !== undefined;
+}
+
+/** Not tried (SMTP is known to be down): its claim given back, due again at `at`, its attempts as they were. */
+export async function deferEmail(db: Executor, id: string, worker: string, at: number): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ next_attempt_at: at, claimed_by: null, claimed_until: null })
+    .where('id', '=', id)
+    .where('claimed_by', '=', worker)
+    .execute();
 }
