@@ -56,6 +56,19 @@ export async function resumeSession(deps: Deps, token: string | undefined): Prom
   return { status: 'active', signedIn: found };
 }
 
+/**
+ * Who the session belongs to, if it is live, without a write: for pages that only want the user's language
+ * (an error page, a refused request, which must change nothing).
+ */
+export async function peekSession(deps: Deps, token: string | undefined): Promise<SignedIn | undefined> {
+  if (token === undefined || !isTokenShaped(token)) return undefined;
+  const found = await findSessionWithUser(deps.db, digest(token));
+  const timeouts = { idleMs: deps.config.sessionIdleTimeoutMs, absoluteMs: deps.config.sessionAbsoluteTimeoutMs };
+  if (!found || isSessionOver(found.session, timeouts, deps.clock.now()) || found.user.disabled_at !== null)
+    return undefined;
+  return found;
+}
+
 /** Gives the session a new id (after a privilege change): the new cookie value, or undefined if it ended. */
 export async function renewSessionId(db: Executor, now: number, session: SessionRow): Promise<string | undefined> {
   const token = newToken();

@@ -668,6 +668,24 @@ describe('malformed requests (SECURITY 65–67)', () => {
     await expectNothingChanged(account);
   });
 
+  it('leave even the session as it was: a refused request does not count as its use', async () => {
+    const account = await newAccount('fr');
+    await account.browser.get('/settings/profile');
+    const sessions = () => service.deps.db.selectFrom('sessions').selectAll().orderBy('id_hash').execute();
+    // Long enough since the last use that any use would be recorded.
+    service.clock.advance(10 * MINUTE);
+    const before = await sessions();
+    for (const refusal of [
+      await account.browser.post('/settings/profile', hostileSave, { csrf: null }),
+      await account.browser.post('/settings/profile', { ...hostileSave, name: ['Mallory', 'Eve'] }),
+      await account.browser.get('/no-such-page'),
+    ]) {
+      expect([403, 400, 404]).toContain(refusal.status);
+      expect(refusal.text).toContain('lang="fr"');
+    }
+    expect(await sessions()).toEqual(before);
+  });
+
   it('speak the signed-in user’s profile language, whatever the browser asks for', async () => {
     const account = await newAccount('fr');
     const english = new Browser(service.url, { 'accept-language': 'en-GB,en;q=0.9' });

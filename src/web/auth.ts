@@ -1,6 +1,6 @@
 // Who is signed in, from the session cookie and nothing else (SECURITY 63).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type ResumeOutcome, resumeSession, type SignedIn } from '../flows/sessions.ts';
+import { peekSession, type ResumeOutcome, resumeSession, type SignedIn } from '../flows/sessions.ts';
 import { clearSessionCookie, readSessionCookie } from './cookies.ts';
 import { redirect } from './render.ts';
 import type { WebContext } from './web-context.ts';
@@ -24,10 +24,10 @@ export async function requireSignedIn(
 
 /**
  * The signed-in user's profile, for pages anyone may see: they speak its language too (PRODUCT.md
- * "Language"). Best effort: a page must not fail because the session cannot be read.
+ * "Language"). Read only, so that an error page or a refused request changes nothing; best effort: a page
+ * must not fail because the session cannot be read.
  */
 export async function signedInProfile(web: WebContext, request: FastifyRequest): Promise<SignedIn['user'] | undefined> {
-  if (readSessionCookie(web.deps.config, request) === undefined) return undefined;
-  const current = await currentSession(web, request).catch(() => undefined);
-  return current?.status === 'active' ? current.signedIn.user : undefined;
+  const signedIn = await peekSession(web.deps, readSessionCookie(web.deps.config, request)).catch(() => undefined);
+  return signedIn?.user;
 }

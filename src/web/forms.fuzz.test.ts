@@ -620,11 +620,12 @@ const profile: FormRoute = {
   ),
   attempts: retries,
   verdict(fields, run, attempt) {
-    if (!run.signedIn) return { statuses: [303], location: '/login' };
+    // The form is judged before the session: a malformed one is refused whoever sends it.
     const secret = { max: 4096, optional: true };
     const passwords = { current_password: secret, new_password: secret, confirm_password: secret };
     const schema = { name: { max: 1024 }, locale: { max: 16 }, change_password: { max: 2, optional: true } };
     if (!wellFormed(fields, { ...schema, ...passwords })) return { statuses: [400] };
+    if (!run.signedIn) return { statuses: [303], location: '/login' };
     if (fields.has('change_password') && one(fields, 'change_password') !== 'on') return { statuses: [400] };
     const [name, locale] = [one(fields, 'name'), one(fields, 'locale')];
     if (!isLocale(locale)) return { statuses: [422], writes: [] };
@@ -678,8 +679,8 @@ const revoke: FormRoute = {
   fields: form(field('session', sessionIds)),
   prepare: otherSessions,
   verdict(fields, run) {
-    if (!run.signedIn) return { statuses: [303], location: '/login' };
     if (!wellFormed(fields, { session: { max: 64 } })) return { statuses: [400] };
+    if (!run.signedIn) return { statuses: [303], location: '/login' };
     // SECURITY 57: only another session of the same account ends; this one, another account's or none is
     // "not found", and nothing changes.
     if (one(fields, 'session') !== run.refs['own-session']) {

@@ -30,18 +30,19 @@ export function registerSecurityPage(app: FastifyInstance, web: WebContext): voi
   });
 
   app.post(`${PATH}/sessions/revoke`, { preHandler: web.protect }, async (request, reply) => {
+    // A malformed form is refused before the session is looked at: a refusal changes nothing, not even it.
+    const { session } = parseForm(revokeBody, request);
     const signedIn = await requireSignedIn(web, request, reply);
     if (!signedIn) return reply;
-    const { session } = parseForm(revokeBody, request);
     const outcome = await revokeSession(web.deps, signedIn, session, clientInfo(request));
     // This device is signed out from the gear menu; its row has no button, so "current" means tampering.
     return redirect(reply, `${PATH}?notice=${outcome.ok ? 'revoked' : 'not-found'}`);
   });
 
   app.post(`${PATH}/sign-out-others`, { preHandler: web.protect }, async (request, reply) => {
+    parseForm(z.object(csrfField), request);
     const signedIn = await requireSignedIn(web, request, reply);
     if (!signedIn) return reply;
-    parseForm(z.object(csrfField), request);
     await signOutEverywhereElse(web.deps, signedIn, clientInfo(request));
     return redirect(reply, `${PATH}?notice=signed-out-others`);
   });

@@ -48,9 +48,10 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
   });
 
   app.post('/settings/profile', { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
+    // A malformed form is refused before the session is looked at: a refusal changes nothing, not even it.
+    const body = parseForm(profileBody, request);
     const signedIn = await requireSignedIn(web, request, reply);
     if (!signedIn) return reply;
-    const body = parseForm(profileBody, request);
     const changePassword = body.change_password === 'on';
     const form: AccountDetailsForm = {
       name: body.name,
