@@ -127,9 +127,9 @@ export const fr = {
   'email.footer': 'Cet e-mail a été envoyé par {brand} à {email}.',
   'email.reset.subject': 'Réinitialisez votre mot de passe {brand}',
   'email.reset.intro':
-    'Nous avons reçu une demande de réinitialisation du mot de passe de votre compte {brand}. Pour choisir un nouveau mot de passe, cliquez sur le bouton ci-dessous.',
+    'Nous avons reçu une demande de réinitialisation du mot de passe de votre compte {brand}. Pour choisir un nouveau mot de passe, suivez le lien ci-dessous.',
   'email.reset.button': 'Réinitialiser le mot de passe',
-  'email.reset.link': 'Ou copiez ce lien dans votre navigateur\u00a0:',
+  'email.copyLink': 'Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur\u00a0:',
   'email.reset.expiry': 'Ce lien expire {expiry} et ne peut servir qu’une seule fois.',
   'email.reset.ignore':
     'Si vous n’êtes pas à l’origine de cette demande, ignorez cet e-mail\u00a0: votre mot de passe ne changera pas.',
@@ -169,7 +169,7 @@ export const fr = {
   'security.noActivity': 'Rien ne s’est encore passé.',
   'security.event': 'Événement',
   'security.when': 'Date',
-  'security.from': 'Depuis',
+  'security.from': 'Appareil et adresse',
   'security.revoked': 'Cette session a été déconnectée.',
   'security.signedOutOthers': 'Toutes vos autres sessions ont été déconnectées.',
   'security.notFound': 'Cette session était déjà terminée.',

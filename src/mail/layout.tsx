@@ -1,7 +1,10 @@
-// The frame of every email: brand, greeting, content, footer; HTML built for mail clients (tables and
-// inline styles, since they ignore stylesheets) beside a plain-text part that says the same.
+// The frame of every email: brand, content, footer. An email is written once, as blocks, and rendered
+// twice: HTML built for mail clients (tables and inline styles, since they ignore stylesheets) and a
+// plain-text part that says the same, where a button becomes its label and its link.
 import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import type { Locale } from '../core/locale.ts';
+import { translator } from '../i18n/index.ts';
 
 export interface RenderedEmail {
   subject: string;
@@ -9,10 +12,61 @@ export interface RenderedEmail {
   html: string;
 }
 
-const colors = { brand: '#4f46e5', text: '#0f172a', muted: '#475569', border: '#e2e8f0', background: '#f8fafc' };
+export type EmailBlock =
+  | { kind: 'paragraph'; text: string; muted?: boolean }
+  /** A button in HTML, with its link written out below for clients that show none; in text, label: link. */
+  | { kind: 'button'; label: string; href: string };
+
+export interface EmailContent {
+  locale: Locale;
+  subject: string;
+  brand: string;
+  footer: string;
+  blocks: EmailBlock[];
+}
+
+export function renderEmail(content: EmailContent): RenderedEmail {
+  const t = translator(content.locale);
+  const lines = content.blocks.map((block) =>
+    block.kind === 'paragraph' ? block.text : t('email.linkLine', { button: block.label, link: block.href }),
+  );
+  const text = `${[...lines, '--', content.footer].join('\n\n')}\n`;
+  const children = content.blocks.map((block) =>
+    block.kind === 'paragraph' ? (
+      <Paragraph muted={block.muted}>{block.text}</Paragraph>
+    ) : (
+      <>
+        <EmailButton href={block.href}>{block.label}</EmailButton>
+        <Paragraph muted>{t('email.copyLink')}</Paragraph>
+        <Paragraph muted>
+          <a href={block.href} style={`color: ${colors.link}; word-break: break-all;`}>
+            {block.href}
+          </a>
+        </Paragraph>
+      </>
+    ),
+  );
+  const html = renderEmailHtml({
+    lang: content.locale,
+    title: content.subject,
+    brand: content.brand,
+    footer: content.footer,
+    children,
+  });
+  return { subject: content.subject, text, html };
+}
+
+const colors = {
+  link: '#4338ca',
+  brand: '#4f46e5',
+  text: '#0f172a',
+  muted: '#475569',
+  border: '#e2e8f0',
+  background: '#f8fafc',
+};
 const font = "font-family: -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;";
 
-export function EmailButton({ href, children }: { href: string; children: ComponentChildren }) {
+function EmailButton({ href, children }: { href: string; children: ComponentChildren }) {
   return (
     <table role="presentation" cellPadding="0" cellSpacing="0" style="margin: 24px 0;">
       <tr>
@@ -29,7 +83,7 @@ export function EmailButton({ href, children }: { href: string; children: Compon
   );
 }
 
-export function Paragraph({ children, muted }: { children: ComponentChildren; muted?: boolean }) {
+function Paragraph({ children, muted }: { children: ComponentChildren; muted?: boolean }) {
   return (
     <p
       style={`margin: 0 0 16px; ${font} font-size: ${muted ? 14 : 16}px; line-height: 1.5; color: ${muted ? colors.muted : colors.text};`}
@@ -39,7 +93,7 @@ export function Paragraph({ children, muted }: { children: ComponentChildren; mu
   );
 }
 
-export function renderEmailHtml({
+function renderEmailHtml({
   lang,
   title,
   brand,

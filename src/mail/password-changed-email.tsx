@@ -2,7 +2,7 @@
 // what to do if it was not you; no secret, no link that signs anyone in.
 import type { Locale } from '../core/locale.ts';
 import { formatMoment, translator } from '../i18n/index.ts';
-import { EmailButton, Paragraph, type RenderedEmail, renderEmailHtml } from './layout.tsx';
+import { type RenderedEmail, renderEmail } from './layout.tsx';
 
 export interface PasswordChangedEmailInput {
   locale: Locale;
@@ -23,37 +23,17 @@ export function passwordChangedEmail({
   forgotUrl,
 }: PasswordChangedEmailInput): RenderedEmail {
   const t = translator(locale);
-  const subject = t('email.changed.subject', { brand });
-  const lines = {
-    greeting: t('email.greeting', { name }),
-    intro: t('email.changed.intro', { brand, date: formatMoment(locale, changedAt) }),
-    ok: t('email.changed.ok'),
-    notYou: t('email.changed.notYou'),
-    footer: t('email.footer', { brand, email }),
-  };
-  const text = [
-    lines.greeting,
-    lines.intro,
-    lines.ok,
-    lines.notYou,
-    t('email.linkLine', { button: t('email.changed.button'), link: forgotUrl }),
-    '--',
-    lines.footer,
-  ].join('\n\n');
-  const html = renderEmailHtml({
-    lang: locale,
-    title: subject,
+  return renderEmail({
+    locale,
+    subject: t('email.changed.subject', { brand }),
     brand,
-    footer: lines.footer,
-    children: (
-      <>
-        <Paragraph>{lines.greeting}</Paragraph>
-        <Paragraph>{lines.intro}</Paragraph>
-        <Paragraph>{lines.ok}</Paragraph>
-        <Paragraph>{lines.notYou}</Paragraph>
-        <EmailButton href={forgotUrl}>{t('email.changed.button')}</EmailButton>
-      </>
-    ),
+    footer: t('email.footer', { brand, email }),
+    blocks: [
+      { kind: 'paragraph', text: t('email.greeting', { name }) },
+      { kind: 'paragraph', text: t('email.changed.intro', { brand, date: formatMoment(locale, changedAt) }) },
+      { kind: 'paragraph', text: t('email.changed.ok') },
+      { kind: 'paragraph', text: t('email.changed.notYou') },
+      { kind: 'button', label: t('email.changed.button'), href: forgotUrl },
+    ],
   });
-  return { subject, text: `${text}\n`, html };
 }
