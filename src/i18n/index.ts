@@ -1,6 +1,7 @@
 // Choosing the language and producing text. The user's profile wins, then the language switch (a cookie),
 // then the browser's Accept-Language, then DEFAULT_LOCALE.
-import { isLocale, type Locale } from '../core/locale.ts';
+import { DAY, HOUR, MINUTE } from '../core/duration.ts';
+import { isLocale, type Locale, MOMENT_STYLE } from '../core/locale.ts';
 import type { PolicyProfile, Rule } from '../core/password-policy.ts';
 import type { Catalogue, MessageKey } from './catalogue.ts';
 import { en } from './en.ts';
@@ -78,15 +79,18 @@ export function ruleMessageKey(rule: Rule, profile: PolicyProfile): MessageKey {
 /** "1 hour" / « 1 heure »: a length of time, in the largest whole unit. */
 export function formatTimeSpan(locale: Locale, ms: number): string {
   const units = [
-    ['days', 86_400_000],
-    ['hours', 3_600_000],
-    ['minutes', 60_000],
+    ['days', DAY],
+    ['hours', HOUR],
+    ['minutes', MINUTE],
   ] as const;
   const [unit, size] = units.find(([, size]) => ms >= size && ms % size === 0) ?? ['seconds', 1000];
   return formatters[locale].duration.format({ [unit]: Math.round(ms / size) });
 }
 
-/** A moment as a person reads it, in UTC so the text does not depend on the server's time zone. */
+/**
+ * A moment as a person reads it, the one way pages and emails write one: in UTC, and saying so, since the
+ * server cannot know the reader's time zone (the browser script rewrites it into theirs: MOMENT_STYLE).
+ */
 export function formatMoment(locale: Locale, ms: number): string {
   return `${formatters[locale].moment.format(ms)} UTC`;
 }
@@ -105,7 +109,7 @@ const formatters = Object.fromEntries(
       relativeTime: new Intl.RelativeTimeFormat(locale, { numeric: 'always' }),
       list: new Intl.ListFormat(locale, { type: 'conjunction' }),
       duration: new DurationFormat(locale, { style: 'long' }),
-      moment: new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }),
+      moment: new Intl.DateTimeFormat(locale, { ...MOMENT_STYLE, timeZone: 'UTC' }),
     },
   ]),
 ) as Record<

@@ -32,7 +32,7 @@ for (const lang of langs) {
   const t = copy[lang];
 
   test.describe(`Change password while signed in [${lang}]`, () => {
-    test('gear icon → Settings opens My Profile; ticking Change password shows the fields and a note that ticks each rule as the new password is typed', async ({
+    test('gear icon → Settings opens My Profile; ticking Change password shows the fields and a note that ticks each rule as the new password is typed, and names what is missing once the field is left', async ({
       page,
       addUser,
     }) => {
@@ -63,6 +63,9 @@ for (const lang of langs) {
       await expectStates(['min-length', 'mixed-case', 'number', 'special']);
       await details.next.press('Backspace');
       await expectStates(['mixed-case', 'number', 'special']);
+      // Leaving the field says what is still missing.
+      await details.next.press('Tab');
+      await expectRuleStates(details, lang, ['mixed-case', 'number', 'special'], { typing: false });
     });
 
     test('a confirmation that does not match is refused: the error is announced, the passwords are cleared, the name is kept, and the old password still works', async ({

@@ -1,6 +1,8 @@
 // Progressive enhancement, bundled by esbuild into /assets/app.js. Every page works without it; with it the
 // rule note ticks live (the same core/password-policy.ts the server runs), passwords can be shown, the gear
-// menu closes like a menu, and a page with errors puts the focus on their summary or first field in error.
+// menu closes like a menu, moments read in the viewer's time zone, and a page with errors puts the focus on
+// their summary or first field in error.
+import { MOMENT_STYLE } from '../../core/locale.ts';
 import { checkPassword, type PolicyProfile, type Rule } from '../../core/password-policy.ts';
 
 function enhanceRuleNotes(): void {
@@ -8,10 +10,14 @@ function enhanceRuleNotes(): void {
     const input = document.getElementById(note.dataset.for ?? '') as HTMLInputElement | null;
     if (!input) continue;
     const profile = (note.dataset.policy ?? 'documented') as PolicyProfile;
+    // A rule ticks as soon as it is met, but turns red only once the user has left the field (or submits):
+    // nobody should be told "wrong" about the first characters of a password they are still typing.
+    let judged = input.getAttribute('aria-invalid') === 'true';
     const update = () => {
       const unmet = new Set<Rule>(input.value === '' ? [] : checkPassword(input.value, { profile }).unmet);
       for (const item of note.querySelectorAll<HTMLElement>('[data-rule]')) {
-        const state = input.value === '' ? 'pending' : unmet.has(item.dataset.rule as Rule) ? 'unmet' : 'met';
+        const missing = unmet.has(item.dataset.rule as Rule);
+        const state = input.value === '' ? 'pending' : !missing ? 'met' : judged ? 'unmet' : 'pending';
         item.dataset.state = state;
         const label = item.querySelector<HTMLElement>('[data-rule-state]');
         if (label)
@@ -20,7 +26,28 @@ function enhanceRuleNotes(): void {
       }
     };
     input.addEventListener('input', update);
+    input.addEventListener('blur', () => {
+      judged = input.value !== '';
+      update();
+    });
     update();
+  }
+}
+
+/**
+ * The server wrote each moment in UTC; here it reads in the viewer's own zone, in the page's language, with
+ * the zone's name ("GMT+13"), since the page says which zone it means either way.
+ */
+function localiseMoments(): void {
+  const lang = document.documentElement.lang || undefined;
+  const moment = new Intl.DateTimeFormat(lang, MOMENT_STYLE);
+  // dateStyle and timeZoneName cannot be asked of one formatter.
+  const zone = new Intl.DateTimeFormat(lang, { timeZoneName: 'short' });
+  for (const element of document.querySelectorAll<HTMLTimeElement>('time[data-moment]')) {
+    const at = Date.parse(element.dateTime);
+    if (Number.isNaN(at)) continue;
+    const zoneName = zone.formatToParts(at).find((part) => part.type === 'timeZoneName')?.value;
+    element.textContent = zoneName ? `${moment.format(at)} ${zoneName}` : moment.format(at);
   }
 }
 
@@ -85,6 +112,7 @@ function focusErrors(): void {
 }
 
 enhanceRuleNotes();
+localiseMoments();
 enhancePasswordFields();
 enhanceMenus();
 focusErrors();

@@ -3,11 +3,8 @@
 import type { MailboxMessage, MailboxSummary } from '../../deps.ts';
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
+import { Moment } from './moment.tsx';
 import { LanguageSwitch } from './shell.tsx';
-
-function when(ctx: PageContext, at: number): string {
-  return new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(at);
-}
 
 function Frame({ ctx, title, children }: { ctx: PageContext; title: string; children: preact.ComponentChildren }) {
   return (
@@ -41,7 +38,7 @@ export function MailboxListView({ ctx, messages }: { ctx: PageContext; messages:
               <a href={`/dev/mailbox/${message.id}`}>
                 <span class="mailbox-subject">{message.subject}</span>
                 <span class="muted">{ctx.t('mailbox.to', { to: message.envelopeTo.join(', ') })}</span>
-                <time dateTime={new Date(message.receivedAt).toISOString()}>{when(ctx, message.receivedAt)}</time>
+                <Moment ctx={ctx} at={message.receivedAt} />
               </a>
             </li>
           ))}
@@ -66,7 +63,9 @@ export function MailboxMessageView({ ctx, message }: { ctx: PageContext; message
             <dt>{ctx.t('mailbox.recipient')}</dt>
             <dd>{message.envelopeTo.join(', ')}</dd>
             <dt>{ctx.t('mailbox.received')}</dt>
-            <dd>{when(ctx, message.receivedAt)}</dd>
+            <dd>
+              <Moment ctx={ctx} at={message.receivedAt} />
+            </dd>
           </dl>
         </header>
         {message.html !== undefined && (

@@ -1,14 +1,12 @@
 // Settings → Security: active sessions (each can be signed out, or all but this one) and recent activity.
 import type { ActiveSession, Activity } from '../../flows/security.ts';
+import { formatMoment } from '../../i18n/index.ts';
 import { describeUserAgent } from '../user-agent.ts';
 import type { PageContext } from './context.ts';
 import { Notice } from './form.tsx';
+import { Moment, momentMark, WithMoment } from './moment.tsx';
 import { SettingsLayout } from './settings-layout.tsx';
 import { CsrfField } from './shell.tsx';
-
-function formatDate(ctx: PageContext, at: number): string {
-  return new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
-}
 
 function device(ctx: PageContext, userAgent: string): string {
   const described = describeUserAgent(userAgent);
@@ -39,7 +37,7 @@ export function SecurityView({
         <ul class="session-list">
           {sessions.map((session) => {
             const name = device(ctx, session.userAgent);
-            const lastActive = formatDate(ctx, session.lastSeenAt);
+            const lastActive = formatMoment(ctx.locale, session.lastSeenAt);
             return (
               <li class="session">
                 <div class="session-details">
@@ -49,8 +47,17 @@ export function SecurityView({
                   </p>
                   <p class="muted">
                     {t('security.address', { address: session.clientAddress })} ·{' '}
-                    {t('security.signedInAt', { date: formatDate(ctx, session.createdAt) })} ·{' '}
-                    {t('security.lastActive', { date: lastActive })}
+                    <WithMoment
+                      ctx={ctx}
+                      text={t('security.signedInAt', { date: momentMark })}
+                      at={session.createdAt}
+                    />{' '}
+                    ·{' '}
+                    <WithMoment
+                      ctx={ctx}
+                      text={t('security.lastActive', { date: momentMark })}
+                      at={session.lastSeenAt}
+                    />
                   </p>
                 </div>
                 {!session.current && (
@@ -105,7 +112,7 @@ export function SecurityView({
                   <tr class={event.kind === 'sign-in-failed' ? 'activity-warning' : undefined}>
                     <td>{t(`event.${event.kind}`)}</td>
                     <td>
-                      <time dateTime={new Date(event.at).toISOString()}>{formatDate(ctx, event.at)}</time>
+                      <Moment ctx={ctx} at={event.at} />
                     </td>
                     <td>
                       {device(ctx, event.userAgent)}

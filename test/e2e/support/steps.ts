@@ -100,10 +100,15 @@ export function ruleNote(scope: Page | Locator, lang: Lang) {
 }
 
 /** Every rule of the note says, in words, whether what is typed so far meets it: `met` ones do, the rest not yet. */
+/**
+ * The note as the user sees it: the rules met so far ticked, the others neutral while the field is being
+ * typed in (`typing`), and marked as not met once the user has left the field.
+ */
 export async function expectRuleStates(
   note: ReturnType<typeof ruleNote>,
   lang: Lang,
   met: readonly NoteRule[],
+  { typing = true }: { typing?: boolean } = {},
 ): Promise<void> {
   const t = copy[lang];
   for (const rule of noteRules) {
@@ -111,6 +116,9 @@ export async function expectRuleStates(
     if (met.includes(rule)) {
       await expect(item).toHaveAttribute('data-state', 'met');
       await expect(item).toContainText(t.ruleMet);
+    } else if (typing) {
+      await expect(item).toHaveAttribute('data-state', 'pending');
+      await expect(item).not.toContainText(t.ruleUnmet);
     } else {
       await expect(item).toHaveAttribute('data-state', 'unmet');
       await expect(item).toContainText(t.ruleUnmet);
