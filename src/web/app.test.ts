@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Page, type PostOptions, TestBrowser, visibleText } from '../../test/support/browser.ts';
 import { startService, type TestService } from '../../test/support/service.ts';
@@ -177,6 +178,12 @@ describe('security headers (SECURITY 58, 65)', () => {
       expect(page.headers.get('strict-transport-security'), what).toBeNull();
     }
     expect(responses.find(([what]) => what === '404')![1].status).toBe(404);
+    // No account page belongs in a search engine.
+    for (const [what, page, kind] of responses) {
+      if (kind === 'page' && page.headers.get('content-type')?.startsWith('text/html')) {
+        expect(page.text, what).toContain('<meta name="robots" content="noindex, nofollow"/>');
+      }
+    }
   });
 
   it('are on the answers Node gives before Fastify sees the request: headers too large, a broken request line', async () => {
@@ -208,7 +215,8 @@ describe('static assets', () => {
     const held = Array.from({ length: Number(process.env.UV_THREADPOOL_SIZE ?? 4) }, () => open(fifo, 'r'));
     try {
       const answer = await Promise.race([
-        fetch(service.url + stylesheet).then(async (response) => ({
+        // As it is stored, not compressed: decoding gzip would need one of the threads this very process holds.
+        fetch(service.url + stylesheet, { headers: { 'accept-encoding': 'identity' } }).then(async (response) => ({
           status: response.status,
           type: response.headers.get('content-type'),
           body: await response.text(),
@@ -239,7 +247,8 @@ describe('static assets', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(first.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    expect(first.headers.get('etag')).toBe(`"${script[2]}"`);
+    // Compressed (fetch asks for gzip): the file's tag, weak, as for every encoding but the file itself.
+    expect(first.headers.get('etag')).toBe(`W/"${script[2]}"`);
     for (const ifNoneMatch of [`"${script[2]}"`, `W/"${script[2]}"`, `"0123456789ab", W/"${script[2]}"`, '*']) {
       expect(
         (await visitor.request(script[1]!, { headers: { 'if-none-match': ifNoneMatch } })).status,
@@ -258,7 +267,57 @@ describe('static assets', () => {
       expect((await visitor.get(path)).status, path).toBe(404);
     }
   });
+
+  it('come compressed, brotli first, then gzip, as Accept-Encoding allows, each with Vary', async () => {
+    const login = await new Browser(service.url).get('/login');
+    for (const asset of login.text.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)) {
+      const path = asset[1]!;
+      const plain = await rawAsset(path, 'identity');
+      expect(plain.headers['content-encoding'], path).toBeUndefined();
+      for (const [acceptEncoding, expected] of [
+        ['br, gzip', 'br'],
+        ['gzip;q=1, br;q=0.5', 'br'],
+        ['gzip, deflate', 'gzip'],
+        ['br;q=0, gzip', 'gzip'],
+        ['*', 'br'],
+        ['identity', undefined],
+        ['', undefined],
+      ] as const) {
+        const answer = await rawAsset(path, acceptEncoding);
+        expect(answer.headers['content-encoding'], `${path} ${acceptEncoding}`).toBe(expected);
+        expect(answer.headers.vary, path).toMatch(/accept-encoding/i);
+        const decoded =
+          expected === 'br'
+            ? brotliDecompressSync(answer.body)
+            : expected === 'gzip'
+              ? gunzipSync(answer.body)
+              : answer.body;
+        expect(decoded.equals(plain.body), `${path} ${acceptEncoding}`).toBe(true);
+        if (expected && path.endsWith('.css')) expect(answer.body.length, path).toBeLessThan(plain.body.length / 3);
+      }
+    }
+  });
 });
+
+/** An asset as it travels, not decoded the way fetch decodes it. */
+function rawAsset(
+  path: string,
+  acceptEncoding: string,
+): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      new URL(path, service.url),
+      { headers: { 'accept-encoding': acceptEncoding } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
 
 describe('CSRF and origin checks (SECURITY 24, 55)', () => {
   it('refuse a Save without a token, with a wrong one or with another browser’s, and change nothing', async () => {
@@ -652,7 +711,7 @@ describe('malformed requests (SECURITY 65–67)', () => {
         understood,
       ],
       ['the checkbox twice', () => post(form({ ...hostileSave, change_password: ['on', 'on'] })), 400, understood],
-      ['no language', () => post(form({ name: 'Mallory' })), 400, understood],
+      ['the language twice', () => post(form({ ...hostileSave, locale: ['fr', 'en'] })), 400, understood],
       ['no name', () => post(form({ locale: 'fr' })), 400, understood],
       ['a name far too long', () => post(form({ ...hostileSave, name: 'M'.repeat(5000) })), 400, understood],
     ];
@@ -684,6 +743,22 @@ describe('malformed requests (SECURITY 65–67)', () => {
       expect(refusal.text).toContain('lang="fr"');
     }
     expect(await sessions()).toEqual(before);
+  });
+
+  it('show a signed-in user the app’s frame and its gear menu, and anyone else the signed-out one', async () => {
+    const gear = /<details class="gear-menu"/;
+    const account = await newAccount();
+    for (const page of [
+      await account.browser.get('/no-such-page'),
+      await account.browser.post('/settings/profile', hostileSave, { csrf: null }),
+    ]) {
+      expect(page.text).toMatch(gear);
+      expect(visibleText(page.text)).toContain(account.email);
+    }
+    const visitor = new Browser(service.url);
+    const signedOut = await visitor.get('/no-such-page');
+    expect(signedOut.status).toBe(404);
+    expect(signedOut.text).not.toMatch(gear);
   });
 
   it('speak the signed-in user’s profile language, whatever the browser asks for', async () => {

@@ -8,6 +8,8 @@ export function Document({ ctx, title, children }: { ctx: PageContext; title: st
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light" />
+        {/* Account pages have nothing a search engine should show. */}
+        <meta name="robots" content="noindex, nofollow" />
         <title>{title.includes(ctx.brand) ? title : `${title} · ${ctx.brand}`}</title>
         <link rel="icon" href={ctx.assets.icon} type="image/svg+xml" />
         <link rel="stylesheet" href={ctx.assets.css} />
