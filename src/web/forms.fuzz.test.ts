@@ -610,7 +610,7 @@ const profile: FormRoute = {
   fields: passwordPairs.chain(([next, confirm]) =>
     form(
       field('name', names),
-      field('locale', locales),
+      optionalField('locale', locales),
       optionalField('change_password', fc.oneof({ weight: 3, arbitrary: fc.constant('on') }, fuzzText)),
       // Never the current password: a Save that changed it would change what every later run signs in with.
       optionalField('current_password', fc.oneof(fc.constantFrom('', 'Wrong-Horse-42'), fuzzText)),
@@ -623,11 +623,17 @@ const profile: FormRoute = {
     // The form is judged before the session: a malformed one is refused whoever sends it.
     const secret = { max: 4096, optional: true };
     const passwords = { current_password: secret, new_password: secret, confirm_password: secret };
-    const schema = { name: { max: 1024 }, locale: { max: 16 }, change_password: { max: 2, optional: true } };
+    // The language is the EN | FR switch's: the page sends none, and a form that does still sets it.
+    const schema = {
+      name: { max: 1024 },
+      locale: { max: 16, optional: true },
+      change_password: { max: 2, optional: true },
+    };
     if (!wellFormed(fields, { ...schema, ...passwords })) return { statuses: [400] };
-    if (!run.signedIn) return { statuses: [303], location: '/login' };
     if (fields.has('change_password') && one(fields, 'change_password') !== 'on') return { statuses: [400] };
-    const [name, locale] = [one(fields, 'name'), one(fields, 'locale')];
+    if (!run.signedIn) return { statuses: [303], location: '/login' };
+    const name = one(fields, 'name');
+    const locale = fields.has('locale') ? one(fields, 'locale') : (run.locale as string);
     if (!isLocale(locale)) return { statuses: [422], writes: [] };
     // The current password is never right here: refused, and (when the new one passes, so that the guess is
     // counted) the seventh guess of a day waits, as signing in does (SECURITY 54).

@@ -20,7 +20,9 @@ const notices = { saved: 'settings.saved', 'password-changed': 'settings.passwor
 const profileBody = z.object({
   ...csrfField,
   name: field(1024),
-  locale: field(16),
+  // The page no longer sends it (the language is the EN | FR switch's, applied at once); a form that does
+  // still sets it on Save.
+  locale: field(16).optional(),
   change_password: z.literal('on').optional(),
   current_password: passwordField.optional(),
   new_password: passwordField.optional(),
@@ -61,7 +63,8 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
       summary: [],
     };
 
-    if (!isLocale(body.locale)) {
+    const locale = body.locale ?? form.locale;
+    if (!isLocale(locale)) {
       const ctx = pageContext(web, request, reply, signedIn.user);
       return sendPage(
         reply,
@@ -69,13 +72,13 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
         view(ctx, signedIn, withProblems(ctx, form, [{ field: 'locale', reason: 'invalid' }])),
       );
     }
-    form.locale = body.locale;
+    form.locale = locale;
     const outcome = await saveAccountDetails(
       web.deps,
       signedIn,
       {
         name: body.name,
-        locale: body.locale,
+        locale,
         password: changePassword
           ? {
               current: body.current_password ?? '',

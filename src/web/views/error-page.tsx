@@ -1,7 +1,18 @@
-// The one page for every error: a status, a sentence in the user's language, a reference for 5xx.
+// The one page for every error: a status, a sentence in the user's language, a reference for 5xx. A
+// signed-in user sees it in the app's frame, gear menu included; anyone else in the signed-out card.
+import type { ComponentChildren } from 'preact';
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
-import { AuthShell } from './shell.tsx';
+import { AppShell, AuthShell } from './shell.tsx';
+
+function Frame({ ctx, children }: { ctx: PageContext; children: ComponentChildren }) {
+  if (!ctx.user) return <AuthShell ctx={ctx}>{children}</AuthShell>;
+  return (
+    <AppShell ctx={ctx}>
+      <div class="card error-card">{children}</div>
+    </AppShell>
+  );
+}
 
 export function ErrorView({
   ctx,
@@ -16,7 +27,7 @@ export function ErrorView({
 }) {
   return (
     <Document ctx={ctx} title={title}>
-      <AuthShell ctx={ctx}>
+      <Frame ctx={ctx}>
         <h1>{title}</h1>
         <p class="lead">{message}</p>
         {reference && <p class="muted">{ctx.t('page.error.reference', { id: reference })}</p>}
@@ -25,7 +36,7 @@ export function ErrorView({
             {ctx.t('page.error.home')}
           </a>
         </p>
-      </AuthShell>
+      </Frame>
     </Document>
   );
 }

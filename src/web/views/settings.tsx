@@ -56,16 +56,6 @@ export function SettingsProfileView({
               hint={t('settings.emailHint')}
               readOnly
             />
-            <div class={form.errors.locale ? 'field has-error' : 'field'}>
-              <label for="locale">{t('settings.language')}</label>
-              <select id="locale" name="locale" autocomplete="language">
-                {locales.map((locale) => (
-                  <option value={locale} lang={locale} selected={locale === form.locale}>
-                    {t(`language.${locale}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
           </div>
 
           <div class="password-section">
