@@ -111,6 +111,27 @@ describe('npm start', () => {
   });
 });
 
+describe('npm start on a developer’s machine', () => {
+  it('prints one address, and the other loopback spelling of it leads there: forms work from either', async () => {
+    const port = await freePort();
+    // PUBLIC_URL left to its default, http://localhost:PORT, while the server listens on 127.0.0.1.
+    const service = await start(environment(port, { LOG_LEVEL: 'info' }));
+    const printed = service.output().match(/https?:\/\/[\w.[\]:-]+:\d+/g) ?? [];
+    expect(new Set(printed)).toEqual(new Set([`http://localhost:${port}`]));
+
+    const other = await fetch(`http://127.0.0.1:${port}/login?notice=signed-out`, { redirect: 'manual' });
+    expect(other.status).toBe(308);
+    expect(other.headers.get('location')).toBe(`http://localhost:${port}/login?notice=signed-out`);
+    // Followed, as a browser would: the log-in form of localhost takes the demo account.
+    const password = /password: +(\S+)/.exec(service.output())![1]!;
+    const browser = new TestBrowser(`http://localhost:${port}`);
+    expect((await browser.signIn('demo@example.com', password)).location).toBe('/settings');
+    // A form posted to the other spelling is sent on whole (308 keeps the method and the body).
+    const posted = await fetch(`http://127.0.0.1:${port}/forgot-password`, { method: 'POST', redirect: 'manual' });
+    expect(posted.status).toBe(308);
+  });
+});
+
 describe('operating the service', () => {
   it('finishes the requests in flight on SIGTERM, then exits with 0', async () => {
     const port = await freePort();

@@ -56,7 +56,8 @@ outboxWake.listen(worker.wake);
 if (config.production) await retireDemoAccount(deps);
 else await createDemoAccount(deps);
 const app = await buildApp(deps);
-await app.listen({ port: config.port, host: config.host });
+// Fastify would print the address it listens on (127.0.0.1): the one to open is PUBLIC_URL, printed below.
+await app.listen({ port: config.port, host: config.host, listenTextResolver: () => 'accepting connections' });
 await worker.start();
 const housekeeping = startHousekeeping(deps);
 stdout.write(`${config.appName} accounts is ready at ${config.publicUrl.origin}\n`);

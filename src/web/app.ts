@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { registerAdmission } from './admission.ts';
 import { loadAssets, registerAssets } from './assets.ts';
+import { registerCanonicalHost } from './canonical-host.ts';
 import { registerCookies } from './cookies.ts';
 import { registerCsrf } from './csrf.ts';
 import { registerErrorPages } from './errors.ts';
@@ -27,6 +28,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify(serverOptions(config, deps.log as FastifyBaseLogger));
   registerSecurityHeaders(app, config);
+  registerCanonicalHost(app, config);
 
   await registerCookies(app);
   registerFormParser(app);
