@@ -109,10 +109,10 @@ function mailboxFolder(config: Config): string {
 async function createDemoAccount(deps: Deps): Promise<void> {
   if ((await countUsers(deps.db)) > 0) return;
   const password = `Xy7!${randomBytes(12).toString('base64url')}`;
+  // No language: the demo account speaks the one of whoever signs in to it first.
   const added = await addUser(deps, {
     email: DEMO_EMAIL,
     name: 'Demo User',
-    locale: deps.config.defaultLocale,
     password,
   });
   // Another instance starting at the same moment may have created it first: then it is not ours to show.

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { parseConfig } from '../config.ts';
-import { isLocale } from '../core/locale.ts';
+import { isLocale, type Locale } from '../core/locale.ts';
 import type { Rule } from '../core/password-policy.ts';
 import { createDeps, createLogger, type Deps, openDatabase } from '../deps.ts';
 import { addUser } from '../flows/add-user.ts';
@@ -14,8 +14,8 @@ import { migrate, pendingMigrations } from '../store/migrate.ts';
 import { listUsers } from '../store/users.ts';
 
 const usage = `Usage:
-  npm run cli -- users add --email EMAIL --name "NAME" --locale en|fr --password-stdin
-  npm run cli -- users add --email EMAIL --name "NAME" --locale en|fr --invite
+  npm run cli -- users add --email EMAIL --name "NAME" [--locale en|fr] --password-stdin
+  npm run cli -- users add --email EMAIL --name "NAME" [--locale en|fr] --invite
   npm run cli -- users list
   npm run cli -- users disable --email EMAIL
   npm run cli -- users enable --email EMAIL
@@ -78,15 +78,16 @@ async function main(argv: string[]): Promise<number> {
       },
       strict: true,
     });
-    if (!values.email || !values.name || !values.locale)
-      throw new UsageError('users add needs --email, --name and --locale');
-    if (!isLocale(values.locale)) throw new UsageError(`--locale must be en or fr (got "${values.locale}")`);
+    if (!values.email || !values.name) throw new UsageError('users add needs --email and --name');
+    // Without --locale the account takes the language of its first use (DEFAULT_LOCALE until then).
+    if (values.locale !== undefined && !isLocale(values.locale))
+      throw new UsageError(`--locale must be en or fr (got "${values.locale}")`);
     if (values['password-stdin'] === values.invite) {
       throw new UsageError(
         'users add needs either --password-stdin (the password on standard input) or --invite (an email to choose one)',
       );
     }
-    const input = { email: values.email, name: values.name, locale: values.locale };
+    const input = { email: values.email, name: values.name, locale: values.locale as Locale | undefined };
     const password = values.invite ? undefined : await readPassword();
     return withDeps(parsed.config, log, async (deps) => {
       const added = await addUser(deps, { ...input, password });

@@ -13,7 +13,8 @@ import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 export interface AddUserInput {
   email: string;
   name: string;
-  locale: Locale;
+  /** Omitted: the account takes the language of its first use (DEFAULT_LOCALE until then). */
+  locale?: Locale;
   /** Omitted for an invitation: the user gets an email with a link to choose one. */
   password?: string;
 }
@@ -40,7 +41,8 @@ export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserO
     id: newId(),
     email,
     name,
-    locale: input.locale,
+    locale: input.locale ?? deps.config.defaultLocale,
+    locale_chosen_at: input.locale === undefined ? null : now,
     password_hash: passwordHash,
     disabled_at: null,
     created_at: now,

@@ -7,6 +7,7 @@
 
 import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
+import type { Locale } from '../core/locale.ts';
 import { digest, isTokenShaped } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { longest } from '../limits.ts';
@@ -21,7 +22,7 @@ import {
   useCopiesOf,
 } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
-import { findUserById, setPasswordHash, type User } from '../store/users.ts';
+import { adoptLocale, findUserById, setPasswordHash, type User } from '../store/users.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 
 export type { TokenPurpose };
@@ -74,7 +75,15 @@ export type SetPasswordOutcome =
 
 export async function setPassword(
   deps: Deps,
-  input: { token: string | undefined; purpose?: TokenPurpose; next: string; confirm: string; client: ClientInfo },
+  input: {
+    token: string | undefined;
+    purpose?: TokenPurpose;
+    next: string;
+    confirm: string;
+    client: ClientInfo;
+    /** The language of the page: an account whose language nobody chose (an invitation) takes it. */
+    pageLocale?: Locale;
+  },
 ): Promise<SetPasswordOutcome> {
   const keys = { link: digest(input.token ?? ''), client: clientKey(input.client.address) };
   const wait = longest(await deps.limits.setPassword.waits(keys, deps.clock.now()));
@@ -108,6 +117,7 @@ export async function setPassword(
     if (!(await consumeResetToken(tx, keys.link, purpose, now))) return false;
     await useCopiesOf(tx, keys.link, now);
     await setPasswordHash(tx, user.id, passwordHash, now);
+    if (input.pageLocale) await adoptLocale(tx, user.id, input.pageLocale, now);
     await forgetDevices(tx, user.id);
     const endedSessions = await deleteSessionsOfUser(tx, user.id);
     await deleteUnusedResetTokens(tx, user.id);

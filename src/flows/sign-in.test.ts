@@ -8,6 +8,7 @@ import { digest } from '../core/tokens.ts';
 import { isPostgres } from '../store/connect.ts';
 import { countSessionsOfUser, findSessionWithUser } from '../store/sessions.ts';
 import { findUserById, lockUser } from '../store/users.ts';
+import { addUser } from './add-user.ts';
 import { resumeSession, startSession } from './sessions.ts';
 import { signIn } from './sign-in.ts';
 
@@ -110,6 +111,32 @@ describe('signing in', () => {
 
 const fail = (email = 'ada@example.com', address = client.address) =>
   signIn(t.deps, { email, password: 'Wrong-Otter-9', client: { ...client, address } });
+
+describe('the language of an account nobody chose one for', () => {
+  it('is the one of the page it first signs in from, and stays when it signs in from another', async () => {
+    const added = await addUser(t.deps, { email: 'demo@example.com', name: 'Demo User', password });
+    expect(added.ok && [added.user.locale, added.user.locale_chosen_at]).toEqual([t.deps.config.defaultLocale, null]);
+    const user = added.ok ? added.user : undefined;
+    expect((await signIn(t.deps, { email: 'demo@example.com', password, client, pageLocale: 'fr' })).ok).toBe(true);
+    expect(await findUserById(t.deps.db, user!.id)).toMatchObject({ locale: 'fr', locale_chosen_at: t.clock.now() });
+    expect((await signIn(t.deps, { email: 'demo@example.com', password, client, pageLocale: 'en' })).ok).toBe(true);
+    expect((await findUserById(t.deps.db, user!.id))?.locale).toBe('fr');
+  });
+
+  it('is not taken from a failed sign-in, and a language chosen at the creation is never replaced', async () => {
+    const chosen = await t.addUser({ email: 'ada@example.com', password, locale: 'en' });
+    expect((await signIn(t.deps, { email: 'ada@example.com', password, client, pageLocale: 'fr' })).ok).toBe(true);
+    expect((await findUserById(t.deps.db, chosen.id))?.locale).toBe('en');
+    const added = await addUser(t.deps, { email: 'bob@example.com', name: 'Bob', password });
+    expect(
+      (await signIn(t.deps, { email: 'bob@example.com', password: 'Wrong-Otter-1', client, pageLocale: 'fr' })).ok,
+    ).toBe(false);
+    expect(await findUserById(t.deps.db, added.ok ? added.user.id : '')).toMatchObject({
+      locale: 'en',
+      locale_chosen_at: null,
+    });
+  });
+});
 
 describe('throttling (SECURITY 18–21)', () => {
   it('lets the owner make five mistakes, then makes each further attempt wait longer', async () => {

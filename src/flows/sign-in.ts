@@ -7,6 +7,7 @@
 import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
 import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
+import type { Locale } from '../core/locale.ts';
 import { MAX_LENGTH, normalisePassword } from '../core/password-policy.ts';
 import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
@@ -15,7 +16,7 @@ import { KNOWN_DEVICE_MS } from '../limits.ts';
 import { asyncCommit } from '../store/connect.ts';
 import { deviceOwner, insertDevice } from '../store/devices.ts';
 import { recordEvent, recordEventForAddress } from '../store/events.ts';
-import { findUserByEmail, lockUser, type User, upgradePasswordHash } from '../store/users.ts';
+import { adoptLocale, findUserByEmail, lockUser, type User, upgradePasswordHash } from '../store/users.ts';
 import { endSession, startSession } from './sessions.ts';
 
 export interface SignInInput {
@@ -26,6 +27,8 @@ export interface SignInInput {
   previousToken?: string;
   /** The known-device cookie the browser sent, if any (SECURITY 21). */
   deviceToken?: string;
+  /** The language of the page signed in from: an account whose language nobody chose takes it. */
+  pageLocale?: Locale;
 }
 
 export type SignInOutcome =
@@ -84,6 +87,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     await endSession(tx, input.previousToken);
     const now = deps.clock.now();
     await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
+    if (input.pageLocale && current.locale_chosen_at === null) await adoptLocale(tx, user.id, input.pageLocale, now);
     if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
     return startSession(tx, now, user.id, input.client);
   });

@@ -239,7 +239,8 @@ describe('the outbox worker', () => {
       await t.outbox.drain();
     }
     const waiting = await outboxRows();
-    expect(waiting.map((row) => row.attempts)).toEqual([4, 3, 3]);
+    // The first email was tried once more than the two that waited with it from the start.
+    expect(waiting.map((row) => row.attempts).sort()).toEqual([3, 3, 4]);
     expect(waiting.every((row) => row.sent_at === null && row.next_attempt_at > t.clock.now() + SMTP_PROBE_MS)).toBe(
       true,
     );

@@ -7,6 +7,8 @@ export interface UsersTable {
   email: string;
   name: string;
   locale: string;
+  /** When the language was chosen; null: not yet, it is taken from the first use (migration 0008). */
+  locale_chosen_at: number | null;
   /** Argon2id PHC string; null for an invited user who has not chosen a password yet. */
   password_hash: string | null;
   disabled_at: number | null;

@@ -34,6 +34,9 @@ async function migrateWith(known: Record<string, Migration>): Promise<{ error?: 
   }).migrateToLatest();
 }
 
+/** What a start-up applies to a database left by a build that knew the migrations up to `last`. */
+const migrationsAfter = (last: string) => Object.keys(migrations).filter((name) => name > last);
+
 /** The database as a build that knew only the migrations up to `last` left it. */
 async function migrateUpTo(last: string): Promise<void> {
   const result = await migrateWith(Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= last)));
@@ -208,11 +211,7 @@ describe('0005: events of no account', () => {
       })
       .execute();
 
-    expect(await migrate(db)).toEqual([
-      '0005-events-of-no-account',
-      '0006-outbox-of-no-account',
-      '0007-outbox-workers',
-    ]);
+    expect(await migrate(db)).toEqual(migrationsAfter('0004-known-devices'));
     await db
       .insertInto('security_events')
       .values({
@@ -282,11 +281,7 @@ describe('0005: events of no account', () => {
       await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
     });
 
-    expect(await migrate(db)).toEqual([
-      '0005-events-of-no-account',
-      '0006-outbox-of-no-account',
-      '0007-outbox-workers',
-    ]);
+    expect(await migrate(db)).toEqual(migrationsAfter('0004-known-devices'));
     expect((await db.selectFrom('security_events').select('id').execute()).map((event) => event.id)).toEqual([
       'orphan',
     ]);
@@ -329,7 +324,7 @@ describe('0006: outbox rows of no account', () => {
       .values([row('queued', 'u1', null), row('sent', 'u1', 6)])
       .execute();
 
-    expect(await migrate(db)).toEqual(['0006-outbox-of-no-account', '0007-outbox-workers']);
+    expect(await migrate(db)).toEqual(migrationsAfter('0005-events-of-no-account'));
     await db
       .insertInto('outbox')
       .values(row('no-account', null, null))
@@ -375,7 +370,7 @@ describe('0006: outbox rows of no account', () => {
       await (isPostgres(one) ? sql`set session_replication_role = origin` : sql`pragma foreign_keys = on`).execute(one);
     });
 
-    expect(await migrate(db)).toEqual(['0006-outbox-of-no-account', '0007-outbox-workers']);
+    expect(await migrate(db)).toEqual(migrationsAfter('0005-events-of-no-account'));
     expect(await db.selectFrom('outbox').select(['id', 'user_id']).execute()).toEqual([
       { id: 'orphan', user_id: null },
     ]);
@@ -413,7 +408,7 @@ describe('0007: outbox workers, and the email of each link', () => {
       .execute();
     const before = await columnsOf('reset_tokens');
 
-    expect(await migrate(db)).toEqual(['0007-outbox-workers']);
+    expect(await migrate(db)).toEqual(migrationsAfter('0006-outbox-of-no-account'));
     expect(await db.selectFrom('reset_tokens').selectAll().execute()).toEqual([{ ...link, outbox_id: null }]);
     expect(await columnsOf('reset_tokens')).toEqual([
       ...before,
@@ -426,5 +421,28 @@ describe('0007: outbox workers, and the email of each link', () => {
     await expect(
       db.insertInto('outbox_workers').values({ id: 'w1', host: 'h', pid: 2, started_at: 5, heartbeat_at: 5 }).execute(),
     ).rejects.toThrow();
+  });
+});
+
+describe('0008: when the language was chosen', () => {
+  it('counts every account from before as having chosen its language when it was created', async () => {
+    const { db } = connection;
+    await migrateUpTo('0007-outbox-workers');
+    const ada = {
+      id: 'u1',
+      email: 'ada@example.com',
+      name: 'Ada',
+      locale: 'fr',
+      password_hash: null,
+      created_at: 7,
+      updated_at: 9,
+      disabled_at: null,
+    };
+    await db
+      .insertInto('users')
+      .values(ada as never)
+      .execute();
+    expect(await migrate(db)).toEqual(migrationsAfter('0007-outbox-workers'));
+    expect(await db.selectFrom('users').selectAll().execute()).toEqual([{ ...ada, locale_chosen_at: 7 }]);
   });
 });

@@ -10,6 +10,7 @@ import * as knownDevices from './migrations/0004-known-devices.ts';
 import * as eventsOfNoAccount from './migrations/0005-events-of-no-account.ts';
 import * as outboxOfNoAccount from './migrations/0006-outbox-of-no-account.ts';
 import * as outboxWorkers from './migrations/0007-outbox-workers.ts';
+import * as localeChosen from './migrations/0008-locale-chosen.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0005-events-of-no-account': eventsOfNoAccount,
   '0006-outbox-of-no-account': outboxOfNoAccount,
   '0007-outbox-workers': outboxWorkers,
+  '0008-locale-chosen': localeChosen,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

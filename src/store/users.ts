@@ -34,13 +34,23 @@ export async function updateProfile(
 ): Promise<void> {
   await db
     .updateTable('users')
-    .set({ ...profile, updated_at: now })
+    .set({ ...profile, locale_chosen_at: now, updated_at: now })
     .where('id', '=', id)
     .execute();
 }
 
 export async function setLocale(db: Executor, id: string, locale: string, now: number): Promise<void> {
-  await db.updateTable('users').set({ locale, updated_at: now }).where('id', '=', id).execute();
+  await db.updateTable('users').set({ locale, locale_chosen_at: now, updated_at: now }).where('id', '=', id).execute();
+}
+
+/** An account whose language nobody chose takes the one of its first use; a chosen one stays. */
+export async function adoptLocale(db: Executor, id: string, locale: string, now: number): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ locale, locale_chosen_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('locale_chosen_at', 'is', null)
+    .execute();
 }
 
 export async function setPasswordHash(db: Executor, id: string, passwordHash: string, now: number): Promise<void> {

@@ -51,6 +51,7 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
       client: clientInfo(request),
       previousToken: readSessionCookie(web.deps.config, request),
       deviceToken: request.cookies[web.cookies.device],
+      pageLocale: ctx.locale,
     });
     if (outcome.ok) {
       setSessionCookie(web.deps.config, reply, outcome.token);

@@ -11,7 +11,7 @@ beforeEach(async () => {
 });
 afterEach(() => service.close());
 
-async function invite(email = 'bob@example.com', locale: 'en' | 'fr' = 'en'): Promise<URL> {
+async function invite(email = 'bob@example.com', locale: 'en' | 'fr' | undefined = 'en'): Promise<URL> {
   const added = await addUser(service.deps, { email, name: 'Bob Smith', locale });
   expect(added.ok).toBe(true);
   await service.outbox.drain();
@@ -66,6 +66,20 @@ describe('an invitation', () => {
     expect((await new TestBrowser(service.url).signIn('bob@example.com', 'Amber-Heron-27!')).location).toBe(
       '/settings',
     );
+  });
+
+  it('gives an invitation sent without a language the one its welcome page was read in', async () => {
+    const link = await invite('cy@example.com', undefined);
+    const browser = new TestBrowser(service.url, { 'accept-language': 'fr-FR,fr;q=0.9' });
+    await browser.get(link.pathname + link.search);
+    expect((await browser.get('/welcome')).text).toContain('lang="fr"');
+    expect(
+      (await browser.post('/welcome', { new_password: 'Amber-Heron-27!', confirm_password: 'Amber-Heron-27!' })).status,
+    ).toBe(303);
+    // Signed in from an English browser afterwards, the account speaks French: it was chosen at first use.
+    const english = new TestBrowser(service.url, { 'accept-language': 'en' });
+    await english.signIn('cy@example.com', 'Amber-Heron-27!');
+    expect((await english.get('/settings/profile')).text).toContain('lang="fr"');
   });
 
   it('cannot be used as a reset link, nor a reset link as an invitation (SECURITY 44)', async () => {

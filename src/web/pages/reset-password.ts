@@ -112,19 +112,20 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
   app.post(door.path, { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
     const body = parseForm(setPasswordBody, request);
     const token = request.cookies[door.cookie];
+    const ctx = await publicPageContext(web, request, reply);
     const outcome = await setPassword(web.deps, {
       token,
       purpose: door.purpose,
       next: body.new_password,
       confirm: body.confirm_password,
       client: clientInfo(request),
+      pageLocale: ctx.locale,
     });
     if (outcome.ok) {
       reply.clearCookie(door.cookie, options);
       // SECURITY 49: no session is created; the user signs in with the new password.
       return redirect(reply, '/login?notice=password-reset');
     }
-    const ctx = await publicPageContext(web, request, reply);
     if (outcome.reason === 'link') {
       reply.clearCookie(door.cookie, options);
       return deadLink(ctx, reply, outcome.link);
