@@ -4,15 +4,15 @@ import type { Redis } from 'ioredis';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Config } from './config.ts';
 import { isCommonPassword } from './core/common-passwords.ts';
-import { databaseFailureStore, memoryFailureStore, redisFailureStore } from './failure-stores.ts';
 import { createHasher, type Hasher, OWASP_ARGON2ID } from './hasher.ts';
-import { createLimits, type Limits } from './limits.ts';
 import type { LogOutput } from './log-output.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { DatabaseAvailability } from './store/availability.ts';
 import { type Connection, connect } from './store/connect.ts';
 import type { Db } from './store/database.ts';
 import { countOutbox } from './store/outbox.ts';
+import { databaseThrottleStore, memoryThrottleStore, redisThrottleStore } from './throttle-stores.ts';
+import { createThrottles, type Throttles } from './throttles.ts';
 
 export interface Clock {
   /** Milliseconds since the epoch. Tests pass a clock they can move. */
@@ -28,7 +28,7 @@ export interface Deps {
   /** Whether the database answers (store/availability.ts): /readyz says so, and queries fail fast while not. */
   database: DatabaseAvailability;
   hasher: Hasher;
-  limits: Limits;
+  throttles: Throttles;
   log: Logger;
   metrics: Metrics;
   isCommonPassword: (password: string) => boolean;
@@ -103,15 +103,15 @@ export async function createDeps(config: Config, parts: DepsParts): Promise<{ de
   });
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, log) : undefined;
   const store = redis
-    ? redisFailureStore(redis, { prefix: config.redisKeyPrefix, insurance: memoryFailureStore(), log })
-    : databaseFailureStore(connection.db);
+    ? redisThrottleStore(redis, { prefix: config.redisKeyPrefix, insurance: memoryThrottleStore(), log })
+    : databaseThrottleStore(connection.db);
   const deps: Deps = {
     config,
     clock: parts.clock ?? systemClock,
     db: connection.db,
     database: connection.availability,
     hasher,
-    limits: createLimits(store),
+    throttles: createThrottles(store),
     log,
     metrics,
     isCommonPassword,
@@ -127,7 +127,7 @@ export async function createDeps(config: Config, parts: DepsParts): Promise<{ de
   };
 }
 
-/** Commands fail at once while Redis is away, so requests fall back to the in-memory limits, never wait. */
+/** Commands fail at once while Redis is away, so requests fall back to the in-memory throttles, never wait. */
 async function connectRedis(url: URL, log: Logger): Promise<Redis> {
   // Imported only when REDIS_URL is set: a deployment without Redis does not carry the client.
   const { Redis } = await import('ioredis');

@@ -4,19 +4,19 @@
 import { DAY, HOUR } from './core/duration.ts';
 import { touchIntervalMs } from './core/session-expiry.ts';
 import type { Deps } from './deps.ts';
-import { KNOWN_DEVICE_MS } from './limits.ts';
 import { deleteDevicesBefore } from './store/devices.ts';
 import { deleteEventsBefore } from './store/events.ts';
 import { deleteSettledEmails, deleteSilentWorkers } from './store/outbox.ts';
 import { deleteExpiredResetTokens } from './store/reset-tokens.ts';
 import { deleteExpiredSessions } from './store/sessions.ts';
 import { forgetQuietCounters } from './store/throttles.ts';
+import { KNOWN_DEVICE_MS } from './throttles.ts';
 
 /** How long the traces of each kind are kept; README documents them. */
 export const retention = {
   // Dead links stay a day, so opening one still says "expired" or "already used" rather than "not valid".
   resetLinksMs: DAY,
-  // Longest forgetAfterMs of limits.ts: a counter quiet for a day has already been forgotten.
+  // Longest forgetAfterMs of throttles.ts: a counter quiet for a day has already been forgotten.
   throttleCountersMs: DAY,
   settledEmailsMs: 7 * DAY,
   // A worker silent for a day crashed long ago: its claims were free after seconds.

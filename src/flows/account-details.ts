@@ -56,7 +56,7 @@ export async function saveAccountDetails(
   }
   if (nameProblem) {
     // The current password was right all the same: its counters start afresh, as they would have on Save.
-    if (prepared) await deps.limits.signIn.succeed(signedIn.user.email, clientKey(client.address));
+    if (prepared) await deps.throttles.signIn.succeed(signedIn.user.email, clientKey(client.address));
     return { ok: false, reason: 'invalid', problems: [nameProblem] };
   }
 

@@ -59,12 +59,12 @@ export async function preparePasswordChange(
   const account = user.email;
   const client_ = clientKey(client.address);
   const wait = await asyncCommit(deps.db, (tx) =>
-    deps.limits.signIn.attempt(account, client_, deps.clock.now(), { db: tx }),
+    deps.throttles.signIn.attempt(account, client_, deps.clock.now(), { db: tx }),
   );
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   // Verify before hashing the new password: a wrong guess costs one hash, not two.
   if (!(await deps.hasher.verify(user.password_hash, normalisePassword(change.current)))) {
-    await asyncCommit(deps.db, (tx) => deps.limits.signIn.fail(client_, deps.clock.now(), tx));
+    await asyncCommit(deps.db, (tx) => deps.throttles.signIn.fail(client_, deps.clock.now(), tx));
     deps.log.info({ event: 'change-password', outcome: 'wrong-current-password', userId: user.id });
     return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
   }
@@ -93,7 +93,7 @@ export async function applyPasswordChange(
   const now = deps.clock.now();
   const current = await lockUser(tx, signedIn.user.id);
   if (current?.password_hash !== prepared.verifiedHash) throw new StaleCredentials();
-  await deps.limits.signIn.succeed(signedIn.user.email, clientKey(client.address), tx);
+  await deps.throttles.signIn.succeed(signedIn.user.email, clientKey(client.address), tx);
   await recordEvent(tx, signedIn.user.id, 'password-changed', client, now);
   await setPasswordHash(tx, signedIn.user.id, prepared.passwordHash, now);
   await forgetDevices(tx, signedIn.user.id);

@@ -32,9 +32,9 @@ export async function sendResetEmail(
   // one and the address is not capped (only that one is ever sent).
   const result = await deps.db.transaction().execute(async (tx) => {
     // The per-client limit answers 429: it says something about the client, nothing about the address.
-    const { client: clientWait } = await deps.limits.resetEmail.take({ client: keys.client }, now, tx);
+    const { client: clientWait } = await deps.throttles.resetEmail.take({ client: keys.client }, now, tx);
     if (clientWait > 0) return { throttled: clientWait };
-    const capped = (await deps.limits.resetEmail.take({ address: keys.address }, now, tx)).address > 0;
+    const capped = (await deps.throttles.resetEmail.take({ address: keys.address }, now, tx)).address > 0;
     // Every request leaves one event, the same row for every address; it shows in the owner's activity only
     // when an email goes out, so a flood of requests for their address cannot bury what they need to see.
     await recordEventForAddress(tx, capped ? '' : address, 'reset-requested', input.client, now);

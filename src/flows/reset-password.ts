@@ -10,7 +10,6 @@ import { clientKey } from '../core/client-address.ts';
 import type { Locale } from '../core/locale.ts';
 import { digest, isTokenShaped } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
-import { longest } from '../limits.ts';
 import { forgetDevices } from '../store/devices.ts';
 import { recordEvent } from '../store/events.ts';
 import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
@@ -23,6 +22,7 @@ import {
 } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { adoptLocale, findUserById, setPasswordHash, type User } from '../store/users.ts';
+import { longest } from '../throttles.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 
 export type { TokenPurpose };
@@ -58,10 +58,10 @@ export async function viewResetLink(
   input: { token: string | undefined; purpose: TokenPurpose; client: ClientInfo },
 ): Promise<ResetLinkState | { ok: false; reason: 'throttled'; retryAfterMs: number }> {
   const keys = { link: digest(input.token ?? ''), client: clientKey(input.client.address) };
-  const wait = longest(await deps.limits.setPassword.waits(keys, deps.clock.now()));
+  const wait = longest(await deps.throttles.setPassword.waits(keys, deps.clock.now()));
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   const link = await openResetLink(deps, input.token, input.purpose);
-  if (!link.ok) await deps.limits.setPassword.take(keys, deps.clock.now());
+  if (!link.ok) await deps.throttles.setPassword.take(keys, deps.clock.now());
   return link;
 }
 
@@ -86,10 +86,10 @@ export async function setPassword(
   },
 ): Promise<SetPasswordOutcome> {
   const keys = { link: digest(input.token ?? ''), client: clientKey(input.client.address) };
-  const wait = longest(await deps.limits.setPassword.waits(keys, deps.clock.now()));
+  const wait = longest(await deps.throttles.setPassword.waits(keys, deps.clock.now()));
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   const refuse = async <T extends SetPasswordOutcome>(outcome: T): Promise<T> => {
-    await deps.limits.setPassword.take(keys, deps.clock.now());
+    await deps.throttles.setPassword.take(keys, deps.clock.now());
     deps.log.info({
       event: 'set-password',
       outcome: 'refused',
@@ -132,7 +132,7 @@ export async function setPassword(
   deps.metrics.resetsCompleted.inc();
   deps.metrics.passwordChanges.inc({ via: purpose });
   deps.wakeOutbox();
-  await deps.limits.signIn.forgetAccount(user.email);
-  await deps.limits.setPassword.clear({ link: keys.link });
+  await deps.throttles.signIn.forgetAccount(user.email);
+  await deps.throttles.setPassword.clear({ link: keys.link });
   return { ok: true };
 }

@@ -271,7 +271,7 @@ describe('races and lock-outs found in review', () => {
       await lockUser(tx, user.id);
       signingIn = signIn(t.deps, { email: 'ada@example.com', password, client });
       await untilSomeoneWaitsFor(tx);
-      await t.deps.limits.signIn.succeed('ada@example.com', clientKey(client.address), tx);
+      await t.deps.throttles.signIn.succeed('ada@example.com', clientKey(client.address), tx);
     });
     expect((await signingIn)?.ok).toBe(true);
   });

@@ -12,11 +12,11 @@ import { MAX_LENGTH, normalisePassword } from '../core/password-policy.ts';
 import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { HashingOverloaded } from '../hasher.ts';
-import { KNOWN_DEVICE_MS } from '../limits.ts';
 import { asyncCommit } from '../store/connect.ts';
 import { deviceOwner, insertDevice } from '../store/devices.ts';
 import { recordEvent, recordEventForAddress } from '../store/events.ts';
 import { adoptLocale, findUserByEmail, lockUser, type User, upgradePasswordHash } from '../store/users.ts';
+import { KNOWN_DEVICE_MS } from '../throttles.ts';
 import { endSession, startSession } from './sessions.ts';
 
 export interface SignInInput {
@@ -49,7 +49,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
 
   // SECURITY 19, 20: the attempt is counted, and the throttle consulted, before the password is looked at.
   const wait = await asyncCommit(deps.db, (tx) =>
-    deps.limits.signIn.attempt(account, client, deps.clock.now(), { knownDevice, db: tx }),
+    deps.throttles.signIn.attempt(account, client, deps.clock.now(), { knownDevice, db: tx }),
   );
   if (wait > 0) {
     log.warn({ outcome: 'throttled', retryAfterMs: wait });
@@ -67,7 +67,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     // One transaction, the same statements and the same write whether or not the account exists (SECURITY 16, 17).
     const now = deps.clock.now();
     await deps.db.transaction().execute(async (tx) => {
-      await deps.limits.signIn.fail(client, now, tx);
+      await deps.throttles.signIn.fail(client, now, tx);
       await recordEventForAddress(tx, lookup, 'sign-in-failed', input.client, now);
     });
     log.info({ outcome: 'failed', userId: user?.id ?? null });
@@ -83,7 +83,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     // first, as a password change locks it before it clears the counters: one lock order, no deadlock.
     const current = await lockUser(tx, user.id);
     if (!current || current.password_hash !== user.password_hash || current.disabled_at !== null) return undefined;
-    await deps.limits.signIn.succeed(account, client, tx);
+    await deps.throttles.signIn.succeed(account, client, tx);
     await endSession(tx, input.previousToken);
     const now = deps.clock.now();
     await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);

@@ -56,7 +56,7 @@ beforeAll(async () => {
 afterAll(() => service.close());
 
 // Every request of this file comes from 127.0.0.1, and wrong passwords count against that client for a day
-// (limits.ts). Each test starts a day later, so no test inherits the failures of another.
+// (throttles.ts). Each test starts a day later, so no test inherits the failures of another.
 beforeEach(() => service.clock.advance(DAY));
 
 let accounts = 0;
@@ -1004,7 +1004,7 @@ describe('the throttled sign-in (SECURITY 15, 17–19, 21, 22)', () => {
     const attempt = (email: string, attemptPassword: string, headers: Record<string, string> = {}) =>
       new Browser(service.url, headers).signIn(email, attemptPassword);
 
-    // limits.ts: five free failures per account and client, then 1 s, 2 s, 4 s… Unknown addresses alike.
+    // throttles.ts: five free failures per account and client, then 1 s, 2 s, 4 s… Unknown addresses alike.
     for (const email of [known, unknown]) {
       for (let failure = 0; failure < 6; failure++) {
         const page = await attempt(email, `Wrong-Horse-${failure}`);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { signIn } from '../../flows/sign-in.ts';
 import { formatWait } from '../../i18n/index.ts';
-import { KNOWN_DEVICE_MS } from '../../limits.ts';
+import { KNOWN_DEVICE_MS } from '../../throttles.ts';
 import { currentSession } from '../auth.ts';
 import { cookieOptions, readSessionCookie, setSessionCookie } from '../cookies.ts';
 import { renewCsrfSecret } from '../csrf.ts';

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => service.close());
 
 // Every request of this file comes from 127.0.0.1, and wrong passwords count against that client for a day
-// (limits.ts). Each test starts a day later, so no test inherits the failures of another.
+// (throttles.ts). Each test starts a day later, so no test inherits the failures of another.
 beforeEach(() => service.clock.advance(DAY));
 
 interface Account {
@@ -391,7 +391,7 @@ describe('Change password: each refusal says exactly why and changes nothing', (
   it('throttles guesses at the current password with the sign-in counter: 429 and Retry-After (SECURITY 54)', async () => {
     const account = await newAccount();
     const next = 'Amber-Heron-27!';
-    // limits.ts: five free failures per account and client, then 1 s, 2 s, 4 s…
+    // throttles.ts: five free failures per account and client, then 1 s, 2 s, 4 s…
     for (let guess = 0; guess < 6; guess++) {
       const page = await changePassword(account.browser, {
         current: `Correct-Horse-${50 + guess}`,

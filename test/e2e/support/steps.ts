@@ -153,7 +153,7 @@ export async function clickForgotPassword(page: Page, lang: Lang): Promise<void>
  * already open; the answer tells the user to check their Spam folder too.
  *
  * Budget: every browser test reaches the service from 127.0.0.1, and the service lets one client ask for
- * eleven reset emails an hour before it slows it down with a 429 (src/limits.ts, `resetEmail.client`). The
+ * eleven reset emails an hour before it slows it down with a 429 (src/throttles.ts, `resetEmail.client`). The
  * whole suite asks ten times (forgot-password.spec.ts eight, accessibility.spec.ts two): count before adding.
  */
 export async function sendResetEmail(page: Page, lang: Lang, email: string): Promise<void> {

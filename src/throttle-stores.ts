@@ -1,4 +1,4 @@
-// Where throttle counters live (limits.ts decides what they mean): the database by default, Redis when
+// Where throttle counters live (throttles.ts decides what they mean): the database by default, Redis when
 // REDIS_URL is set, so that limits hold across instances; and an in-memory store that stands in for Redis
 // while it cannot be reached, so an outage never means no limits at all.
 
@@ -10,7 +10,7 @@ import type { FailureCount } from './core/throttle.ts';
 import type { Database, Executor } from './store/database.ts';
 import { clearFailures, clearFailuresByPrefix, readFailures, recordFailure } from './store/throttles.ts';
 
-export interface FailureStore {
+export interface ThrottleStore {
   read(keys: readonly string[], db?: Executor): Promise<Map<string, FailureCount>>;
   /** `db`: a transaction of the caller's that a database-backed store joins, so both commit together. */
   record(key: string, now: number, forgetAfterMs: number, db?: Executor): Promise<FailureCount>;
@@ -19,7 +19,7 @@ export interface FailureStore {
   clearPrefix(prefix: string): Promise<void>;
 }
 
-export function databaseFailureStore(db: Kysely<Database>): FailureStore {
+export function databaseThrottleStore(db: Kysely<Database>): ThrottleStore {
   return {
     read: (keys, tx) => readFailures(tx ?? db, keys),
     record: (key, now, forgetAfterMs, tx) => recordFailure(tx ?? db, key, now, forgetAfterMs),
@@ -29,7 +29,7 @@ export function databaseFailureStore(db: Kysely<Database>): FailureStore {
 }
 
 /** One process's counters; bounded, so a flood of distinct keys cannot grow it without end. */
-export function memoryFailureStore(maxKeys = 100_000): FailureStore {
+export function memoryThrottleStore(maxKeys = 100_000): ThrottleStore {
   const counters = new Map<string, FailureCount>();
   return {
     async read(keys) {
@@ -73,10 +73,10 @@ return failures`;
  * Counters in Redis under `prefix`. Every command that fails (Redis down, slow, restarting) falls back to
  * `insurance`, an in-memory store: limits then hold per instance until Redis is back.
  */
-export function redisFailureStore(
+export function redisThrottleStore(
   redis: Redis,
-  options: { prefix: string; insurance: FailureStore; log: Logger },
-): FailureStore {
+  options: { prefix: string; insurance: ThrottleStore; log: Logger },
+): ThrottleStore {
   const { prefix, insurance, log } = options;
   let warnedAt = 0;
   const fallback = async <T>(what: string, work: () => Promise<T>, instead: () => Promise<T>): Promise<T> => {

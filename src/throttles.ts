@@ -2,8 +2,8 @@
 import { DAY, HOUR, MINUTE } from './core/duration.ts';
 import { type ThrottleRule, waitBeforeNextAttempt } from './core/throttle.ts';
 import { digest } from './core/tokens.ts';
-import type { FailureStore } from './failure-stores.ts';
 import type { Executor } from './store/database.ts';
+import type { ThrottleStore } from './throttle-stores.ts';
 
 /** How long a browser stays known to an account after it signed in (SECURITY 21). */
 export const KNOWN_DEVICE_MS = 180 * DAY;
@@ -54,7 +54,7 @@ export interface Throttle<Part extends string> {
 export const longest = (waits: Record<string, number>): number => Math.max(0, ...Object.values(waits));
 
 function throttle<Part extends string>(
-  store: FailureStore,
+  store: ThrottleStore,
   name: string,
   partRules: Record<Part, ThrottleRule>,
 ): Throttle<Part> {
@@ -131,7 +131,7 @@ export interface SignInThrottle {
   forgetAccount(account: string): Promise<void>;
 }
 
-export interface Limits {
+export interface Throttles {
   signIn: SignInThrottle;
   /** Keys: the digest of the normalised address, and the client key. */
   resetEmail: Throttle<'address' | 'client'>;
@@ -139,7 +139,7 @@ export interface Limits {
   setPassword: Throttle<'link' | 'client'>;
 }
 
-export function createLimits(store: FailureStore): Limits {
+export function createThrottles(store: ThrottleStore): Throttles {
   const signIn = throttle(store, 'sign-in', rules.signIn);
   // Accounts are keyed by a digest of the normalised email: the table holds no addresses, and unknown
   // addresses are throttled exactly like real ones (SECURITY 19).

@@ -4,8 +4,13 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestDeps, testDeps } from '../test/support/deps.ts';
-import { databaseFailureStore, type FailureStore, memoryFailureStore, redisFailureStore } from './failure-stores.ts';
-import { createLimits } from './limits.ts';
+import {
+  databaseThrottleStore,
+  memoryThrottleStore,
+  redisThrottleStore,
+  type ThrottleStore,
+} from './throttle-stores.ts';
+import { createThrottles } from './throttles.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const silent = pino({ level: 'silent' });
@@ -29,10 +34,10 @@ type Count = <T>(work: (db?: TestDeps['deps']['db']) => Promise<T>) => Promise<T
 const inTransaction: Count = (work) => t.deps.db.transaction().execute((tx) => work(tx));
 const asIs: Count = (work) => work();
 
-const stores: Array<[string, () => FailureStore, Count]> = [
-  ['the database', () => databaseFailureStore(t.deps.db), inTransaction],
-  ['Redis', () => redisFailureStore(redis, { prefix: prefix(), insurance: memoryFailureStore(), log: silent }), asIs],
-  ['memory', () => memoryFailureStore(), asIs],
+const stores: Array<[string, () => ThrottleStore, Count]> = [
+  ['the database', () => databaseThrottleStore(t.deps.db), inTransaction],
+  ['Redis', () => redisThrottleStore(redis, { prefix: prefix(), insurance: memoryThrottleStore(), log: silent }), asIs],
+  ['memory', () => memoryThrottleStore(), asIs],
 ];
 
 describe.each(stores)('counters in %s', (_name, makeStore, count) => {
@@ -56,32 +61,32 @@ describe.each(stores)('counters in %s', (_name, makeStore, count) => {
   });
 
   it('throttle sign-in the same way', async () => {
-    const limits = createLimits(makeStore());
+    const throttles = createThrottles(makeStore());
     const account = `ada-${Math.random()}@example.com`;
-    for (let i = 0; i < 6; i++) expect(await limits.signIn.attempt(account, '203.0.113.7', 1000)).toBe(0);
-    expect(await limits.signIn.attempt(account, '203.0.113.7', 1000)).toBe(1000);
-    expect(await limits.signIn.attempt(account, '198.51.100.1', 1000)).toBe(0);
-    await limits.signIn.forgetAccount(account);
-    expect(await limits.signIn.attempt(account, '203.0.113.7', 1000)).toBe(0);
+    for (let i = 0; i < 6; i++) expect(await throttles.signIn.attempt(account, '203.0.113.7', 1000)).toBe(0);
+    expect(await throttles.signIn.attempt(account, '203.0.113.7', 1000)).toBe(1000);
+    expect(await throttles.signIn.attempt(account, '198.51.100.1', 1000)).toBe(0);
+    await throttles.signIn.forgetAccount(account);
+    expect(await throttles.signIn.attempt(account, '203.0.113.7', 1000)).toBe(0);
   });
 
-  it('let through no more parallel attempts than the limits allow (SECURITY 20)', async () => {
-    const limits = createLimits(makeStore());
+  it('let through no more parallel attempts than the throttles allow (SECURITY 20)', async () => {
+    const throttles = createThrottles(makeStore());
     const account = `ada-${Math.random()}@example.com`;
     // The account's two counters rank the attempts alike, so exactly the first six go ahead.
-    const attempt = () => count((db) => limits.signIn.attempt(account, '203.0.113.7', 1000, db ? { db } : {}));
+    const attempt = () => count((db) => throttles.signIn.attempt(account, '203.0.113.7', 1000, db ? { db } : {}));
     const waits = await Promise.all(Array.from({ length: 30 }, attempt));
     expect(waits.filter((wait) => wait === 0)).toHaveLength(6);
   });
 
   it('count only failures against the client, never a right password', async () => {
     const store = makeStore();
-    const limits = createLimits(store);
+    const throttles = createThrottles(store);
     for (let i = 0; i < 60; i++) {
-      expect(await limits.signIn.attempt(`user${i}@example.com`, '203.0.113.9', 1000)).toBe(0);
-      await limits.signIn.succeed(`user${i}@example.com`, '203.0.113.9');
+      expect(await throttles.signIn.attempt(`user${i}@example.com`, '203.0.113.9', 1000)).toBe(0);
+      await throttles.signIn.succeed(`user${i}@example.com`, '203.0.113.9');
     }
-    expect(await limits.signIn.attempt('another@example.com', '203.0.113.9', 1000)).toBe(0);
+    expect(await throttles.signIn.attempt('another@example.com', '203.0.113.9', 1000)).toBe(0);
   });
 });
 
@@ -93,16 +98,16 @@ describe('when Redis cannot be reached', () => {
       lazyConnect: true,
       retryStrategy: () => null,
     });
-    const limits = createLimits(
-      redisFailureStore(down, { prefix: prefix(), insurance: memoryFailureStore(), log: silent }),
+    const throttles = createThrottles(
+      redisThrottleStore(down, { prefix: prefix(), insurance: memoryThrottleStore(), log: silent }),
     );
-    for (let i = 0; i < 6; i++) await limits.signIn.attempt('ada@example.com', '203.0.113.7', 1000);
-    expect(await limits.signIn.attempt('ada@example.com', '203.0.113.7', 1000)).toBe(1000);
+    for (let i = 0; i < 6; i++) await throttles.signIn.attempt('ada@example.com', '203.0.113.7', 1000);
+    expect(await throttles.signIn.attempt('ada@example.com', '203.0.113.7', 1000)).toBe(1000);
     down.disconnect();
   });
 
   it('never keeps more keys in memory than its bound', async () => {
-    const store = memoryFailureStore(3);
+    const store = memoryThrottleStore(3);
     for (const key of ['a', 'b', 'c', 'd']) await store.record(key, 1000, 60_000);
     expect([...(await store.read(['a', 'b', 'c', 'd'])).keys()]).toEqual(['b', 'c', 'd']);
   });
