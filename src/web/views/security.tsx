@@ -45,19 +45,22 @@ export function SecurityView({
                     <strong>{name}</strong>
                     {session.current && <span class="badge">{t('security.thisDevice')}</span>}
                   </p>
-                  <p class="muted">
-                    {t('security.address', { address: session.clientAddress })} ·{' '}
-                    <WithMoment
-                      ctx={ctx}
-                      text={t('security.signedInAt', { date: momentMark })}
-                      at={session.createdAt}
-                    />{' '}
-                    ·{' '}
-                    <WithMoment
-                      ctx={ctx}
-                      text={t('security.lastActive', { date: momentMark })}
-                      at={session.lastSeenAt}
-                    />
+                  <p class="muted session-facts">
+                    <span>{t('security.address', { address: session.clientAddress })}</span>
+                    <span>
+                      <WithMoment
+                        ctx={ctx}
+                        text={t('security.signedInAt', { date: momentMark })}
+                        at={session.createdAt}
+                      />
+                    </span>
+                    <span>
+                      <WithMoment
+                        ctx={ctx}
+                        text={t('security.lastActive', { date: momentMark })}
+                        at={session.lastSeenAt}
+                      />
+                    </span>
                   </p>
                 </div>
                 {!session.current && (

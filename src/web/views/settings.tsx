@@ -1,6 +1,6 @@
 // Settings → My Profile → Account Details, with the "Change password" checkbox of the documentation.
 // Ticking the box reveals the password fields through CSS alone (:checked), so it works without JavaScript.
-import { type Locale, locales } from '../../core/locale.ts';
+import type { Locale } from '../../core/locale.ts';
 import type { PageContext } from './context.ts';
 import { ErrorSummary, type FieldErrors, Notice, PasswordField, TextField } from './form.tsx';
 import { RULE_NOTE_ID, RuleNote } from './rule-note.tsx';
