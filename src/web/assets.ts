@@ -1,8 +1,8 @@
 // The built stylesheet, script and icon (scripts/build-assets.ts writes them to dist/public), served under
 // /assets/ with a content hash in the URL so they can be cached for a year and still change on deploy.
 // They are read once, at start-up, and served from memory: a file read goes through libuv's threads, which
-// under a flood of sign-ins are all hashing, and the log-in page would come without its stylesheet
-// (measured: 97 ms for app.css during a 10-connection sign-in flood, 1 ms from memory). Each is compressed
+// under a flood of sign-ins are all hashing, and the log-in page would come without its stylesheet (ratio
+// 4c of BENCHMARKS.md). Each is compressed
 // then too, with brotli and gzip, and served in the best encoding the browser accepts.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -34,12 +34,11 @@ export class BadForm extends Error {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * The parser of every urlencoded body (registerFormParser). Strict
- * where the usual parsers are lenient: they keep the raw text of a broken %-escape ("name=Ada%ZZ" saved as
- * "Ada%ZZ") and turn bytes that are not UTF-8, raw or %-escaped, into U+FFFD, so a name was saved and a
- * password checked as something the user never typed. A browser never sends such a body: it is refused
- * whole with a 400 and nothing is done (SECURITY 67). A name sent twice becomes an array, which no schema
- * accepts.
+ * The parser of every urlencoded body (registerFormParser). Strict where the usual parsers are lenient: they
+ * keep the raw text of a broken %-escape ("name=Ada%ZZ" saved as "Ada%ZZ") and turn bytes that are not
+ * UTF-8, raw or %-escaped, into U+FFFD, so that a name would be saved and a password checked as something the
+ * user never typed. A browser never sends such a body: it is refused whole with a 400 and nothing is done
+ * (SECURITY 67). A name sent twice becomes an array, which no schema accepts.
  */
 export function parseFormBody(raw: Buffer): Record<string, string | string[]> {
   let body: string;

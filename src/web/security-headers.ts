@@ -1,5 +1,5 @@
-// SECURITY 58, 65: the headers of every answer. helmet's middleware, built once (@fastify/helmet built it
-// anew for every request), runs first on every request; the answers given before it can run carry the same
+// SECURITY 58, 65: the headers of every answer. helmet's middleware, built once rather than per request (as
+// @fastify/helmet would), runs first on every request; the answers given before it can run carry the same
 // essentials (bareSecurityHeaders).
 import type { FastifyError, FastifyInstance } from 'fastify';
 import helmet from 'helmet';

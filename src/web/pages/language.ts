@@ -15,7 +15,7 @@ const languageBody = z.object({ ...csrfField, locale: field(16), next: field(204
 /**
  * SECURITY 25: only a path of ours, never "//elsewhere" or "/\\elsewhere", may follow the switch. Pages send
  * request.url, which browsers percent-encode, so printable ASCII is all a real form carries; anything else
- * (a control character, "€") cannot go into a Location header and used to end in a 500 after the language
+ * (a control character, "€") cannot go into a Location header, and would end in a 500 after the language
  * had already been saved.
  */
 export function localPath(next: string): string {

@@ -20,8 +20,7 @@ const notices = { saved: 'settings.saved', 'password-changed': 'settings.passwor
 const profileBody = z.object({
   ...csrfField,
   name: field(1024),
-  // The page no longer sends it (the language is the EN | FR switch's, applied at once); a form that does
-  // still sets it on Save.
+  // The page sends none (the language is the EN | FR switch's, applied at once); a form that does sets it.
   locale: field(16).optional(),
   change_password: z.literal('on').optional(),
   current_password: passwordField.optional(),
