@@ -35,6 +35,13 @@ export const rules = {
     link: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
     client: { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
   },
+  // SECURITY 80: requests of apps that fail to authenticate (a wrong client secret) or redeem nothing (a
+  // guessed code or refresh token), per address and per client at that address. Only failures count, so an
+  // attacker cannot slow down an app that works.
+  appRequests: {
+    address: { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 5 * MINUTE, forgetAfterMs: HOUR },
+    clientAtAddress: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 5 * MINUTE, forgetAfterMs: HOUR },
+  },
 } satisfies Record<string, Record<string, ThrottleRule>>;
 
 /** Counters for one action, one per part (account, client…); the longest wait among them wins. */
@@ -137,6 +144,8 @@ export interface Throttles {
   resetEmail: Throttle<'address' | 'client'>;
   /** Keys: the digest of the link's token, and the client key. */
   setPassword: Throttle<'link' | 'client'>;
+  /** Keys: the client key, and the client_id at it (apps/guards.ts). */
+  appRequests: Throttle<'address' | 'clientAtAddress'>;
 }
 
 export function createThrottles(store: ThrottleStore): Throttles {
@@ -170,5 +179,6 @@ export function createThrottles(store: ThrottleStore): Throttles {
     },
     resetEmail: throttle(store, 'reset-email', rules.resetEmail),
     setPassword: throttle(store, 'set-password', rules.setPassword),
+    appRequests: throttle(store, 'app-requests', rules.appRequests),
   };
 }

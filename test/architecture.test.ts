@@ -11,8 +11,9 @@ const allowed: Record<string, string[]> = {
   root: ['core', 'store'],
   flows: ['core', 'store', 'root'],
   mail: ['core', 'store', 'i18n', 'root'],
-  web: ['core', 'flows', 'i18n', 'root'],
-  cli: ['core', 'flows', 'store', 'root'],
+  apps: ['core', 'flows', 'store', 'root'],
+  web: ['core', 'flows', 'apps', 'i18n', 'root'],
+  cli: ['core', 'flows', 'apps', 'store', 'root'],
 };
 
 const src = resolve('src');

@@ -45,6 +45,7 @@ export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserO
     locale_chosen_at: input.locale === undefined ? null : now,
     password_hash: passwordHash,
     disabled_at: null,
+    email_verified_at: null,
     created_at: now,
     updated_at: now,
   };

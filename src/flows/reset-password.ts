@@ -21,7 +21,7 @@ import {
   useCopiesOf,
 } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
-import { adoptLocale, findUserById, setPasswordHash, type User } from '../store/users.ts';
+import { adoptLocale, findUserById, markEmailVerified, setPasswordHash, type User } from '../store/users.ts';
 import { longest } from '../throttles.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 
@@ -117,6 +117,7 @@ export async function setPassword(
     if (!(await consumeResetToken(tx, keys.link, purpose, now))) return false;
     await useCopiesOf(tx, keys.link, now);
     await setPasswordHash(tx, user.id, passwordHash, now);
+    await markEmailVerified(tx, user.id, now);
     if (input.pageLocale) await adoptLocale(tx, user.id, input.pageLocale, now);
     await forgetDevices(tx, user.id);
     const endedSessions = await deleteSessionsOfUser(tx, user.id);

@@ -24,14 +24,25 @@ export function translator(locale: Locale): Translate {
 export interface LocaleSources {
   profile?: string | null;
   cookie?: string;
+  /** What an app asked for (OpenID Connect ui_locales: tags by preference, space-separated). */
+  uiLocales?: string;
   acceptLanguage?: string;
   fallback: Locale;
 }
 
-export function pickLocale({ profile, cookie, acceptLanguage, fallback }: LocaleSources): Locale {
+/** The user's own choice first, then the app's request for them, then the browser's. */
+export function pickLocale({ profile, cookie, uiLocales, acceptLanguage, fallback }: LocaleSources): Locale {
   if (isLocale(profile)) return profile;
   if (isLocale(cookie)) return cookie;
-  return fromAcceptLanguage(acceptLanguage) ?? fallback;
+  return fromUiLocales(uiLocales) ?? fromAcceptLanguage(acceptLanguage) ?? fallback;
+}
+
+function fromUiLocales(tags: string | undefined): Locale | undefined {
+  return tags
+    ?.slice(0, 512)
+    .split(' ')
+    .map((tag) => tag.toLowerCase().split('-')[0])
+    .find(isLocale);
 }
 
 /** The first supported language in the header, by quality, ignoring regions ("fr-CA" is French). */

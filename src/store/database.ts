@@ -12,6 +12,8 @@ export interface UsersTable {
   /** Argon2id PHC string; null for an invited user who has not chosen a password yet. */
   password_hash: string | null;
   disabled_at: number | null;
+  /** When a link mailed to the address was first used (the OpenID Connect claim email_verified). */
+  email_verified_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -103,6 +105,44 @@ export interface KnownDevicesTable {
   created_at: number;
 }
 
+/** An app registered by the administrator (apps/clients.ts). */
+export interface OauthClientsTable {
+  client_id: string;
+  name: string;
+  /** SHA-256 of the client secret; null for a public client (PKCE only). */
+  secret_hash: string | null;
+  /** JSON arrays of exact URIs. */
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  backchannel_logout_uri: string | null;
+  /** 1: the company's own app, which skips the consent page. */
+  first_party: number;
+  created_at: number;
+  secret_set_at: number | null;
+}
+
+/** What oidc-provider keeps between requests, one row per model and id (apps/adapter.ts). */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  /** The provider's JSON; codes and tokens are looked up by id, which is the token itself only hashed. */
+  payload: string;
+  grant_id: string | null;
+  client_id: string | null;
+  uid: string | null;
+  account_id: string | null;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface ProviderKeysTable {
+  kid: string;
+  use: 'signing' | 'cookie';
+  generation: number;
+  secret: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -112,6 +152,9 @@ export interface Database {
   outbox_workers: OutboxWorkersTable;
   security_events: SecurityEventsTable;
   known_devices: KnownDevicesTable;
+  oauth_clients: OauthClientsTable;
+  oidc_payloads: OidcPayloadsTable;
+  provider_keys: ProviderKeysTable;
 }
 
 /** Store functions take either the database or an open transaction. */

@@ -443,6 +443,52 @@ describe('0008: when the language was chosen', () => {
       .values(ada as never)
       .execute();
     expect(await migrate(db)).toEqual(migrationsAfter('0007-outbox-workers'));
-    expect(await db.selectFrom('users').selectAll().execute()).toEqual([{ ...ada, locale_chosen_at: 7 }]);
+    expect(await db.selectFrom('users').selectAll().execute()).toEqual([
+      { ...ada, locale_chosen_at: 7, email_verified_at: null },
+    ]);
+  });
+});
+
+describe('0009: the apps', () => {
+  it('counts an address as verified where a used mailed link is still on record, and no other', async () => {
+    const { db } = connection;
+    await migrateUpTo('0008-locale-chosen');
+    const user = (id: string) => ({
+      id,
+      email: `${id}@example.com`,
+      name: id,
+      locale: 'en',
+      locale_chosen_at: 1,
+      password_hash: null,
+      created_at: 1,
+      updated_at: 5,
+      disabled_at: null,
+    });
+    await db
+      .insertInto('users')
+      .values([user('used'), user('unused')] as never)
+      .execute();
+    const link = (token: string, userId: string, usedAt: number | null) => ({
+      token_hash: token,
+      user_id: userId,
+      purpose: 'reset',
+      created_at: 1,
+      expires_at: 2,
+      used_at: usedAt,
+      outbox_id: null,
+    });
+    await db
+      .insertInto('reset_tokens')
+      .values([link('a', 'used', 3), link('b', 'unused', null)] as never)
+      .execute();
+    expect(await migrate(db)).toEqual(migrationsAfter('0008-locale-chosen'));
+    const rows = await db.selectFrom('users').select(['id', 'email_verified_at']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'unused', email_verified_at: null },
+      { id: 'used', email_verified_at: 5 },
+    ]);
+    for (const table of ['oauth_clients', 'oidc_payloads', 'provider_keys'] as const) {
+      expect(await db.selectFrom(table).selectAll().execute()).toEqual([]);
+    }
   });
 });

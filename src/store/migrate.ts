@@ -11,6 +11,7 @@ import * as eventsOfNoAccount from './migrations/0005-events-of-no-account.ts';
 import * as outboxOfNoAccount from './migrations/0006-outbox-of-no-account.ts';
 import * as outboxWorkers from './migrations/0007-outbox-workers.ts';
 import * as localeChosen from './migrations/0008-locale-chosen.ts';
+import * as apps from './migrations/0009-apps.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0006-outbox-of-no-account': outboxOfNoAccount,
   '0007-outbox-workers': outboxWorkers,
   '0008-locale-chosen': localeChosen,
+  '0009-apps': apps,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

@@ -31,6 +31,7 @@ export async function findSessionWithUser(
       'users.locale_chosen_at',
       'users.password_hash',
       'users.disabled_at',
+      'users.email_verified_at',
       'users.created_at',
       'users.updated_at',
     ])
@@ -54,6 +55,7 @@ export async function findSessionWithUser(
       locale_chosen_at: row.locale_chosen_at,
       password_hash: row.password_hash,
       disabled_at: row.disabled_at,
+      email_verified_at: row.email_verified_at,
       created_at: row.created_at,
       updated_at: row.updated_at,
     },

@@ -53,6 +53,16 @@ export async function adoptLocale(db: Executor, id: string, locale: string, now:
     .execute();
 }
 
+/** A link mailed to the address was used: whoever holds the account reads that mailbox. */
+export async function markEmailVerified(db: Executor, id: string, now: number): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ email_verified_at: now })
+    .where('id', '=', id)
+    .where('email_verified_at', 'is', null)
+    .execute();
+}
+
 export async function setPasswordHash(db: Executor, id: string, passwordHash: string, now: number): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute();
 }

@@ -9,6 +9,7 @@ import { registerCookies } from './cookies.ts';
 import { registerCsrf } from './csrf.ts';
 import { registerErrorPages } from './errors.ts';
 import { registerFormParser } from './forms.ts';
+import { registerApps } from './pages/apps.ts';
 import { registerDevMailbox } from './pages/dev-mailbox.ts';
 import { registerForgotPassword } from './pages/forgot-password.ts';
 import { registerLanguageSwitch } from './pages/language.ts';
@@ -50,6 +51,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerLanguageSwitch(app, web);
   registerForgotPassword(app, web);
   registerResetPassword(app, web);
+  await registerApps(app, web);
   // SECURITY 69: no development endpoint in production, whatever else is configured.
   if (deps.devMailbox && !config.production) registerDevMailbox(app, web, deps.devMailbox);
   return app;

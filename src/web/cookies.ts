@@ -18,6 +18,11 @@ export interface CookieNames {
   invite: string;
   /** This browser signed in to an account before (SECURITY 21). */
   device: string;
+  /**
+   * The OpenID Connect provider's: its session (Path=/), and those of one sign-in, whose paths are the
+   * sign-in's own (/interaction/<uid>, /oidc/auth/<uid>), so they carry __Secure- rather than __Host-.
+   */
+  provider: { session: string; interaction: string; resume: string };
 }
 
 export function cookieNames(config: Config): CookieNames {
@@ -29,6 +34,11 @@ export function cookieNames(config: Config): CookieNames {
     reset: `${prefix}reset`,
     invite: `${prefix}invite`,
     device: `${prefix}device`,
+    provider: {
+      session: `${prefix}app-session`,
+      interaction: `${config.secureCookies ? '__Secure-' : ''}app-interaction`,
+      resume: `${config.secureCookies ? '__Secure-' : ''}app-resume`,
+    },
   };
 }
 

@@ -9,7 +9,12 @@ export function sendPage(reply: FastifyReply, status: number, page: VNode): Fast
     .status(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .send(`<!doctype html>${renderToString(page)}`);
+    .send(pageHtml(page));
+}
+
+/** The HTML of a page, for answers not sent through Fastify's reply (the OpenID Connect provider's). */
+export function pageHtml(page: VNode): string {
+  return `<!doctype html>${renderToString(page)}`;
 }
 
 /** 303 after every successful POST, so a reload never sends the form again. */

@@ -28,15 +28,21 @@ export function webContext(app: FastifyInstance, deps: Deps, assets: AssetUrls):
   };
 }
 
+/**
+ * `reply` undefined: a page sent outside Fastify's reply (the OpenID Connect provider's), which cannot set the
+ * CSRF cookie, so carries no form of ours (ctx.csrfToken is empty, and the views leave the language switch out).
+ */
 export function pageContext(
   web: WebContext,
   request: FastifyRequest,
-  reply: FastifyReply,
+  reply: FastifyReply | undefined,
   user?: { name: string; email: string; locale: string },
+  uiLocales?: string,
 ): PageContext {
   const locale = pickLocale({
     profile: user?.locale,
     cookie: request.cookies[web.cookies.locale],
+    uiLocales,
     acceptLanguage: request.headers['accept-language'],
     fallback: web.deps.config.defaultLocale,
   });
@@ -45,7 +51,7 @@ export function pageContext(
     t: translator(locale),
     brand: web.deps.config.appName,
     path: request.url,
-    csrfToken: reply.generateCsrf(),
+    csrfToken: reply ? reply.generateCsrf() : '',
     assets: web.assets,
     passwordPolicy: web.deps.config.passwordPolicy,
     user: user && { name: user.name, email: user.email },

@@ -30,6 +30,11 @@ export interface TestDepsOptions {
   devMailbox?: DevMailbox & { url: URL };
   /** False: nothing a request queues wakes the worker; the test drains it itself. */
   wakes?: boolean;
+  /**
+   * Where the test clock starts. The OpenID Connect provider reads the real clock for what it signs (iat,
+   * auth_time), so its tests start ours at the real now, and move it forward only.
+   */
+  clockStart?: number;
 }
 
 /**
@@ -47,7 +52,7 @@ export async function testDeps(env: Record<string, string> = {}, options: TestDe
       done();
     },
   });
-  const clock = testClock();
+  const clock = testClock(options.clockStart);
   const log = createLogger(parsed.config, sink);
   const connection = openDatabase(parsed.config, log);
   await migrate(connection.db);

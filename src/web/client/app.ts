@@ -111,8 +111,17 @@ function focusErrors(): void {
   )?.focus();
 }
 
+/** A form the server marked to go on by itself (the logout an app proved was its own); without JavaScript, its button. */
+function submitMarkedForms(): void {
+  for (const form of document.querySelectorAll<HTMLFormElement>('form[data-auto-submit]')) {
+    const button = form.querySelector<HTMLButtonElement>('button[name][value]');
+    form.requestSubmit(button ?? undefined);
+  }
+}
+
 enhanceRuleNotes();
 localiseMoments();
 enhancePasswordFields();
 enhanceMenus();
 focusErrors();
+submitMarkedForms();

@@ -1,16 +1,17 @@
 // GET/POST /login: the "Sales Connect log-in" page. Flow: flows/sign-in.ts.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { SignedIn } from '../../flows/sessions.ts';
 import { signIn } from '../../flows/sign-in.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { KNOWN_DEVICE_MS } from '../../throttles.ts';
-import { currentSession } from '../auth.ts';
+import { currentSession, signedInProfile } from '../auth.ts';
 import { cookieOptions, readSessionCookie, setSessionCookie } from '../cookies.ts';
 import { renewCsrfSecret } from '../csrf.ts';
 import { csrfField, field, noticeOf, parseForm, passwordField } from '../forms.ts';
 import { redirect, sendPage, sendTooSoon } from '../render.ts';
-import { type LoginForm, LoginView } from '../views/login.tsx';
-import { clientInfo, pageContext, publicPageContext, type WebContext } from '../web-context.ts';
+import { type LoginForm, type LoginTarget, LoginView } from '../views/login.tsx';
+import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
 
 const notices = {
   'signed-out': 'login.signedOut',
@@ -23,6 +24,60 @@ const loginBody = z.object({ ...csrfField, email: field(1024), password: passwor
 /** After signing in there is one place to go: no `next` parameter, so no open redirect (SECURITY 25). */
 const HOME = '/settings';
 
+const DIRECT_LOGIN: LoginTarget = { action: '/login' };
+
+/**
+ * The posted log-in form: the session started and its cookies set, returning the user; or the page that
+ * says why not, sent, returning undefined.
+ */
+export async function submitLogin(
+  web: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  target: LoginTarget,
+): Promise<SignedIn['user'] | undefined> {
+  const body = parseForm(loginBody, request);
+  const profile = await signedInProfile(web, request);
+  const ctx = pageContext(web, request, reply, profile, target.uiLocales);
+  const form: LoginForm = { email: body.email, errors: {} };
+  if (body.email.trim() === '') form.errors.email = ctx.t('error.email.required');
+  if (body.password === '') form.errors.password = ctx.t('error.password.required');
+  if (form.errors.email || form.errors.password) {
+    sendPage(reply, 422, LoginView({ ctx, form, target }));
+    return undefined;
+  }
+
+  const outcome = await signIn(web.deps, {
+    email: body.email,
+    password: body.password,
+    client: clientInfo(request),
+    previousToken: readSessionCookie(web.deps.config, request),
+    deviceToken: request.cookies[web.cookies.device],
+    pageLocale: ctx.locale,
+  });
+  if (outcome.ok) {
+    setSessionCookie(web.deps.config, reply, outcome.token);
+    renewCsrfSecret(web.deps.config, request, reply);
+    if (outcome.deviceToken) {
+      reply.setCookie(
+        web.cookies.device,
+        outcome.deviceToken,
+        cookieOptions(web.deps.config, { maxAge: KNOWN_DEVICE_MS / 1000 }),
+      );
+    }
+    return outcome.user;
+  }
+  if (outcome.reason === 'throttled') {
+    form.alert = ctx.t('login.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
+    sendTooSoon(reply, outcome.retryAfterMs, LoginView({ ctx, form, target }));
+    return undefined;
+  }
+  // SECURITY 17: one message for an unknown address, a wrong password and a disabled account.
+  form.alert = ctx.t('login.invalid');
+  sendPage(reply, 401, LoginView({ ctx, form, target }));
+  return undefined;
+}
+
 export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
   app.get('/', async (request, reply) => {
     const current = await currentSession(web, request);
@@ -34,43 +89,11 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
     const ctx = pageContext(web, request, reply);
     const key = noticeOf(request, notices);
     const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
-    return sendPage(reply, 200, LoginView({ ctx, form }));
+    return sendPage(reply, 200, LoginView({ ctx, form, target: DIRECT_LOGIN }));
   });
 
   app.post('/login', { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
-    const body = parseForm(loginBody, request);
-    const ctx = await publicPageContext(web, request, reply);
-    const form: LoginForm = { email: body.email, errors: {} };
-    if (body.email.trim() === '') form.errors.email = ctx.t('error.email.required');
-    if (body.password === '') form.errors.password = ctx.t('error.password.required');
-    if (form.errors.email || form.errors.password) return sendPage(reply, 422, LoginView({ ctx, form }));
-
-    const outcome = await signIn(web.deps, {
-      email: body.email,
-      password: body.password,
-      client: clientInfo(request),
-      previousToken: readSessionCookie(web.deps.config, request),
-      deviceToken: request.cookies[web.cookies.device],
-      pageLocale: ctx.locale,
-    });
-    if (outcome.ok) {
-      setSessionCookie(web.deps.config, reply, outcome.token);
-      renewCsrfSecret(web.deps.config, request, reply);
-      if (outcome.deviceToken) {
-        reply.setCookie(
-          web.cookies.device,
-          outcome.deviceToken,
-          cookieOptions(web.deps.config, { maxAge: KNOWN_DEVICE_MS / 1000 }),
-        );
-      }
-      return redirect(reply, HOME);
-    }
-    if (outcome.reason === 'throttled') {
-      form.alert = ctx.t('login.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
-      return sendTooSoon(reply, outcome.retryAfterMs, LoginView({ ctx, form }));
-    }
-    // SECURITY 17: one message for an unknown address, a wrong password and a disabled account.
-    form.alert = ctx.t('login.invalid');
-    return sendPage(reply, 401, LoginView({ ctx, form }));
+    if (await submitLogin(web, request, reply, DIRECT_LOGIN)) return redirect(reply, HOME);
+    return reply;
   });
 }

@@ -1,5 +1,14 @@
 // The "Sales Connect log-in" page (« Connexion à Sales Connect »).
 import type { PageContext } from './context.ts';
+
+/** Where the form posts, and for which app (an OpenID Connect sign-in: pages/interaction.ts). */
+export interface LoginTarget {
+  action: string;
+  app?: string;
+  /** The app's ui_locales, for a visitor whose language is not known yet (the page's context reads it). */
+  uiLocales?: string;
+}
+
 import { Document } from './document.tsx';
 import { Alert, type FieldErrors, Notice, PasswordField, TextField } from './form.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
@@ -12,16 +21,17 @@ export interface LoginForm {
   notice?: string;
 }
 
-export function LoginView({ ctx, form }: { ctx: PageContext; form: LoginForm }) {
+export function LoginView({ ctx, form, target }: { ctx: PageContext; form: LoginForm; target: LoginTarget }) {
   const title = ctx.t('login.title', { brand: ctx.brand });
+  const intro = target.app ? ctx.t('login.forApp', { app: target.app }) : ctx.t('login.intro', { brand: ctx.brand });
   return (
     <Document ctx={ctx} title={title}>
       <AuthShell ctx={ctx}>
         <h1>{title}</h1>
-        <p class="lead">{ctx.t('login.intro', { brand: ctx.brand })}</p>
+        <p class="lead">{intro}</p>
         {form.notice && <Notice message={form.notice} />}
         {form.alert && <Alert message={form.alert} />}
-        <form method="post" action="/login" class="stack" novalidate>
+        <form method="post" action={target.action} class="stack" novalidate>
           <CsrfField ctx={ctx} />
           <TextField
             name="email"

@@ -14,6 +14,7 @@ export function CsrfField({ ctx }: { ctx: PageContext }) {
  * so speech users can say "click FR" and screen readers still hear the language.
  */
 export function LanguageSwitch({ ctx }: { ctx: PageContext }) {
+  if (ctx.csrfToken === '') return null;
   return (
     <form class="language-switch" method="post" action="/language" aria-label={ctx.t('language.switch')}>
       <CsrfField ctx={ctx} />

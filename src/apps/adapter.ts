@@ -1,0 +1,94 @@
+// oidc-provider's storage, on our Kysely layer: one row per model and id in oidc_payloads, and the clients
+// from oauth_clients. SECURITY 72: what a row is looked up by is the SHA-256 of the provider's id (for codes,
+// tokens and sessions, the credential itself), and the payload is kept without it, so a copy of the table
+// redeems nothing.
+import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { digest } from '../core/tokens.ts';
+import type { Deps } from '../deps.ts';
+import { findClient } from '../store/oauth-clients.ts';
+import {
+  consumePayload,
+  deleteGrant,
+  deletePayload,
+  findPayload,
+  findPayloadByUid,
+  type PayloadRow,
+  upsertPayload,
+} from '../store/oidc-payloads.ts';
+import { clientMetadata } from './clients.ts';
+
+type Store = Pick<Deps, 'db' | 'clock'>;
+
+function payloadOf(row: PayloadRow, id: string | undefined): AdapterPayload {
+  const payload = JSON.parse(row.payload) as AdapterPayload;
+  if (id !== undefined) payload.jti = id;
+  if (row.consumed_at !== null) payload.consumed = Math.floor(row.consumed_at / 1000);
+  return payload;
+}
+
+/** The adapter class oidc-provider instantiates once per model. */
+export function databaseAdapter(store: Store): new (model: string) => Adapter {
+  const { db, clock } = store;
+  return class DatabaseAdapter implements Adapter {
+    readonly model: string;
+
+    constructor(model: string) {
+      this.model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const { jti: _jti, consumed: _consumed, ...kept } = payload;
+      await upsertPayload(db, {
+        model: this.model,
+        id: digest(id),
+        payload: JSON.stringify(kept),
+        // A grant is its own grant, so that ending one deletes it with all that was issued from it.
+        grant_id: this.model === 'Grant' ? id : (payload.grantId ?? null),
+        client_id: payload.clientId ?? null,
+        uid: payload.uid ? digest(payload.uid) : null,
+        account_id: payload.accountId ?? null,
+        expires_at: clock.now() + expiresIn * 1000,
+        consumed_at: null,
+      });
+    }
+
+    async find(id: string): Promise<AdapterPayload | ClientMetadata | undefined> {
+      if (this.model === 'Client') {
+        const client = await findClient(db, id);
+        return client && clientMetadata(client);
+      }
+      const row = await findPayload(db, this.model, digest(id), clock.now());
+      return row && payloadOf(row, id);
+    }
+
+    /** Only read by the provider (whose session an interaction or token belongs to), so without its id. */
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const row = await findPayloadByUid(db, this.model, digest(uid), clock.now());
+      return row && payloadOf(row, undefined);
+    }
+
+    async findByUserCode(): Promise<undefined> {
+      return undefined;
+    }
+
+    /** SECURITY 74: of parallel redemptions of one code, on any instance, one wins; the others end the grant. */
+    async consume(id: string): Promise<void> {
+      if (await consumePayload(db, this.model, digest(id), clock.now())) return;
+      const row = await findPayload(db, this.model, digest(id), clock.now());
+      if (row?.grant_id) await deleteGrant(db, row.grant_id);
+      throw new errors.InvalidGrant(
+        `${this.model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already consumed`,
+      );
+    }
+
+    async destroy(id: string): Promise<void> {
+      if (this.model === 'Grant') await deleteGrant(db, id);
+      else await deletePayload(db, this.model, digest(id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await deleteGrant(db, grantId);
+    }
+  };
+}

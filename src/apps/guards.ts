@@ -1,0 +1,88 @@
+// What the provider's own requests go through before and after oidc-provider answers them (Koa middleware,
+// installed by provider.use): the throttle of the endpoints apps authenticate to, the form_post answer's
+// place in the Content-Security-Policy, and our own session ending with the provider's on RP-initiated
+// logout.
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { clientKey } from '../core/client-address.ts';
+import { digest } from '../core/tokens.ts';
+import type { Deps } from '../deps.ts';
+import { endSession } from '../flows/sessions.ts';
+import { longest } from '../throttles.ts';
+
+type Next = () => Promise<void>;
+
+/** The endpoints where an app authenticates and redeems what it holds. */
+const authenticated = new Set(['/oidc/token', '/oidc/token/revocation', '/oidc/token/introspection']);
+
+/** The client_id of a Basic Authorization header, when there is one (RFC 6749 §2.3.1). */
+function basicClientId(ctx: KoaContextWithOIDC): string | undefined {
+  const header = ctx.get('authorization');
+  if (!/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? decodeURIComponent(decoded.slice(0, colon)) : undefined;
+}
+
+function throttleKeys(ctx: KoaContextWithOIDC, clientId: string | undefined) {
+  const address = clientKey(ctx.ip);
+  // Digested: a client_id an attacker sends may be anything, of any length.
+  return { address, ...(clientId ? { clientAtAddress: `${digest(clientId)}@${address}` } : {}) };
+}
+
+/** SECURITY 80: failed authentications and redemptions slow down the address (and the client there) that sent them. */
+export function throttleAppRequests(deps: Deps) {
+  return async (ctx: KoaContextWithOIDC, next: Next) => {
+    if (ctx.method !== 'POST' || !authenticated.has(ctx.path)) return next();
+    const wait = longest(
+      await deps.throttles.appRequests.waits(throttleKeys(ctx, basicClientId(ctx)), deps.clock.now()),
+    );
+    if (wait > 0) {
+      ctx.status = 429;
+      ctx.set('retry-after', String(Math.ceil(wait / 1000)));
+      ctx.set('cache-control', 'no-store');
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'too many failed requests; try again later' };
+      return;
+    }
+    await next();
+    const error = (ctx.body as { error?: string } | undefined)?.error;
+    if (ctx.status === 401 || error === 'invalid_grant') {
+      const clientId = ctx.oidc?.client?.clientId ?? basicClientId(ctx);
+      await deps.throttles.appRequests.take(throttleKeys(ctx, clientId), deps.clock.now());
+    }
+  };
+}
+
+/** A form_post answer posts the code to the app: its origin, and only its, is a place forms may go. */
+export async function allowFormPostTarget(ctx: KoaContextWithOIDC, next: Next) {
+  await next();
+  const params = ctx.oidc?.params as { response_mode?: string; redirect_uri?: string } | undefined;
+  if (params?.response_mode !== 'form_post' || !params.redirect_uri || !ctx.oidc.client) return;
+  if (!ctx.oidc.client.redirectUriAllowed(params.redirect_uri)) return;
+  const csp = ctx.response.get('content-security-policy');
+  const origin = new URL(params.redirect_uri).origin;
+  if (csp) ctx.set('content-security-policy', csp.replace("form-action 'self'", `form-action 'self' ${origin}`));
+}
+
+/**
+ * RP-initiated logout ends the session here too (the user confirmed, or the app proved it was theirs with
+ * an id_token_hint): whoever signs out of an app through us is signed out of us.
+ */
+export function endServiceSessionOnLogout(deps: Deps, sessionCookie: string, cookieOptions: { secure: boolean }) {
+  return async (ctx: KoaContextWithOIDC, next: Next) => {
+    await next();
+    if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status >= 400) return;
+    // Only after our confirmation page (or its automatic submission on a valid id_token_hint): a browser
+    // with no session of the provider's is sent through without one, and a link must not sign anyone out.
+    if (!(ctx.oidc.params as { logout?: string }).logout || !ctx.oidc.session?.accountId) return;
+    const token = ctx.cookies.get(sessionCookie, { signed: false });
+    if (!token) return;
+    await endSession(deps.db, token);
+    ctx.cookies.set(sessionCookie, null, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: cookieOptions.secure,
+      signed: false,
+    });
+  };
+}

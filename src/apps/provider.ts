@@ -1,0 +1,234 @@
+// The OpenID Connect provider: oidc-provider configured as the issue and SECURITY 70–80 say, over our
+// storage (adapter.ts), our keys (keys.ts) and our accounts. The pages it shows (errors, the logout
+// confirmation) are the web layer's, passed in as `pages`.
+import { timingSafeEqual } from 'node:crypto';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, type errors, interactionPolicy } from 'oidc-provider';
+import { HOUR, MINUTE, SECOND } from '../core/duration.ts';
+import { digest } from '../core/tokens.ts';
+import { TemporarilyUnavailable } from '../core/unavailable.ts';
+import type { Deps } from '../deps.ts';
+import { peekSession } from '../flows/sessions.ts';
+import { findUserById } from '../store/users.ts';
+import { databaseAdapter } from './adapter.ts';
+import { allowFormPostTarget, endServiceSessionOnLogout, throttleAppRequests } from './guards.ts';
+import type { ProviderKeys } from './keys.ts';
+
+/** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration. */
+export const PROVIDER_PREFIX = '/oidc';
+
+/** How long each thing the provider issues lives, in seconds (README "Connect your app"). */
+export const lifetimes = {
+  AuthorizationCode: 60,
+  AccessToken: (10 * MINUTE) / SECOND,
+  IdToken: HOUR / SECOND,
+  RefreshToken: (14 * 24 * HOUR) / SECOND,
+  Grant: (30 * 24 * HOUR) / SECOND,
+  Interaction: (30 * MINUTE) / SECOND,
+} as const;
+
+/** The longest life of anything a signing key signed: how long a replaced key stays published. */
+export const SIGNED_LIFETIME_MS = lifetimes.IdToken * SECOND;
+
+export interface ProviderPages {
+  error(ctx: KoaContextWithOIDC, error: { error: string; error_description?: string }, cause: Error): Promise<void>;
+  logoutConfirmation(ctx: KoaContextWithOIDC, form: string): Promise<void>;
+  loggedOut(ctx: KoaContextWithOIDC): Promise<void>;
+}
+
+export interface ProviderOptions {
+  keys: ProviderKeys;
+  pages: ProviderPages;
+  /** The name of our session cookie: the provider's session holds only while ours is the same account's. */
+  sessionCookie: string;
+  /** The names of the provider's own cookies. */
+  cookieNames: { session: string; interaction: string; resume: string };
+}
+
+/** Whom our own session cookie signs in, if anyone: the one source of truth for single sign-on. */
+export async function serviceAccountOf(deps: Deps, ctx: KoaContextWithOIDC, cookie: string) {
+  return (await peekSession(deps, ctx.cookies.get(cookie, { signed: false }) ?? undefined))?.user.id;
+}
+
+function loginPolicy(deps: Deps, sessionCookie: string) {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  // Signed out here, or signed in as someone else: the provider's session no longer speaks for anyone.
+  policy.get('login')!.checks.add(
+    new Check('service_session', 'End-User is not signed in to the service', async (ctx) => {
+      const account = await serviceAccountOf(deps, ctx, sessionCookie);
+      return account === undefined || account !== ctx.oidc.session?.accountId
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  return policy;
+}
+
+export function createProvider(deps: Deps, options: ProviderOptions): Provider {
+  const { config } = deps;
+  const configuration: Configuration = {
+    adapter: databaseAdapter(deps),
+    jwks: { keys: options.keys.signing.map((key) => key.jwk) } as Configuration['jwks'],
+    cookies: {
+      keys: options.keys.cookie,
+      names: options.cookieNames,
+      long: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
+      short: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies },
+    },
+    async findAccount(_ctx, sub) {
+      const user = await findUserById(deps.db, sub);
+      if (!user || user.disabled_at !== null) return undefined;
+      return {
+        accountId: user.id,
+        async claims() {
+          return {
+            sub: user.id,
+            name: user.name,
+            locale: user.locale,
+            email: user.email,
+            email_verified: user.email_verified_at !== null,
+          };
+        },
+      };
+    },
+    claims: {
+      openid: ['sub', 'auth_time', 'amr'],
+      profile: ['name', 'locale'],
+      email: ['email', 'email_verified'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    responseTypes: ['code'],
+    // SECURITY 71: PKCE with S256 for every client, confidential ones too (RFC 9700 §2.1.1).
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+    },
+    extraClientMetadata: { properties: ['first_party'] },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256'],
+      userinfoSigningAlgValues: ['ES256'],
+      introspectionSigningAlgValues: ['ES256'],
+      authorizationSigningAlgValues: ['ES256'],
+    },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    routes: {
+      authorization: `${PROVIDER_PREFIX}/auth`,
+      token: `${PROVIDER_PREFIX}/token`,
+      userinfo: `${PROVIDER_PREFIX}/me`,
+      jwks: `${PROVIDER_PREFIX}/jwks`,
+      revocation: `${PROVIDER_PREFIX}/token/revocation`,
+      introspection: `${PROVIDER_PREFIX}/token/introspection`,
+      end_session: `${PROVIDER_PREFIX}/session/end`,
+    },
+    ttl: {
+      ...lifetimes,
+      Session: Math.floor(config.sessionAbsoluteTimeoutMs / SECOND),
+    },
+    // SECURITY 76: a refresh token is used once; using it again ends the grant (RFC 9700 §4.14.2).
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    conformIdTokenClaims: true,
+    allowOmittingSingleRegisteredRedirectUri: false,
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: loginPolicy(deps, options.sessionCookie),
+    },
+    // First-party apps are the company's own: their users are not asked, the grant is what they asked for.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      if (!isFirstParty(ctx.oidc.client)) return undefined;
+      const grant = new ctx.oidc.provider.Grant({
+        accountId: ctx.oidc.session!.accountId!,
+        clientId: ctx.oidc.client!.clientId,
+      });
+      grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid');
+      grant.addOIDCClaims([...(ctx.oidc.requestParamClaims ?? [])]);
+      await grant.save();
+      return grant;
+    },
+    features: {
+      devInteractions: { enabled: false },
+      // No dynamic registration: clients are the administrator's (clients.ts).
+      registration: { enabled: false },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      introspection: {
+        enabled: true,
+        // A public client cannot prove who it is: it may only introspect its own tokens, as may any other.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => options.pages.logoutConfirmation(ctx, form),
+        postLogoutSuccessSource: (ctx) => options.pages.loggedOut(ctx),
+      },
+      resourceIndicators: { enabled: false },
+      claimsParameter: { enabled: false },
+    },
+    renderError: (ctx, out, error) => options.pages.error(ctx, out, error),
+  };
+  const provider = new Provider(config.publicUrl.origin, configuration);
+  provider.proxy = true;
+  provider.use(throttleAppRequests(deps));
+  provider.use(allowFormPostTarget);
+  provider.use(endServiceSessionOnLogout(deps, options.sessionCookie, { secure: config.secureCookies }));
+  patchClientSecretComparison(provider);
+  logEvents(deps, provider);
+  return provider;
+}
+
+function isFirstParty(client: KoaContextWithOIDC['oidc']['client']): boolean {
+  return (client?.metadata() as { first_party?: boolean } | undefined)?.first_party === true;
+}
+
+/** The stored secret is a digest (SECURITY 72): the secret sent is digested before the comparison. */
+function patchClientSecretComparison(provider: Provider): void {
+  const prototype = provider.Client.prototype as unknown as {
+    clientSecret: string;
+    compareClientSecret(actual: string): Promise<boolean>;
+  };
+  prototype.compareClientSecret = async function compare(actual: string) {
+    const expected = Buffer.from(this.clientSecret, 'hex');
+    const given = Buffer.from(digest(actual), 'hex');
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
+}
+
+function logEvents(deps: Deps, provider: Provider): void {
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
+    if (error instanceof TemporarilyUnavailable) {
+      ctx.set('retry-after', String(error.retryAfterSeconds));
+      return;
+    }
+    deps.log.error({ err: error, route: ctx.oidc?.route }, 'the OpenID Connect provider failed a request');
+  });
+  const refusals = [
+    'grant.error',
+    'authorization.error',
+    'end_session.error',
+    'revocation.error',
+    'introspection.error',
+    'userinfo.error',
+  ] as const;
+  for (const event of refusals) {
+    // Each event has an overload of its own; they all pass the same arguments.
+    provider.on(event as 'grant.error', (ctx: KoaContextWithOIDC, error: errors.OIDCProviderError) => {
+      deps.log.info({
+        event: 'app-refused',
+        route: ctx.oidc?.route,
+        error: error.error,
+        detail: error.error_detail,
+        clientId: ctx.oidc?.client?.clientId,
+      });
+    });
+  }
+}

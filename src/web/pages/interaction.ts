@@ -1,0 +1,116 @@
+// GET /interaction/:uid and its forms: the sign-in and consent of an app's OpenID Connect request. The
+// provider (src/apps/) sends the browser here; we answer it and send the browser back. A user signed in
+// here passes straight through (single sign-on), unless the app asked for a fresh sign-in.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import type { CurrentProvider } from '../../apps/current-provider.ts';
+import {
+  grantConsent,
+  type Interaction,
+  loginResult,
+  readInteraction,
+  refusal,
+  sessionAnswers,
+} from '../../apps/interactions.ts';
+import { currentSession } from '../auth.ts';
+import { redirect, sendPage } from '../render.ts';
+import { ConsentView } from '../views/consent.tsx';
+import { ErrorView } from '../views/error-page.tsx';
+import { LoginView } from '../views/login.tsx';
+import { pageContext, publicPageContext, type WebContext } from '../web-context.ts';
+import { submitLogin } from './login.ts';
+
+type Params = { Params: { uid: string } };
+
+interface Found {
+  provider: Provider;
+  interaction: Interaction;
+}
+
+export function registerInteractionPages(app: FastifyInstance, web: WebContext, providers: CurrentProvider): void {
+  /** The interaction of this browser's cookie, if it is the one of the URL; otherwise the expired page is sent. */
+  async function interactionOf(request: FastifyRequest<Params>, reply: FastifyReply): Promise<Found | undefined> {
+    const provider = await providers.get();
+    const interaction = await readInteraction(provider, request.raw, reply.raw);
+    if (interaction?.uid === request.params.uid) return { provider, interaction };
+    const ctx = await publicPageContext(web, request, reply);
+    const page = ErrorView({
+      ctx,
+      title: ctx.t('interaction.expired.title'),
+      message: ctx.t('interaction.expired.message'),
+    });
+    sendPage(reply, 400, page);
+    return undefined;
+  }
+
+  async function answer(request: FastifyRequest, reply: FastifyReply, found: Found, result: InteractionResults) {
+    const to = await found.provider.interactionResult(request.raw, reply.raw, result, {
+      mergeWithLastSubmission: false,
+    });
+    return redirect(reply, to);
+  }
+
+  const target = (interaction: Interaction) => ({
+    action: `/interaction/${interaction.uid}/login`,
+    app: interaction.clientName,
+    uiLocales: interaction.uiLocales,
+  });
+
+  app.get<Params>('/interaction/:uid', async (request, reply) => {
+    const found = await interactionOf(request, reply);
+    if (!found) return reply;
+    const { interaction } = found;
+    const current = await currentSession(web, request);
+    const signedIn = current.status === 'active' ? current.signedIn : undefined;
+    if (interaction.prompt === 'login') {
+      if (signedIn && sessionAnswers(interaction, signedIn.session, web.deps.clock.now())) {
+        return answer(request, reply, found, loginResult(signedIn.user.id, signedIn.session.created_at));
+      }
+      const ctx = pageContext(web, request, reply, signedIn?.user, interaction.uiLocales);
+      return sendPage(reply, 200, LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction) }));
+    }
+    // Consent: the provider asks only once its session is our session's account (provider.ts).
+    if (!signedIn || signedIn.user.id !== interaction.details.session?.accountId) {
+      const ctx = pageContext(web, request, reply, undefined, interaction.uiLocales);
+      return sendPage(reply, 200, LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction) }));
+    }
+    const ctx = pageContext(web, request, reply, signedIn.user, interaction.uiLocales);
+    const consent = {
+      uid: interaction.uid,
+      app: interaction.clientName,
+      email: signedIn.user.email,
+      scopes: interaction.missingScopes,
+    };
+    return sendPage(reply, 200, ConsentView({ ctx, request: consent }));
+  });
+
+  app.post<Params>(
+    '/interaction/:uid/login',
+    { preHandler: web.protect, config: { hashes: true } },
+    async (request, reply) => {
+      const found = await interactionOf(request, reply);
+      if (!found) return reply;
+      const user = await submitLogin(web, request, reply, target(found.interaction));
+      if (!user) return reply;
+      return answer(request, reply, found, loginResult(user.id, web.deps.clock.now()));
+    },
+  );
+
+  app.post<Params>('/interaction/:uid/consent', { preHandler: web.protect }, async (request, reply) => {
+    const found = await interactionOf(request, reply);
+    if (!found) return reply;
+    const current = await currentSession(web, request);
+    const accountId = found.interaction.details.session?.accountId;
+    if (current.status !== 'active' || current.signedIn.user.id !== accountId) {
+      return redirect(reply, `/interaction/${found.interaction.uid}`);
+    }
+    return answer(request, reply, found, await grantConsent(found.provider, found.interaction));
+  });
+
+  app.post<Params>('/interaction/:uid/deny', { preHandler: web.protect }, async (request, reply) => {
+    const found = await interactionOf(request, reply);
+    if (!found) return reply;
+    return answer(request, reply, found, refusal);
+  });
+}
