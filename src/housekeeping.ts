@@ -1,12 +1,16 @@
 // Once an hour, every instance deletes what nobody can use any more: expired sessions, quiet throttle
-// counters, dead reset links, settled outbox rows and old security events. Each delete is idempotent, so
+// counters, dead reset links, settled outbox rows, old security events, what the OpenID Connect provider
+// issued that has expired, and its keys past use. Each delete is idempotent, so
 // instances running it at the same time do no harm.
 import { DAY, HOUR } from './core/duration.ts';
+import { retiredGenerations } from './core/key-generations.ts';
 import { touchIntervalMs } from './core/session-expiry.ts';
 import type { Deps } from './deps.ts';
 import { deleteDevicesBefore } from './store/devices.ts';
 import { deleteEventsBefore } from './store/events.ts';
+import { deleteExpiredPayloads } from './store/oidc-payloads.ts';
 import { deleteSettledEmails, deleteSilentWorkers } from './store/outbox.ts';
+import { deleteKeys, listKeys } from './store/provider-keys.ts';
 import { deleteExpiredResetTokens } from './store/reset-tokens.ts';
 import { deleteExpiredSessions } from './store/sessions.ts';
 import { forgetQuietCounters } from './store/throttles.ts';
@@ -36,6 +40,14 @@ export async function sweep(deps: Deps): Promise<void> {
   await deleteSilentWorkers(deps.db, now - retention.silentWorkersMs);
   await deleteEventsBefore(deps.db, now - retention.securityEventsMs);
   await deleteDevicesBefore(deps.db, now - KNOWN_DEVICE_MS);
+  await deleteExpiredPayloads(deps.db, now);
+  for (const use of ['signing', 'cookie'] as const) {
+    const retired = retiredGenerations(await listKeys(deps.db, use), now);
+    await deleteKeys(
+      deps.db,
+      retired.map((row) => row.kid),
+    );
+  }
 }
 
 export function startHousekeeping(deps: Deps, everyMs = HOUR): { stop(): void } {

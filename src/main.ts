@@ -5,6 +5,7 @@
 import './node-version.ts';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { logoutNoticeDelivery } from './apps/backchannel.ts';
 import { type Config, parseConfig } from './config.ts';
 import { createSignal } from './core/signal.ts';
 import { createDeps, createLogger, type Deps, openDatabase } from './deps.ts';
@@ -51,7 +52,9 @@ const { deps, close } = await createDeps(config, {
   wakeOutbox: outboxWake.fire,
   output: stdout,
 });
-const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url));
+const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url), {
+  deliverLogoutNotice: logoutNoticeDelivery(deps),
+});
 outboxWake.listen(worker.wake);
 if (config.production) await retireDemoAccount(deps);
 else await createDemoAccount(deps);

@@ -3,7 +3,7 @@
 // tokens and sessions, the credential itself), and the payload is kept without it, so a copy of the table
 // redeems nothing.
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
-import { errors } from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import { digest } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { findClient } from '../store/oauth-clients.ts';
@@ -27,8 +27,14 @@ function payloadOf(row: PayloadRow, id: string | undefined): AdapterPayload {
   return payload;
 }
 
+/** The digest of our session cookie in the request being served, if it comes from a browser that has one. */
+function currentSessionHash(sessionCookie: string): string | null {
+  const token = Provider.ctx?.cookies.get(sessionCookie, { signed: false });
+  return token ? digest(token) : null;
+}
+
 /** The adapter class oidc-provider instantiates once per model. */
-export function databaseAdapter(store: Store): new (model: string) => Adapter {
+export function databaseAdapter(store: Store, sessionCookie: string): new (model: string) => Adapter {
   const { db, clock } = store;
   return class DatabaseAdapter implements Adapter {
     readonly model: string;
@@ -48,6 +54,7 @@ export function databaseAdapter(store: Store): new (model: string) => Adapter {
         client_id: payload.clientId ?? null,
         uid: payload.uid ? digest(payload.uid) : null,
         account_id: payload.accountId ?? null,
+        session_hash: currentSessionHash(sessionCookie),
         expires_at: clock.now() + expiresIn * 1000,
         consumed_at: null,
       });

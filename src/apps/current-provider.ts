@@ -2,8 +2,9 @@
 // instance (or `keys rotate`) changed them. The keys are read again at most every KEY_RELOAD_MS, by the
 // request that finds them due, while the others go on with the provider they have.
 import type Provider from 'oidc-provider';
+import { KEY_RELOAD_MS } from '../core/key-generations.ts';
 import type { Deps } from '../deps.ts';
-import { KEY_RELOAD_MS, loadKeys } from './keys.ts';
+import { loadKeys } from './keys.ts';
 import { createProvider, type ProviderOptions } from './provider.ts';
 
 export interface CurrentProvider {

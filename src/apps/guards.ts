@@ -6,7 +6,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientKey } from '../core/client-address.ts';
 import { digest } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
-import { endSession } from '../flows/sessions.ts';
+import { signOut } from '../flows/sign-out.ts';
 import { longest } from '../throttles.ts';
 
 type Next = () => Promise<void>;
@@ -76,7 +76,7 @@ export function endServiceSessionOnLogout(deps: Deps, sessionCookie: string, coo
     if (!(ctx.oidc.params as { logout?: string }).logout || !ctx.oidc.session?.accountId) return;
     const token = ctx.cookies.get(sessionCookie, { signed: false });
     if (!token) return;
-    await endSession(deps.db, token);
+    await signOut(deps, token);
     ctx.cookies.set(sessionCookie, null, {
       path: '/',
       httpOnly: true,

@@ -15,6 +15,8 @@ export interface Interaction {
   prompt: string;
   clientId: string;
   clientName: string;
+  /** The company's own app: its users are not asked to consent, even when it asks for prompt=consent. */
+  firstParty: boolean;
   /** The scopes and claims the app asks for that the user has not granted yet. */
   missingScopes: string[];
   /** What the app asked for in `ui_locales`, the first language we speak wins (web-context.ts). */
@@ -44,10 +46,15 @@ export async function readInteraction(
     prompt: details.prompt.name,
     clientId,
     clientName: client.clientName ?? clientId,
+    firstParty: isFirstParty(client),
     missingScopes: missing.filter((scope) => scope !== 'openid'),
     uiLocales: typeof details.params.ui_locales === 'string' ? details.params.ui_locales : undefined,
     details,
   };
+}
+
+export function isFirstParty(client: { metadata(): object } | undefined): boolean {
+  return (client?.metadata() as { first_party?: boolean } | undefined)?.first_party === true;
 }
 
 /** Whether the app's request lets our current session answer it without a new sign-in. */

@@ -1,15 +1,10 @@
 // The provider's keys, kept in the database so that every instance signs with the same ones and publishes
-// the same JWKS. A rotation adds a generation that is published at once but signs only KEY_PROPAGATION_MS
-// later, once every instance has read it (they reload every KEY_RELOAD_MS); the key it replaces is published
-// until what it signed has expired, then dropped.
+// the same JWKS; which generation signs and when one is dropped: core/key-generations.ts.
 import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
-import { MINUTE, SECOND } from '../core/duration.ts';
+import { KEY_PROPAGATION_MS, retiredGenerations, SIGNED_LIFETIME_MS, signerIndex } from '../core/key-generations.ts';
 import { newToken } from '../core/tokens.ts';
 import type { Executor } from '../store/database.ts';
 import { deleteKeys, insertKey, type KeyRow, listKeys } from '../store/provider-keys.ts';
-
-export const KEY_RELOAD_MS = 30 * SECOND;
-export const KEY_PROPAGATION_MS = 2 * MINUTE;
 
 export interface SigningKey {
   kid: string;
@@ -30,12 +25,6 @@ function newRow(use: KeyRow['use'], generation: number, now: number): KeyRow {
   if (use === 'cookie') return { kid, use, generation, secret: newToken(), created_at: now };
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { kid, use, generation, secret: JSON.stringify(privateKey.export({ format: 'jwk' })), created_at: now };
-}
-
-/** The generation that signs: the newest one that every instance has had time to read. */
-function signerIndex(rows: KeyRow[], now: number): number {
-  const ready = rows.findIndex((row) => row.generation === 1 || row.created_at + KEY_PROPAGATION_MS <= now);
-  return ready === -1 ? rows.length - 1 : ready;
 }
 
 function ordered(rows: KeyRow[], now: number): KeyRow[] {
@@ -60,14 +49,11 @@ export async function loadKeys(db: Executor, now: number): Promise<ProviderKeys>
   };
 }
 
-/**
- * `keys rotate`: a new generation of each. Keys replaced more than `keepMs` ago (the longest life of what
- * they signed) are dropped at the same time, and by housekeeping.
- */
+/** `keys rotate`: a new generation of each; those replaced long enough ago are dropped at the same time. */
 export async function rotateKeys(
   db: Executor,
   now: number,
-  keepMs: number,
+  keepMs = SIGNED_LIFETIME_MS,
 ): Promise<{ kid: string; signsFrom: number }> {
   await loadKeys(db, now);
   let added: KeyRow | undefined;
@@ -81,22 +67,16 @@ export async function rotateKeys(
   return { kid: added!.kid, signsFrom: now + KEY_PROPAGATION_MS };
 }
 
-/** Keys older than the signer, whose successor has signed for longer than `keepMs`. */
-export async function dropRetiredKeys(db: Executor, now: number, keepMs: number): Promise<number> {
+/** Deletes the generations past use (housekeeping does it too); returns how many signing keys went. */
+export async function dropRetiredKeys(db: Executor, now: number, keepMs = SIGNED_LIFETIME_MS): Promise<number> {
   let dropped = 0;
   for (const use of ['signing', 'cookie'] as const) {
-    const rows = await listKeys(db, use);
-    const signer = signerIndex(rows, now);
-    const retired = rows.filter((_row, index) => {
-      if (index <= signer) return false;
-      const successor = rows[index - 1]!;
-      return successor.created_at + KEY_PROPAGATION_MS + keepMs <= now;
-    });
+    const retired = retiredGenerations(await listKeys(db, use), now, keepMs);
     await deleteKeys(
       db,
       retired.map((row) => row.kid),
     );
-    dropped += use === 'signing' ? retired.length : 0;
+    if (use === 'signing') dropped = retired.length;
   }
   return dropped;
 }

@@ -5,13 +5,18 @@ import { timingSafeEqual } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import Provider, { type Configuration, type errors, interactionPolicy } from 'oidc-provider';
 import { HOUR, MINUTE, SECOND } from '../core/duration.ts';
+import { SIGNED_LIFETIME_MS } from '../core/key-generations.ts';
 import { digest } from '../core/tokens.ts';
 import { TemporarilyUnavailable } from '../core/unavailable.ts';
 import type { Deps } from '../deps.ts';
+import type { LogoutNotice } from '../flows/app-access.ts';
 import { peekSession } from '../flows/sessions.ts';
+import { liveGrants } from '../store/oidc-payloads.ts';
+import { enqueueEmail } from '../store/outbox.ts';
 import { findUserById } from '../store/users.ts';
 import { databaseAdapter } from './adapter.ts';
 import { allowFormPostTarget, endServiceSessionOnLogout, throttleAppRequests } from './guards.ts';
+import { isFirstParty } from './interactions.ts';
 import type { ProviderKeys } from './keys.ts';
 
 /** Where the provider's endpoints live; discovery stays at /.well-known/openid-configuration. */
@@ -21,14 +26,11 @@ export const PROVIDER_PREFIX = '/oidc';
 export const lifetimes = {
   AuthorizationCode: 60,
   AccessToken: (10 * MINUTE) / SECOND,
-  IdToken: HOUR / SECOND,
+  IdToken: SIGNED_LIFETIME_MS / SECOND,
   RefreshToken: (14 * 24 * HOUR) / SECOND,
   Grant: (30 * 24 * HOUR) / SECOND,
   Interaction: (30 * MINUTE) / SECOND,
 } as const;
-
-/** The longest life of anything a signing key signed: how long a replaced key stays published. */
-export const SIGNED_LIFETIME_MS = lifetimes.IdToken * SECOND;
 
 export interface ProviderPages {
   error(ctx: KoaContextWithOIDC, error: { error: string; error_description?: string }, cause: Error): Promise<void>;
@@ -68,7 +70,7 @@ function loginPolicy(deps: Deps, sessionCookie: string) {
 export function createProvider(deps: Deps, options: ProviderOptions): Provider {
   const { config } = deps;
   const configuration: Configuration = {
-    adapter: databaseAdapter(deps),
+    adapter: databaseAdapter(deps, options.sessionCookie),
     jwks: { keys: options.keys.signing.map((key) => key.jwk) } as Configuration['jwks'],
     cookies: {
       keys: options.keys.cookie,
@@ -137,17 +139,21 @@ export function createProvider(deps: Deps, options: ProviderOptions): Provider {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: loginPolicy(deps, options.sessionCookie),
     },
-    // First-party apps are the company's own: their users are not asked, the grant is what they asked for.
+    // The grant of the provider's session; or, in a new one, the consent the user gave this app before
+    // (Settings → Security → Connected apps lists it until revoked); first-party apps never ask.
     async loadExistingGrant(ctx) {
-      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
-      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      if (!isFirstParty(ctx.oidc.client)) return undefined;
-      const grant = new ctx.oidc.provider.Grant({
-        accountId: ctx.oidc.session!.accountId!,
-        clientId: ctx.oidc.client!.clientId,
-      });
-      grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid');
-      grant.addOIDCClaims([...(ctx.oidc.requestParamClaims ?? [])]);
+      const { oidc } = ctx;
+      const clientId = oidc.client!.clientId;
+      const accountId = oidc.session!.accountId!;
+      const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(clientId);
+      const current = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+      if (current) return current;
+      const firstParty = isFirstParty(oidc.client);
+      const remembered = firstParty ? undefined : await rememberedScope(deps, accountId, clientId);
+      if (!firstParty && !remembered) return undefined;
+      const grant = new oidc.provider.Grant({ accountId, clientId });
+      grant.addOIDCScope(firstParty ? [...(oidc.requestParamScopes ?? ['openid'])].join(' ') : remembered!);
+      if (firstParty) grant.addOIDCClaims([...(oidc.requestParamClaims ?? [])]);
       await grant.save();
       return grant;
     },
@@ -182,15 +188,19 @@ export function createProvider(deps: Deps, options: ProviderOptions): Provider {
   provider.use(allowFormPostTarget);
   provider.use(endServiceSessionOnLogout(deps, options.sessionCookie, { secure: config.secureCookies }));
   patchClientSecretComparison(provider);
+  queueBackchannelLogouts(deps, provider);
   logEvents(deps, provider);
   return provider;
 }
 
-function isFirstParty(client: KoaContextWithOIDC['oidc']['client']): boolean {
-  return (client?.metadata() as { first_party?: boolean } | undefined)?.first_party === true;
+/** The stored secret is a digest (SECURITY 72): the secret sent is digested before the comparison. */
+/** The scopes of the account's latest live grant to this client, if it has one. */
+async function rememberedScope(deps: Deps, accountId: string, clientId: string): Promise<string | undefined> {
+  const grants = await liveGrants(deps.db, { accountId, client: clientId }, deps.clock.now());
+  const latest = grants.at(-1);
+  return latest && (JSON.parse(latest.payload) as { openid?: { scope?: string } }).openid?.scope;
 }
 
-/** The stored secret is a digest (SECURITY 72): the secret sent is digested before the comparison. */
 function patchClientSecretComparison(provider: Provider): void {
   const prototype = provider.Client.prototype as unknown as {
     clientSecret: string;
@@ -200,6 +210,22 @@ function patchClientSecretComparison(provider: Provider): void {
     const expected = Buffer.from(this.clientSecret, 'hex');
     const given = Buffer.from(digest(actual), 'hex');
     return expected.length === given.length && timingSafeEqual(expected, given);
+  };
+}
+
+/**
+ * RP-initiated logout owes the other apps of the session a back-channel logout: queued in the outbox like
+ * those of our own security events (backchannel.ts), so it is retried, rather than tried once by the provider.
+ */
+function queueBackchannelLogouts(deps: Deps, provider: Provider): void {
+  const prototype = provider.Client.prototype as unknown as {
+    clientId: string;
+    backchannelLogout(sub: string, sid: string): Promise<void>;
+  };
+  prototype.backchannelLogout = async function queue(sub: string, sid: string) {
+    const notice: LogoutNotice = { clientId: this.clientId, sid };
+    await enqueueEmail(deps.db, 'backchannel-logout', sub, notice, deps.clock.now());
+    deps.wakeOutbox();
   };
 }
 

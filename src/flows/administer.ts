@@ -1,5 +1,6 @@
 // What an administrator does from the command line (cli/main.ts): disable or enable an account, and end
-// every session of one. SECURITY 40: disabling kills the account's sessions and links at once.
+// every session of one. SECURITY 40: disabling kills the account's sessions and links at once, and what the
+// apps were given (SECURITY 78).
 import { normaliseEmail } from '../core/email-address.ts';
 import type { Deps } from '../deps.ts';
 import { recordEvent } from '../store/events.ts';
@@ -7,6 +8,7 @@ import { cancelPendingEmails } from '../store/outbox.ts';
 import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { findUserByEmail, setDisabled } from '../store/users.ts';
+import { endAppAccess } from './app-access.ts';
 
 export type AdministerOutcome =
   | { ok: true; endedSessions: number }
@@ -25,8 +27,10 @@ export async function disableUser(deps: Deps, email: string): Promise<Administer
     await cancelPendingEmails(tx, user.id, 'reset-email', now);
     await cancelPendingEmails(tx, user.id, 'invite-email', now);
     await recordEvent(tx, user.id, 'account-disabled', operator, now);
+    await endAppAccess(tx, { accountId: user.id }, now);
     return deleteSessionsOfUser(tx, user.id);
   });
+  deps.wakeOutbox();
   deps.log.info({ event: 'account-disabled', userId: user.id, endedSessions });
   return { ok: true, endedSessions };
 }
@@ -50,9 +54,11 @@ export async function revokeAllSessions(deps: Deps, email: string): Promise<Admi
   const now = deps.clock.now();
   const endedSessions = await deps.db.transaction().execute(async (tx) => {
     const ended = await deleteSessionsOfUser(tx, user.id);
+    await endAppAccess(tx, { accountId: user.id }, now);
     await recordEvent(tx, user.id, 'sessions-revoked', operator, now);
     return ended;
   });
+  deps.wakeOutbox();
   deps.log.info({ event: 'sessions-revoked', userId: user.id, endedSessions, by: 'cli' });
   return { ok: true, endedSessions };
 }

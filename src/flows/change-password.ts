@@ -17,6 +17,7 @@ import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
 import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { lockUser, setPasswordHash } from '../store/users.ts';
+import { endAppAccess } from './app-access.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 import { renewSessionId, type SignedIn } from './sessions.ts';
 
@@ -98,6 +99,7 @@ export async function applyPasswordChange(
   await setPasswordHash(tx, signedIn.user.id, prepared.passwordHash, now);
   await forgetDevices(tx, signedIn.user.id);
   const endedSessions = await deleteSessionsOfUser(tx, signedIn.user.id, signedIn.session.id_hash);
+  await endAppAccess(tx, { accountId: signedIn.user.id, exceptSession: signedIn.session.id_hash }, now);
   const token = await renewSessionId(tx, now, signedIn.session);
   if (token === undefined) throw new StaleCredentials();
   // SECURITY 39: any password change kills outstanding reset links, sent or still queued.

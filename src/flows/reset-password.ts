@@ -23,6 +23,7 @@ import {
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { adoptLocale, findUserById, markEmailVerified, setPasswordHash, type User } from '../store/users.ts';
 import { longest } from '../throttles.ts';
+import { endAppAccess } from './app-access.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 
 export type { TokenPurpose };
@@ -121,6 +122,7 @@ export async function setPassword(
     if (input.pageLocale) await adoptLocale(tx, user.id, input.pageLocale, now);
     await forgetDevices(tx, user.id);
     const endedSessions = await deleteSessionsOfUser(tx, user.id);
+    await endAppAccess(tx, { accountId: user.id }, now);
     await deleteUnusedResetTokens(tx, user.id);
     await cancelPendingEmails(tx, user.id, 'reset-email', now);
     await cancelPendingEmails(tx, user.id, 'invite-email', now);

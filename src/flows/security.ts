@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
 import { recentEvents, recordEvent, type SecurityEvent } from '../store/events.ts';
 import { deleteSession, deleteSessionsOfUser, type SessionRow, sessionsOfUser } from '../store/sessions.ts';
+import { endAppAccess } from './app-access.ts';
 import type { SignedIn } from './sessions.ts';
 
 export interface ActiveSession {
@@ -70,8 +71,10 @@ export async function revokeSession(
   if (session.id_hash === signedIn.session.id_hash) return { ok: false, reason: 'current' };
   await deps.db.transaction().execute(async (tx) => {
     await deleteSession(tx, session.id_hash);
+    await endAppAccess(tx, { session: session.id_hash }, now);
     await recordEvent(tx, signedIn.user.id, 'sessions-revoked', client, now);
   });
+  deps.wakeOutbox();
   deps.log.info({ event: 'session-revoked', userId: signedIn.user.id });
   return { ok: true };
 }
@@ -80,9 +83,11 @@ export async function signOutEverywhereElse(deps: Deps, signedIn: SignedIn, clie
   const now = deps.clock.now();
   const ended = await deps.db.transaction().execute(async (tx) => {
     const count = await deleteSessionsOfUser(tx, signedIn.user.id, signedIn.session.id_hash);
+    await endAppAccess(tx, { accountId: signedIn.user.id, exceptSession: signedIn.session.id_hash }, now);
     if (count > 0) await recordEvent(tx, signedIn.user.id, 'sessions-revoked', client, now);
     return count;
   });
+  deps.wakeOutbox();
   deps.log.info({ event: 'sessions-revoked', userId: signedIn.user.id, ended });
   return ended;
 }

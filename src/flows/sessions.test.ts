@@ -66,7 +66,7 @@ describe('sessions (SECURITY 59–62)', () => {
 
   it('end on sign-out, on the server', async () => {
     const token = await newSession();
-    await endSession(t.deps.db, token);
+    await endSession(t.deps.db, t.clock.now(), token);
     expect((await resumeSession(t.deps, token)).status).toBe('none');
     expect(await t.deps.db.selectFrom('sessions').selectAll().execute()).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { isSessionOver, needsTouch } from '../core/session-expiry.ts';
 import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
+import { moveSessionHash } from '../store/oidc-payloads.ts';
 import {
   deleteSession,
   findSessionWithUser,
@@ -16,6 +17,7 @@ import {
   touchSession,
 } from '../store/sessions.ts';
 import type { User } from '../store/users.ts';
+import { endAppAccess } from './app-access.ts';
 
 export interface SignedIn {
   user: User;
@@ -72,10 +74,35 @@ export async function peekSession(deps: Deps, token: string | undefined): Promis
 /** Gives the session a new id (after a privilege change): the new cookie value, or undefined if it ended. */
 export async function renewSessionId(db: Executor, now: number, session: SessionRow): Promise<string | undefined> {
   const token = newToken();
-  return (await renameSession(db, session.id_hash, digest(token), now)) ? token : undefined;
+  if (!(await renameSession(db, session.id_hash, digest(token), now))) return undefined;
+  await moveSessionHash(db, session.id_hash, digest(token));
+  return token;
 }
 
-export async function endSession(db: Executor, token: string | undefined): Promise<void> {
-  if (token === undefined || !isTokenShaped(token)) return;
-  await deleteSession(db, digest(token));
+/** Ends the session and what the apps were given from it (app-access.ts): true if that was anything. */
+export async function endSession(tx: Executor, now: number, token: string | undefined): Promise<boolean> {
+  if (token === undefined || !isTokenShaped(token)) return false;
+  await deleteSession(tx, digest(token));
+  return (await endAppAccess(tx, { session: digest(token) }, now)) > 0;
+}
+
+/**
+ * A sign-in from a browser that still had a session: that one ends (SECURITY 61). If it was the same
+ * account's (signing in again, as an app's prompt=login asks), what the apps were given from it stays, now
+ * tied to the new session; another account's ends with it.
+ */
+export async function replaceSession(
+  tx: Executor,
+  now: number,
+  previousToken: string | undefined,
+  next: { userId: string; token: string },
+): Promise<boolean> {
+  if (previousToken === undefined || !isTokenShaped(previousToken)) return false;
+  const previous = await findSessionWithUser(tx, digest(previousToken));
+  if (previous?.session.user_id === next.userId) {
+    await deleteSession(tx, digest(previousToken));
+    await moveSessionHash(tx, digest(previousToken), digest(next.token));
+    return false;
+  }
+  return endSession(tx, now, previousToken);
 }

@@ -17,7 +17,7 @@ import { deviceOwner, insertDevice } from '../store/devices.ts';
 import { recordEvent, recordEventForAddress } from '../store/events.ts';
 import { adoptLocale, findUserByEmail, lockUser, type User, upgradePasswordHash } from '../store/users.ts';
 import { KNOWN_DEVICE_MS } from '../throttles.ts';
-import { endSession, startSession } from './sessions.ts';
+import { replaceSession, startSession } from './sessions.ts';
 
 export interface SignInInput {
   email: string;
@@ -76,6 +76,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   }
 
   const deviceToken = knownDevice ? undefined : newToken();
+  let appsOwed = false;
   // One transaction, one commit: the counters, the session sent in, and the new session.
   const token = await deps.db.transaction().execute(async (tx) => {
     // SECURITY 48, 56: a reset or change committed while the password was being verified has ended every
@@ -84,13 +85,15 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     const current = await lockUser(tx, user.id);
     if (!current || current.password_hash !== user.password_hash || current.disabled_at !== null) return undefined;
     await deps.throttles.signIn.succeed(account, client, tx);
-    await endSession(tx, input.previousToken);
     const now = deps.clock.now();
     await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
     if (input.pageLocale && current.locale_chosen_at === null) await adoptLocale(tx, user.id, input.pageLocale, now);
     if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
-    return startSession(tx, now, user.id, input.client);
+    const started = await startSession(tx, now, user.id, input.client);
+    appsOwed = await replaceSession(tx, now, input.previousToken, { userId: user.id, token: started });
+    return started;
   });
+  if (appsOwed) deps.wakeOutbox();
   if (token === undefined) {
     log.info({ outcome: 'failed', userId: user.id, reason: 'credentials changed meanwhile' });
     deps.metrics.signIns.inc({ outcome: 'failed' });

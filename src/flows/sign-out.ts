@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import { endSession } from './sessions.ts';
 
 export async function signOut(deps: Deps, token: string | undefined): Promise<void> {
-  await endSession(deps.db, token);
+  const ended = await deps.db.transaction().execute((tx) => endSession(tx, deps.clock.now(), token));
+  if (ended) deps.wakeOutbox();
   deps.log.info({ event: 'sign-out' });
 }

@@ -18,6 +18,7 @@ import {
   isClaimedBy,
   markEmailFailed,
   markEmailSent,
+  type OutboxRow,
   resumeWaitingEmails,
 } from '../store/outbox.ts';
 import {
@@ -51,6 +52,11 @@ export interface WorkerOptions {
   batch?: number;
   /** wake() runs the worker this long after it is called, give or take half (0: at once). */
   wakeSpreadMs?: number;
+  /**
+   * Delivers a back-channel logout an app is owed (apps/backchannel.ts): throws when it was not taken. The
+   * outbox holds them beside the emails, so they are queued with their cause and retried alike.
+   */
+  deliverLogoutNotice?: (row: OutboxRow) => Promise<void>;
 }
 
 /** While SMTP is down, how often it is asked whether it is back. */
@@ -99,7 +105,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       for (const row of rows) {
         // Stopping: what is left of the batch is handed back (presence.stop) for another instance to send.
         if (stopped) break;
-        if (!smtpDown) await deliver(row);
+        if (row.kind === 'backchannel-logout') await deliverNotice(row);
+        else if (!smtpDown) await deliver(row);
         else if (probeFailed) await postpone(row, smtpDown.reason);
         else await deferEmail(deps.db, row.id, worker, smtpDown.probeAt);
       }
@@ -216,6 +223,20 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     });
     smtpDown = undefined;
     log.info({ outcome: 'sent', attempts: row.attempts + 1 });
+    deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'sent' });
+  }
+
+  /** Not an email: SMTP has no part in it, and it is owed whatever became of the account since. */
+  async function deliverNotice(row: ClaimedEmail): Promise<void> {
+    try {
+      if (!options.deliverLogoutNotice) throw new Error('this process cannot deliver back-channel logouts');
+      await options.deliverLogoutNotice(row);
+    } catch (error) {
+      await postpone(row, errorText(error));
+      return;
+    }
+    await asyncCommit(deps.db, (tx) => markEmailSent(tx, row.id, worker, deps.clock.now()));
+    logOf(row).info({ outcome: 'sent', attempts: row.attempts + 1 });
     deps.metrics.emailAttempts.inc({ kind: row.kind, outcome: 'sent' });
   }
 

@@ -51,7 +51,8 @@ export interface ResetTokensTable {
 
 export interface OutboxTable {
   id: string;
-  kind: 'reset-email' | 'invite-email' | 'password-changed';
+  /** An email, or a back-channel logout an app is owed (apps/backchannel.ts). */
+  kind: 'reset-email' | 'invite-email' | 'password-changed' | 'backchannel-logout';
   /**
    * Null: a reset request for an unknown or disabled address, or one over its address's cap, queued like any
    * other and never sent (and, from before migration 0006, a row whose account was deleted behind its back).
@@ -87,7 +88,8 @@ export type SecurityEventKind =
   | 'invitation-accepted'
   | 'sessions-revoked'
   | 'account-disabled'
-  | 'account-enabled';
+  | 'account-enabled'
+  | 'app-revoked';
 
 export interface SecurityEventsTable {
   id: string;
@@ -131,6 +133,8 @@ export interface OidcPayloadsTable {
   client_id: string | null;
   uid: string | null;
   account_id: string | null;
+  /** SHA-256 of our session cookie when the row was made from a browser (apps/adapter.ts). */
+  session_hash: string | null;
   expires_at: number;
   consumed_at: number | null;
 }

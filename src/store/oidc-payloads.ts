@@ -6,19 +6,13 @@ import type { Executor, OidcPayloadsTable } from './database.ts';
 export type PayloadRow = Selectable<OidcPayloadsTable>;
 
 export async function upsertPayload(db: Executor, row: PayloadRow): Promise<void> {
+  const { model: _model, id: _id, session_hash, ...changed } = row;
   await db
     .insertInto('oidc_payloads')
     .values(row)
+    // A row saved again outside the browser (a grant during a refresh) keeps the session it came from.
     .onConflict((oc) =>
-      oc.columns(['model', 'id']).doUpdateSet({
-        payload: row.payload,
-        grant_id: row.grant_id,
-        client_id: row.client_id,
-        uid: row.uid,
-        account_id: row.account_id,
-        expires_at: row.expires_at,
-        consumed_at: row.consumed_at,
-      }),
+      oc.columns(['model', 'id']).doUpdateSet(session_hash === null ? changed : { ...changed, session_hash }),
     )
     .execute();
 }
@@ -60,55 +54,70 @@ export async function deletePayload(db: Executor, model: string, id: string): Pr
   await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
 }
 
-/** Everything issued under a grant: its codes, tokens and the grant itself. */
+/** Everything issued under a grant (its codes and tokens) and the grant itself, whose grant_id is its own. */
 export async function deleteGrant(db: Executor, grantId: string): Promise<void> {
-  await db
-    .deleteFrom('oidc_payloads')
-    .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]))
-    .execute();
+  await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
 }
 
-export interface AppGrant {
+export interface GrantSummary {
   grantId: string;
   clientId: string;
-  /** The grant's JSON (scopes granted, when). */
+  sessionHash: string | null;
+  /** The grant's JSON: its scopes, when it was made. */
   payload: string;
 }
 
-/** The live grants of an account: the apps it let in (Settings → Security → Connected apps). */
-export function grantsOfAccount(db: Executor, accountId: string, now: number): Promise<AppGrant[]> {
-  return db
+/** Which grants of an account: all, those made from one of our sessions, or from any other than one. */
+export type GrantScope =
+  | { accountId: string; client?: string }
+  | { accountId: string; exceptSession: string }
+  | { session: string };
+
+export function liveGrants(db: Executor, scope: GrantScope, now: number): Promise<GrantSummary[]> {
+  let query = db
     .selectFrom('oidc_payloads')
-    .select(['id as grantId', 'client_id as clientId', 'payload'])
+    .select(['grant_id as grantId', 'client_id as clientId', 'session_hash as sessionHash', 'payload'])
     .where('model', '=', 'Grant')
-    .where('account_id', '=', accountId)
-    .where('expires_at', '>', now)
-    .execute() as Promise<AppGrant[]>;
+    .where('expires_at', '>', now);
+  if ('session' in scope) query = query.where('session_hash', '=', scope.session);
+  else {
+    query = query.where('account_id', '=', scope.accountId);
+    if ('exceptSession' in scope)
+      query = query.where((eb) =>
+        eb.or([eb('session_hash', 'is', null), eb('session_hash', '!=', scope.exceptSession)]),
+      );
+    if ('client' in scope && scope.client !== undefined) query = query.where('client_id', '=', scope.client);
+  }
+  return query.orderBy('expires_at').execute() as Promise<GrantSummary[]>;
 }
 
-/**
- * Ends what an account gave the apps: every grant, with its codes and tokens, and the provider's sessions.
- * Returns the clients that held a grant, for the back-channel logout they are owed.
- */
-export async function deleteAppAccessOfAccount(db: Executor, accountId: string, onlyClientId?: string) {
-  let grants = db
-    .selectFrom('oidc_payloads')
-    .select(['id', 'client_id'])
-    .where('model', '=', 'Grant')
-    .where('account_id', '=', accountId);
-  if (onlyClientId !== undefined) grants = grants.where('client_id', '=', onlyClientId);
-  const ended = await grants.execute();
-  const ids = ended.map((grant) => grant.id);
-  if (ids.length > 0) {
-    await db
-      .deleteFrom('oidc_payloads')
-      .where((eb) => eb.or([eb('grant_id', 'in', ids), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', ids)])]))
-      .execute();
+/** The provider's sessions made from these browsers: the back-channel logout tokens name their sid. */
+export function providerSessions(db: Executor, scope: GrantScope) {
+  let query = db.selectFrom('oidc_payloads').select(['id', 'payload']).where('model', '=', 'Session');
+  if ('session' in scope) query = query.where('session_hash', '=', scope.session);
+  else {
+    query = query.where('account_id', '=', scope.accountId);
+    if ('exceptSession' in scope)
+      query = query.where((eb) =>
+        eb.or([eb('session_hash', 'is', null), eb('session_hash', '!=', scope.exceptSession)]),
+      );
   }
-  if (onlyClientId === undefined) {
-    await db.deleteFrom('oidc_payloads').where('model', '=', 'Session').where('account_id', '=', accountId).execute();
-  }
-  return [...new Set(ended.flatMap((grant) => (grant.client_id ? [grant.client_id] : [])))];
+  return query.execute();
+}
+
+export async function deleteRows(db: Executor, model: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', 'in', ids).execute();
+}
+
+export async function deleteGrants(db: Executor, grantIds: string[]): Promise<void> {
+  if (grantIds.length === 0) return;
+  await db.deleteFrom('oidc_payloads').where('grant_id', 'in', grantIds).execute();
+}
+
+/** Our session got a new id (a privilege change): what the apps were given from it follows it. */
+export async function moveSessionHash(db: Executor, from: string, to: string): Promise<void> {
+  await db.updateTable('oidc_payloads').set({ session_hash: to }).where('session_hash', '=', from).execute();
 }
 
 export async function deletePayloadsOfClient(db: Executor, clientId: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Real Deps for flow tests: a fresh database (SQLite or PostgreSQL, see database.ts), a clock the test
 // moves, a real SMTP server, and the log lines kept in memory.
 import { Writable } from 'node:stream';
+import { logoutNoticeDelivery } from '../../src/apps/backchannel.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { Locale } from '../../src/core/locale.ts';
 import { createSignal } from '../../src/core/signal.ts';
@@ -66,7 +67,10 @@ export async function testDeps(env: Record<string, string> = {}, options: TestDe
   });
   const smtp = await startSmtpCapture();
   // Polls rarely: tests deliver with outbox.drain(); wake() runs it as in production, a moment later.
-  const outbox = createOutboxWorker(deps, createTransport(options.devMailbox?.url ?? smtp.url), { pollMs: 60_000 });
+  const outbox = createOutboxWorker(deps, createTransport(options.devMailbox?.url ?? smtp.url), {
+    pollMs: 60_000,
+    deliverLogoutNotice: logoutNoticeDelivery(deps),
+  });
   wake.listen(outbox.wake);
   await outbox.start();
   return {

@@ -33,6 +33,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('client_id', 'text')
     .addColumn('uid', 'text')
     .addColumn('account_id', 'text')
+    // The digest of our session the browser had when the row was made: signing that session out, or
+    // revoking it, ends what the apps were given from it.
+    .addColumn('session_hash', 'text')
     .addColumn('expires_at', 'bigint', (col) => col.notNull())
     .addColumn('consumed_at', 'bigint')
     .addPrimaryKeyConstraint('oidc_payloads_pk', ['model', 'id'])
@@ -41,6 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('oidc_payloads_uid').on('oidc_payloads').column('uid').execute();
   await db.schema.createIndex('oidc_payloads_client').on('oidc_payloads').column('client_id').execute();
   await db.schema.createIndex('oidc_payloads_account').on('oidc_payloads').columns(['model', 'account_id']).execute();
+  await db.schema.createIndex('oidc_payloads_session').on('oidc_payloads').column('session_hash').execute();
   await db.schema.createIndex('oidc_payloads_expiry').on('oidc_payloads').column('expires_at').execute();
 
   await db.schema

@@ -75,6 +75,7 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
       const ctx = pageContext(web, request, reply, undefined, interaction.uiLocales);
       return sendPage(reply, 200, LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction) }));
     }
+    if (interaction.firstParty) return answer(request, reply, found, await grantConsent(found.provider, interaction));
     const ctx = pageContext(web, request, reply, signedIn.user, interaction.uiLocales);
     const consent = {
       uid: interaction.uid,

@@ -1,6 +1,7 @@
-// GET /settings/security and its two actions. Flow: flows/security.ts.
+// GET /settings/security and its actions: sessions, connected apps. Flows: flows/security.ts, flows/app-access.ts.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { connectedApps, revokeApp } from '../../flows/app-access.ts';
 import { activeSessions, recentActivity, revokeSession, signOutEverywhereElse } from '../../flows/security.ts';
 import { requireSignedIn } from '../auth.ts';
 import { csrfField, field, noticeOf, parseForm } from '../forms.ts';
@@ -13,8 +14,11 @@ const notices = {
   revoked: 'security.revoked',
   'signed-out-others': 'security.signedOutOthers',
   'not-found': 'security.notFound',
+  'app-revoked': 'security.appRevoked',
+  'app-not-found': 'security.appNotFound',
 } as const;
 const revokeBody = z.object({ ...csrfField, session: field(64) });
+const revokeAppBody = z.object({ ...csrfField, client: field(64) });
 
 export function registerSecurityPage(app: FastifyInstance, web: WebContext): void {
   app.get(PATH, async (request, reply) => {
@@ -22,11 +26,12 @@ export function registerSecurityPage(app: FastifyInstance, web: WebContext): voi
     if (!signedIn) return reply;
     const ctx = pageContext(web, request, reply, signedIn.user);
     const key = noticeOf(request, notices);
-    const [sessions, events] = await Promise.all([
+    const [sessions, apps, events] = await Promise.all([
       activeSessions(web.deps, signedIn),
+      connectedApps(web.deps, signedIn.user.id),
       recentActivity(web.deps, signedIn),
     ]);
-    return sendPage(reply, 200, SecurityView({ ctx, sessions, events, notice: key && ctx.t(key) }));
+    return sendPage(reply, 200, SecurityView({ ctx, sessions, apps, events, notice: key && ctx.t(key) }));
   });
 
   app.post(`${PATH}/sessions/revoke`, { preHandler: web.protect }, async (request, reply) => {
@@ -37,6 +42,14 @@ export function registerSecurityPage(app: FastifyInstance, web: WebContext): voi
     const outcome = await revokeSession(web.deps, signedIn, session, clientInfo(request));
     // This device is signed out from the gear menu; its row has no button, so "current" means tampering.
     return redirect(reply, `${PATH}?notice=${outcome.ok ? 'revoked' : 'not-found'}`);
+  });
+
+  app.post(`${PATH}/apps/revoke`, { preHandler: web.protect }, async (request, reply) => {
+    const { client } = parseForm(revokeAppBody, request);
+    const signedIn = await requireSignedIn(web, request, reply);
+    if (!signedIn) return reply;
+    const outcome = await revokeApp(web.deps, signedIn, client, clientInfo(request));
+    return redirect(reply, `${PATH}?notice=${outcome.ok ? 'app-revoked' : 'app-not-found'}`);
   });
 
   app.post(`${PATH}/sign-out-others`, { preHandler: web.protect }, async (request, reply) => {

@@ -1,6 +1,8 @@
-// Settings → Security: active sessions (each can be signed out, or all but this one) and recent activity.
+// Settings → Security: active sessions (each can be signed out, or all but this one), the apps that sign
+// the user in (each can be revoked), and recent activity.
+import type { ConnectedApp } from '../../flows/app-access.ts';
 import type { ActiveSession, Activity } from '../../flows/security.ts';
-import { formatMoment } from '../../i18n/index.ts';
+import { formatList, formatMoment } from '../../i18n/index.ts';
 import { describeUserAgent } from '../user-agent.ts';
 import type { PageContext } from './context.ts';
 import { Notice } from './form.tsx';
@@ -16,11 +18,13 @@ function device(ctx: PageContext, userAgent: string): string {
 export function SecurityView({
   ctx,
   sessions,
+  apps,
   events,
   notice,
 }: {
   ctx: PageContext;
   sessions: ActiveSession[];
+  apps: ConnectedApp[];
   events: Activity[];
   notice?: string;
 }) {
@@ -94,6 +98,8 @@ export function SecurityView({
         </div>
       </section>
 
+      <ConnectedApps ctx={ctx} apps={apps} />
+
       <section class="card" aria-labelledby="recent-activity">
         <div class="card-header">
           <h3 id="recent-activity">{t('security.activity')}</h3>
@@ -129,5 +135,57 @@ export function SecurityView({
         )}
       </section>
     </SettingsLayout>
+  );
+}
+
+const scopeWords = ['profile', 'email', 'offline_access'] as const;
+
+function ConnectedApps({ ctx, apps }: { ctx: PageContext; apps: ConnectedApp[] }) {
+  const { t } = ctx;
+  return (
+    <section class="card" aria-labelledby="connected-apps">
+      <div class="card-header">
+        <h3 id="connected-apps">{t('security.apps')}</h3>
+        <p class="muted card-intro">{t('security.appsIntro')}</p>
+      </div>
+      {apps.length === 0 ? (
+        <p class="card-body muted">{t('security.noApps')}</p>
+      ) : (
+        <ul class="session-list">
+          {apps.map((app) => {
+            const granted = scopeWords.filter((scope) => app.scopes.includes(scope));
+            const sees = (granted.length > 0 ? granted : (['openid'] as const)).map((scope) =>
+              t(`security.scope.${scope}`),
+            );
+            return (
+              <li class="session" key={app.clientId}>
+                <div class="session-details">
+                  <p class="session-device">
+                    <strong>{app.name}</strong>
+                  </p>
+                  <p class="muted session-facts">
+                    <span>
+                      <WithMoment ctx={ctx} text={t('security.appAllowed', { date: momentMark })} at={app.since} />
+                    </span>
+                    <span>{t('security.appSees', { what: formatList(ctx.locale, sees) })}</span>
+                  </p>
+                </div>
+                <form method="post" action="/settings/security/apps/revoke">
+                  <CsrfField ctx={ctx} />
+                  <input type="hidden" name="client" value={app.clientId} />
+                  <button
+                    type="submit"
+                    class="button button-secondary button-small"
+                    aria-label={t('security.revokeAppLabel', { app: app.name })}
+                  >
+                    {t('security.revokeApp')}
+                  </button>
+                </form>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
   );
 }
