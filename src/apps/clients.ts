@@ -34,6 +34,10 @@ const reverseDomainScheme = /^[a-z][a-z0-9]*(\.[a-z0-9-]+)+:$/;
 
 /** Why `text` cannot be a redirect (or logout) URI of an app, or undefined when it can. */
 export function uriProblem(text: string, production: boolean, what = 'redirect URI'): string | undefined {
+  // The URL parser drops tabs and line breaks, and a space would make `clients list` ambiguous: the URI kept
+  // must be the one the app sends, character for character.
+  if (/[\s\p{Cc}]/u.test(text))
+    return `the ${what} "${JSON.stringify(text).slice(1, -1)}" contains a space or a control character`;
   let uri: URL;
   try {
     uri = new URL(text);
@@ -118,12 +122,16 @@ export async function listRegisteredClients(deps: Deps): Promise<RegisteredClien
   return (await listClients(deps.db)).map(describeClient);
 }
 
-/** Removes the client and everything issued to it: its users' grants, codes and tokens die with it. */
-export async function removeClient(deps: Deps, clientId: string): Promise<boolean> {
+/**
+ * Removes the client and everything issued to it: its users' grants, codes and tokens die with it. Returns
+ * the name it had, or undefined when there was no such client.
+ */
+export async function removeClient(deps: Deps, clientId: string): Promise<string | undefined> {
   return deps.db.transaction().execute(async (tx) => {
-    if (!(await deleteClient(tx, clientId))) return false;
+    const client = await findClient(tx, clientId);
+    if (!client || !(await deleteClient(tx, clientId))) return undefined;
     await deletePayloadsOfClient(tx, clientId);
-    return true;
+    return client.name;
   });
 }
 
