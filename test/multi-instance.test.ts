@@ -2,7 +2,11 @@
 // one does, the other sees. Runs in the PostgreSQL run of the suite (vitest.config.ts).
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addClient } from '../src/apps/clients.ts';
+import { withDatabase } from './support/accounts.ts';
+import { CALLBACK } from './support/apps.ts';
 import { TestBrowser } from './support/browser.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { killServiceProcesses, type ServiceProcess, startServiceProcess } from './support/process.ts';
@@ -160,5 +164,56 @@ describe('two instances on one PostgreSQL and one Redis', () => {
       .poll(() => smtp.received.filter((email) => email.subject.includes('was changed')).length, { timeout: 20_000 })
       .toBe(1);
     expect(smtp.received).toHaveLength(4);
+  });
+
+  it('share the OpenID Connect provider: one JWKS, a sign-in across both, a code redeemed once across both', async () => {
+    const added = await withDatabase(database.url, (deps) =>
+      addClient(deps, { name: 'Sales Connect', redirectUris: [CALLBACK], firstParty: true }),
+    );
+    if (!added.ok) throw new Error(added.problem);
+    const jwks = await Promise.all([a, b].map(async (url) => (await fetch(`${url}/oidc/jwks`)).json()));
+    expect(jwks[0]).toEqual(jwks[1]);
+
+    const browser = new TestBrowser(a);
+    await browser.get(onA('/login'));
+    await browser.post(onA('/login'), { email: 'ada@example.com', password });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const query = new URLSearchParams({
+      client_id: added.clientId,
+      response_type: 'code',
+      redirect_uri: CALLBACK,
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'multi',
+    });
+    // Each hop on the other instance: the provider's sign-in is shared through the database.
+    let page = await browser.get(onA(`/oidc/auth?${query}`));
+    for (let hop = 0; page.location && !page.location.startsWith(CALLBACK) && hop < 6; hop += 1) {
+      const next = new URL(page.location, a);
+      page = await browser.get((hop % 2 === 0 ? onB : onA)(next.pathname + next.search));
+    }
+    const code = new URL(page.location!).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+
+    const basic = `Basic ${Buffer.from(`${added.clientId}:${added.clientSecret}`).toString('base64')}`;
+    const redeem = (url: string) =>
+      fetch(`${url}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: CALLBACK,
+          code_verifier: verifier,
+        }),
+      });
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => redeem(i % 2 === 0 ? a : b)));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(1);
+    expect(statuses.every((status) => status === 200 || status === 400)).toBe(true);
+    for (const answer of answers.filter((one) => one.status === 400)) {
+      expect(((await answer.json()) as { error: string }).error).toBe('invalid_grant');
+    }
   });
 });

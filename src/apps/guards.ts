@@ -4,7 +4,9 @@
 // logout.
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientKey } from '../core/client-address.ts';
+import { allowFormAction } from '../core/form-action.ts';
 import { digest } from '../core/tokens.ts';
+import { TemporarilyUnavailable } from '../core/unavailable.ts';
 import type { Deps } from '../deps.ts';
 import { signOut } from '../flows/sign-out.ts';
 import { longest } from '../throttles.ts';
@@ -52,15 +54,48 @@ export function throttleAppRequests(deps: Deps) {
   };
 }
 
-/** A form_post answer posts the code to the app: its origin, and only its, is a place forms may go. */
-export async function allowFormPostTarget(ctx: KoaContextWithOIDC, next: Next) {
+const unavailable = { error: 'temporarily_unavailable', error_description: 'the service is briefly unavailable' };
+
+/**
+ * The database is away: an app reads the OAuth error for "try again later", with Retry-After, whether the
+ * outage met these guards (thrown here) or the provider's own error handler (503, Retry-After set by the
+ * listener of provider.ts); a browser gets the 503 page renderError showed.
+ */
+export async function answerUnavailable(ctx: KoaContextWithOIDC, next: Next) {
+  try {
+    await next();
+  } catch (error) {
+    if (!(error instanceof TemporarilyUnavailable)) throw error;
+    ctx.status = 503;
+    ctx.set('retry-after', String(error.retryAfterSeconds));
+    ctx.set('cache-control', 'no-store');
+    ctx.body = unavailable;
+    return;
+  }
+  if (ctx.status === 503 && typeof ctx.body === 'object' && ctx.body !== null) ctx.body = unavailable;
+}
+
+/**
+ * The provider's pages whose form ends at the app (core/form-action.ts): a form_post answer, which posts the
+ * code to the redirect URI, and the logout pages, whose confirmation redirects to the post-logout URI. Only
+ * a URI the client registered is added.
+ */
+export async function allowFormTargets(ctx: KoaContextWithOIDC, next: Next) {
   await next();
-  const params = ctx.oidc?.params as { response_mode?: string; redirect_uri?: string } | undefined;
-  if (params?.response_mode !== 'form_post' || !params.redirect_uri || !ctx.oidc.client) return;
-  if (!ctx.oidc.client.redirectUriAllowed(params.redirect_uri)) return;
   const csp = ctx.response.get('content-security-policy');
-  const origin = new URL(params.redirect_uri).origin;
-  if (csp) ctx.set('content-security-policy', csp.replace("form-action 'self'", `form-action 'self' ${origin}`));
+  const client = ctx.oidc?.client;
+  if (!csp || !client) return;
+  const params = ctx.oidc.params as {
+    response_mode?: string;
+    redirect_uri?: string;
+    post_logout_redirect_uri?: string;
+  };
+  let target: string | undefined;
+  if (params.response_mode === 'form_post' && params.redirect_uri && client.redirectUriAllowed(params.redirect_uri))
+    target = params.redirect_uri;
+  const logout = params.post_logout_redirect_uri;
+  if (ctx.oidc.route === 'end_session' && logout && client.postLogoutRedirectUriAllowed(logout)) target = logout;
+  if (target) ctx.set('content-security-policy', allowFormAction(csp, target));
 }
 
 /**

@@ -224,6 +224,8 @@ describe('RP-initiated logout', () => {
     const page = await follow(browser, url);
     expect(page.status).toBe(200);
     expect(page.text).toContain('data-auto-submit');
+    // Its confirmation redirects to the app: the app's origin is a place this page's form may end.
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self' http://127.0.0.1:9;");
     const action = /<form method="post" action="([^"]+)"/.exec(page.text)![1]!;
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.text)![1]!;
     const done = await browser.post(action, { xsrf, logout: 'yes' }, { csrf: null });
@@ -237,6 +239,7 @@ describe('RP-initiated logout', () => {
     const page = await follow(browser, `/oidc/session/end?client_id=${app.clientId}`);
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('data-auto-submit');
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self';");
     expect(visibleText(page.text)).toContain('Sales Connect asks to sign you out.');
     expect((await browser.get('/settings/profile')).status).toBe(200);
     // The user's own language wins over the app's ui_locales.

@@ -15,7 +15,7 @@ import { liveGrants } from '../store/oidc-payloads.ts';
 import { enqueueEmail } from '../store/outbox.ts';
 import { findUserById } from '../store/users.ts';
 import { databaseAdapter } from './adapter.ts';
-import { allowFormPostTarget, endServiceSessionOnLogout, throttleAppRequests } from './guards.ts';
+import { allowFormTargets, answerUnavailable, endServiceSessionOnLogout, throttleAppRequests } from './guards.ts';
 import { isFirstParty } from './interactions.ts';
 import type { ProviderKeys } from './keys.ts';
 
@@ -184,8 +184,9 @@ export function createProvider(deps: Deps, options: ProviderOptions): Provider {
   };
   const provider = new Provider(config.publicUrl.origin, configuration);
   provider.proxy = true;
+  provider.use(answerUnavailable);
   provider.use(throttleAppRequests(deps));
-  provider.use(allowFormPostTarget);
+  provider.use(allowFormTargets);
   provider.use(endServiceSessionOnLogout(deps, options.sessionCookie, { secure: config.secureCookies }));
   patchClientSecretComparison(provider);
   queueBackchannelLogouts(deps, provider);

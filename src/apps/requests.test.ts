@@ -154,7 +154,7 @@ describe('the token endpoint', () => {
       ['grant_type=implicit', 'unsupported_grant_type'],
       ['', 'invalid_request'],
       ['grant_type=authorization_code', 'invalid_request'],
-      ['grant_type=authorization_code&code=x&redirect_uri=' + encodeURIComponent(CALLBACK), 'invalid_grant'],
+      [`grant_type=authorization_code&code=x&redirect_uri=${encodeURIComponent(CALLBACK)}`, 'invalid_grant'],
       ['grant_type=refresh_token&refresh_token=nope', 'invalid_grant'],
       ['grant_type=authorization_code&grant_type=authorization_code&code=x', 'invalid_request'],
     ];
@@ -243,6 +243,30 @@ describe('prompts', () => {
     expect(visibleText(stranger.text)).toContain('This sign-in has expired');
     service.clock.advance(31 * 60_000);
     expect((await browser.get(`/interaction/${uid}`)).status).toBe(400);
+  });
+
+  it('lets the log-in and consent forms end at the app’s registered redirect URI, and nowhere else', async () => {
+    const formAction = (page: { headers: Headers }) =>
+      /form-action ([^;]*)/.exec(page.headers.get('content-security-policy') ?? '')?.[1];
+    const browser = new TestBrowser(service.url);
+    const login = await follow(browser, (await authorizationRequest(app)).url);
+    expect(formAction(login)).toBe("'self' http://127.0.0.1:9");
+    const action = /action="(\/interaction\/[^"]+\/login)"/.exec(login.text)![1]!;
+    const refused = await browser.post(action, { email: ada.email, password: 'Wrong-Password-1' });
+    expect(formAction(refused)).toBe("'self' http://127.0.0.1:9");
+    expect(formAction(await new TestBrowser(service.url).get('/login'))).toBe("'self'");
+    const thirdParty = await registerApp(service, {
+      name: 'Partner',
+      firstParty: false,
+      redirectUris: ['https://partner.example/cb'],
+    });
+    await browser.signIn(ada.email, password);
+    const consent = await follow(
+      browser,
+      (await authorizationRequest(thirdParty, { redirect_uri: 'https://partner.example/cb' })).url,
+    );
+    expect(consent.text).toContain('/consent"');
+    expect(formAction(consent)).toBe("'self' https://partner.example");
   });
 
   it('the interaction form refuses a post without our CSRF token', async () => {

@@ -1,9 +1,10 @@
 // SECURITY 58, 65: the headers of every answer. helmet's middleware, built once rather than per request (as
 // @fastify/helmet would), runs first on every request; the answers given before it can run carry the same
 // essentials (bareSecurityHeaders).
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import helmet from 'helmet';
 import type { Config } from '../config.ts';
+import { allowFormAction } from '../core/form-action.ts';
 
 // A year, subdomains included: over https only (over http it would be ignored, and pin a development host).
 const HSTS = { maxAge: 31_536_000, includeSubDomains: true };
@@ -35,6 +36,12 @@ export function registerSecurityHeaders(app: FastifyInstance, config: Config): v
   app.addHook('onRequest', (request, reply, done) =>
     securityHeaders(request.raw, reply.raw, (error) => done(error as FastifyError | undefined)),
   );
+}
+
+/** A page whose form ends at an app: its registered URI joins form-action (core/form-action.ts). */
+export function allowFormTarget(reply: FastifyReply, uri: string | undefined): void {
+  const csp = reply.getHeader('content-security-policy');
+  if (typeof csp === 'string') reply.header('content-security-policy', allowFormAction(csp, uri));
 }
 
 /** For the rare answers given before helmet's hook can run. */

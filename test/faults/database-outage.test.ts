@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { addAccounts } from '../support/accounts.ts';
+import { addClient } from '../../src/apps/clients.ts';
+import { addAccounts, withDatabase } from '../support/accounts.ts';
 import { TestBrowser, visibleText } from '../support/browser.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { recordMeasurement } from '../support/measurements.ts';
@@ -94,6 +95,10 @@ describe(`the database going away (${kind})`, () => {
       LOG_LEVEL: 'warn',
     };
     const service = await startServiceProcess({ env, ready: true });
+    const app = await withDatabase(databaseUrl, (deps) =>
+      addClient(deps, { name: 'Sales Connect', redirectUris: ['http://127.0.0.1:9/callback'] }),
+    );
+    if (!app.ok) throw new Error(app.problem);
     const browser = new TestBrowser(service.url, { 'accept-language': 'fr' });
     expect((await browser.signIn('ada@example.com', password)).status).toBe(303);
     const traffic = load(service, browser);
@@ -122,6 +127,23 @@ describe(`the database going away (${kind})`, () => {
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     // The sign-in page of a signed-out visitor needs no database.
     expect((await new TestBrowser(service.url).get('/login')).status).toBe(200);
+    // The OpenID Connect provider: discovery and keys need no database; what does says 503, in the RFC's terms.
+    expect((await fetch(`${service.url}/.well-known/openid-configuration`)).status).toBe(200);
+    expect((await fetch(`${service.url}/oidc/jwks`)).status).toBe(200);
+    const token = await fetch(`${service.url}/oidc/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
+      },
+      body: 'grant_type=refresh_token&refresh_token=anything',
+    });
+    expect(token.status).toBe(503);
+    expect(token.headers.get('retry-after')).toBe('5');
+    expect(((await token.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    const authorize = await browser.get(`/oidc/auth?client_id=${app.clientId}&response_type=code&scope=openid`);
+    expect(authorize.status).toBe(503);
+    expect(visibleText(authorize.text)).toContain('Le service est momentanément indisponible.');
 
     // Back.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 6000 - (performance.now() - awayAt))));

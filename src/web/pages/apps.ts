@@ -27,6 +27,9 @@ export async function registerApps(app: FastifyInstance, web: WebContext): Promi
     cookieNames: web.cookies.provider,
   });
   const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  // Built now, while the database answers (the service has just migrated it): a later outage leaves this
+  // provider in service, and what needs the database answers 503 (apps/guards.ts).
+  await providers.get();
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const provider = await providers.get();

@@ -15,6 +15,7 @@ import {
 } from '../../apps/interactions.ts';
 import { currentSession } from '../auth.ts';
 import { redirect, sendPage } from '../render.ts';
+import { allowFormTarget } from '../security-headers.ts';
 import { ConsentView } from '../views/consent.tsx';
 import { ErrorView } from '../views/error-page.tsx';
 import { LoginView } from '../views/login.tsx';
@@ -51,6 +52,8 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     return redirect(reply, to);
   }
 
+  const appRedirect = (interaction: Interaction) => String(interaction.details.params.redirect_uri);
+
   const target = (interaction: Interaction) => ({
     action: `/interaction/${interaction.uid}/login`,
     app: interaction.clientName,
@@ -61,6 +64,8 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     const found = await interactionOf(request, reply);
     if (!found) return reply;
     const { interaction } = found;
+    // Its forms end at the app's redirect URI, through the provider's redirects.
+    allowFormTarget(reply, appRedirect(interaction));
     const current = await currentSession(web, request);
     const signedIn = current.status === 'active' ? current.signedIn : undefined;
     if (interaction.prompt === 'login') {
@@ -92,6 +97,7 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     async (request, reply) => {
       const found = await interactionOf(request, reply);
       if (!found) return reply;
+      allowFormTarget(reply, appRedirect(found.interaction));
       const user = await submitLogin(web, request, reply, target(found.interaction));
       if (!user) return reply;
       return answer(request, reply, found, loginResult(user.id, web.deps.clock.now()));
