@@ -35,7 +35,7 @@ export const rules = {
     link: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
     client: { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
   },
-  // SECURITY 80: requests of apps that fail to authenticate (a wrong client secret) or redeem nothing (a
+  // SECURITY 78: requests of apps that fail to authenticate (a wrong client secret) or redeem nothing (a
   // guessed code or refresh token), per address and per client at that address. Only failures count, so an
   // attacker cannot slow down an app that works.
   appRequests: {

@@ -1,5 +1,5 @@
 // oidc-provider's storage, on our Kysely layer: one row per model and id in oidc_payloads, and the clients
-// from oauth_clients. SECURITY 72: what a row is looked up by is the SHA-256 of the provider's id (for codes,
+// from oauth_clients. SECURITY 84: what a row is looked up by is the SHA-256 of the provider's id (for codes,
 // tokens and sessions, the credential itself), and the payload is kept without it, so a copy of the table
 // redeems nothing.
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
@@ -79,7 +79,7 @@ export function databaseAdapter(store: Store, sessionCookie: string): new (model
       return undefined;
     }
 
-    /** SECURITY 74: of parallel redemptions of one code, on any instance, one wins; the others end the grant. */
+    /** SECURITY 72, 74: of parallel redemptions of one code, on any instance, one wins; the others end the grant. */
     async consume(id: string): Promise<void> {
       if (await consumePayload(db, this.model, digest(id), clock.now())) return;
       const row = await findPayload(db, this.model, digest(id), clock.now());

@@ -1,5 +1,5 @@
 // The apps the administrator registers (npm run cli -- clients …). No dynamic registration: a client exists
-// because someone with the database ran the CLI. SECURITY 70: redirect URIs are kept exactly and compared
+// because someone with the database ran the CLI. SECURITY 71: redirect URIs are kept exactly and compared
 // exactly by the provider; what cannot be a safe place to send a code is refused here.
 import type { ClientMetadata } from 'oidc-provider';
 import { isLoopbackHost } from '../core/hosts.ts';

@@ -52,6 +52,10 @@ describe('the consent page', () => {
     expect(text).toContain('Your name and language');
     expect(text).toContain('Your email address, and whether it is verified');
     expect(text).not.toContain('This access even when you are away');
+    // SECURITY 79: it cannot be framed (clickjacking the Allow button), and its forms carry our CSRF token.
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.text).toMatch(/action="\/interaction\/[^"]+\/consent"><input type="hidden" name="_csrf" value="[^"]+"/);
     await service.deps.db.updateTable('users').set({ locale: 'fr' }).where('id', '=', ada.id).execute();
     const french = visibleText((await consentPage()).page.text);
     expect(french).toContain('Autoriser Partner CRM à utiliser votre compte\u00a0?');

@@ -31,7 +31,7 @@ function throttleKeys(ctx: KoaContextWithOIDC, clientId: string | undefined) {
   return { address, ...(clientId ? { clientAtAddress: `${digest(clientId)}@${address}` } : {}) };
 }
 
-/** SECURITY 80: failed authentications and redemptions slow down the address (and the client there) that sent them. */
+/** SECURITY 78: failed authentications and redemptions slow down the address (and the client there) that sent them. */
 export function throttleAppRequests(deps: Deps) {
   return async (ctx: KoaContextWithOIDC, next: Next) => {
     if (ctx.method !== 'POST' || !authenticated.has(ctx.path)) return next();

@@ -1,6 +1,6 @@
 // What ends an app's sign-in, and how the app hears of it: the service's security events end the grants
 // they concern and send the apps that asked for it a Back-Channel Logout token through the outbox
-// (SECURITY 78); RP-initiated logout ends the session here too, after a confirmation unless the app proves
+// (SECURITY 75); RP-initiated logout ends the session here too, after a confirmation unless the app proves
 // with an id_token_hint that the request is its own.
 import { createServer, type Server } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -240,6 +240,9 @@ describe('RP-initiated logout', () => {
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('data-auto-submit');
     expect(page.headers.get('content-security-policy')).toContain("form-action 'self';");
+    // SECURITY 79: not framed; its form carries the provider's own anti-forgery value, checked on submission.
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(visibleText(page.text)).toContain('Sales Connect asks to sign you out.');
     expect((await browser.get('/settings/profile')).status).toBe(200);
     // The user's own language wins over the app's ui_locales.
@@ -247,6 +250,8 @@ describe('RP-initiated logout', () => {
     expect(again.text).toContain('lang="en"');
     const action = /<form method="post" action="([^"]+)"/.exec(again.text)![1]!;
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(again.text)![1]!;
+    expect((await browser.post(action, { xsrf: 'forged', logout: 'yes' }, { csrf: null })).status).toBe(400);
+    expect((await browser.get('/settings/profile')).status).toBe(200);
     const stayed = await browser.post(action, { xsrf }, { csrf: null });
     expect(stayed.status).toBe(303);
     expect((await browser.get('/settings/profile')).status).toBe(200);

@@ -1,4 +1,4 @@
-// The OpenID Connect provider: oidc-provider configured as the issue and SECURITY 70–80 say, over our
+// The OpenID Connect provider: oidc-provider configured as the issue and SECURITY 70–80 and 84 say, over our
 // storage (adapter.ts), our keys (keys.ts) and our accounts. The pages it shows (errors, the logout
 // confirmation) are the web layer's, passed in as `pages`.
 import { timingSafeEqual } from 'node:crypto';
@@ -101,7 +101,7 @@ export function createProvider(deps: Deps, options: ProviderOptions): Provider {
     },
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     responseTypes: ['code'],
-    // SECURITY 71: PKCE with S256 for every client, confidential ones too (RFC 9700 §2.1.1).
+    // SECURITY 70: PKCE with S256 for every client, confidential ones too (RFC 9700 §2.1.1).
     pkce: { required: () => true },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
@@ -129,7 +129,7 @@ export function createProvider(deps: Deps, options: ProviderOptions): Provider {
       ...lifetimes,
       Session: Math.floor(config.sessionAbsoluteTimeoutMs / SECOND),
     },
-    // SECURITY 76: a refresh token is used once; using it again ends the grant (RFC 9700 §4.14.2).
+    // SECURITY 74: a refresh token is used once; using it again ends the grant (RFC 9700 §4.14.2).
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
@@ -194,7 +194,7 @@ export function createProvider(deps: Deps, options: ProviderOptions): Provider {
   return provider;
 }
 
-/** The stored secret is a digest (SECURITY 72): the secret sent is digested before the comparison. */
+/** The stored secret is a digest (SECURITY 76): the secret sent, compared in constant time is digested before the comparison. */
 /** The scopes of the account's latest live grant to this client, if it has one. */
 async function rememberedScope(deps: Deps, accountId: string, clientId: string): Promise<string | undefined> {
   const grants = await liveGrants(deps.db, { accountId, client: clientId }, deps.clock.now());

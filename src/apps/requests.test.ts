@@ -1,6 +1,6 @@
 // Every malformed or hostile authorization request gets the RFC's error at the app's redirect URI, or, where
 // no redirect is safe, a page in the user's language; never a 5xx, never a redirect elsewhere (SECURITY 70,
-// 71, 79). And the prompts the app may ask for: prompt=login, max_age, ui_locales.
+// 71, 73, 80). And the prompts the app may ask for: prompt=login, max_age, ui_locales.
 import * as oidc from 'openid-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {

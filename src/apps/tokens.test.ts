@@ -1,5 +1,5 @@
 // What an app holds after the sign-in, and what ends it: the code once, refresh tokens that rotate and
-// betray their reuse, revocation, introspection (SECURITY 74–77).
+// betray their reuse, revocation, introspection (SECURITY 72, 74, 76, 78).
 import * as oidc from 'openid-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CALLBACK, redeem, registerApp, signInThroughApp, type TestApp, uniqueEmail } from '../../test/support/apps.ts';
@@ -107,6 +107,27 @@ describe('the code', () => {
     }
     expect(dump).not.toContain(app.clientSecret!);
   });
+});
+
+it('writes no code, token, client secret or key into the log (SECURITY 77, 84)', async () => {
+  const flow = await signInThroughApp(app, new TestBrowser(service.url), ada, offline);
+  const tokens = await redeem(app, flow);
+  await oidc.refreshTokenGrant(app.config, tokens.refresh_token!);
+  await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+  await tokenRequest({ grant_type: 'refresh_token', refresh_token: 'x' }, { ...app, clientSecret: 'wrong-secret' });
+  const log = service.logs.join('\n');
+  expect(log).toContain('app-refused');
+  const keys = await service.deps.db.selectFrom('provider_keys').select('secret').execute();
+  const secrets = [
+    flow.callback.searchParams.get('code')!,
+    tokens.access_token,
+    tokens.refresh_token!,
+    tokens.id_token!,
+    app.clientSecret!,
+    'wrong-secret',
+    ...keys.map((key) => (key.secret.startsWith('{') ? (JSON.parse(key.secret) as { d: string }).d : key.secret)),
+  ];
+  for (const secret of secrets) expect(log).not.toContain(secret);
 });
 
 describe('refresh tokens', () => {

@@ -1,6 +1,6 @@
-// What an administrator does from the command line (cli/main.ts): disable or enable an account, and end
+// What an administrator does from the command line (cli/users.ts): disable or enable an account, and end
 // every session of one. SECURITY 40: disabling kills the account's sessions and links at once, and what the
-// apps were given (SECURITY 78).
+// apps were given (SECURITY 75).
 import { normaliseEmail } from '../core/email-address.ts';
 import type { Deps } from '../deps.ts';
 import { recordEvent } from '../store/events.ts';

@@ -2,7 +2,7 @@
 // it: signing a session out or revoking it ends what was granted from that browser; a password change,
 // "sign out everywhere" ends what other browsers were granted; a reset or a disabled account ends it all.
 // Each app that registered a back-channel logout URI is owed a logout token: an outbox row, queued in the
-// same transaction as the event, delivered and retried like an email (apps/backchannel.ts). SECURITY 78.
+// same transaction as the event, delivered and retried like an email (apps/backchannel.ts). SECURITY 75.
 import type { ClientInfo } from '../core/client-address.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';

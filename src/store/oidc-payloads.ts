@@ -38,7 +38,7 @@ export function findPayloadByUid(db: Executor, model: string, uid: string, now: 
     .executeTakeFirst();
 }
 
-/** SECURITY 74: true for one caller only, on every instance at once: the others see it consumed. */
+/** SECURITY 72, 74: true for one caller only, on every instance at once: the others see it consumed. */
 export async function consumePayload(db: Executor, model: string, id: string, now: number): Promise<boolean> {
   const result = await db
     .updateTable('oidc_payloads')

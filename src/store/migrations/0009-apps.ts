@@ -14,7 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('oauth_clients')
     .addColumn('client_id', 'text', (col) => col.primaryKey())
     .addColumn('name', 'text', (col) => col.notNull())
-    // SHA-256 of the secret (SECURITY 72): a dump of the table authenticates nobody. Null: a public client.
+    // SHA-256 of the secret (SECURITY 76): a dump of the table authenticates nobody. Null: a public client.
     .addColumn('secret_hash', 'text')
     .addColumn('redirect_uris', 'text', (col) => col.notNull())
     .addColumn('post_logout_redirect_uris', 'text', (col) => col.notNull())

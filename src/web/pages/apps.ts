@@ -72,7 +72,7 @@ function providerPages(web: WebContext, requests: WeakMap<IncomingMessage, Fasti
   };
   return {
     async error(ctx, _out, cause) {
-      // SECURITY 79: no redirect is safe here (an unknown client, a redirect_uri it did not register): a
+      // SECURITY 71: no redirect is safe here (an unknown client, a redirect_uri it did not register): a
       // page in the user's language says so, and the details stay in the log.
       const unavailable = cause instanceof TemporarilyUnavailable;
       const page = await context(ctx, !unavailable && ctx.status < 500);
