@@ -124,6 +124,17 @@ describe('requests answered at the registered redirect URI', () => {
     expect((await redeem(app, flow)).claims()!.nonce).toBe(flow.request.nonce);
   });
 
+  it('response_mode=form_post posts the code to the app, with its script and its target allowed by the CSP only', async () => {
+    const page = await authorize(await valid({ response_mode: 'form_post' }));
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`action="${CALLBACK}"`);
+    expect(page.text).toContain('name="code"');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).toContain("form-action 'self' http://127.0.0.1:9");
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
   it('a user who refuses consent sends the app access_denied', async () => {
     const thirdParty = await registerApp(service, { name: 'Partner CRM', firstParty: false });
     const browser = new TestBrowser(service.url);
