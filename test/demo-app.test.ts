@@ -215,7 +215,8 @@ describe('back-channel logout with a valid token', () => {
   let running: RunningApp;
   let key: CryptoKey;
   beforeAll(async () => {
-    // The provider cannot call a loopback app yet: the test signs the tokens it would, with a key of its own.
+    // The app's own checks, one by one: the test signs the tokens the provider would, with a key of its own
+    // (test/e2e/apps.spec.ts shows the provider's real ones reaching the app).
     const pair = await generateKeyPair('ES256', { extractable: true });
     key = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'test', alg: 'ES256', use: 'sig' };

@@ -42,7 +42,7 @@ const fr: Record<Key, string> = {
   'menu.signedInAs': 'Connecté en tant que',
   'home.title': 'Bienvenue sur Sales Connect',
   'home.lead':
-    'Connectez-vous avec votre compte Sales Connect pour voir votre tableau de bord. Votre mot de passe reste au service des comptes : cette application ne le voit jamais.',
+    'Connectez-vous avec votre compte Sales Connect pour voir votre tableau de bord. Votre mot de passe reste au service des comptes\u00a0: cette application ne le voit jamais.',
   'home.welcome': 'Bon retour, {name}',
   'home.signedIn': 'Vous êtes connecté avec votre compte Sales Connect.',
   'home.account': 'Votre compte',

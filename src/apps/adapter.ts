@@ -20,12 +20,19 @@ import { clientMetadata } from './clients.ts';
 
 type Store = Pick<Deps, 'db' | 'clock'>;
 
+/** Where an interaction's stored way back had its own id (braces never appear unescaped in a URL). */
+const OWN_ID = '{id}';
+
 function payloadOf(row: PayloadRow, id: string | undefined): AdapterPayload {
   const payload = JSON.parse(row.payload) as AdapterPayload;
   if (id !== undefined) payload.jti = id;
+  if (id !== undefined && typeof payload.returnTo === 'string')
+    payload.returnTo = payload.returnTo.replaceAll(OWN_ID, id);
   if (row.consumed_at !== null) payload.consumed = Math.floor(row.consumed_at / 1000);
   return payload;
 }
+
+const issuedFromGrant = new Set(['AuthorizationCode', 'AccessToken', 'RefreshToken']);
 
 /** The digest of our session cookie in the request being served, if it comes from a browser that has one. */
 function currentSessionHash(sessionCookie: string): string | null {
@@ -45,12 +52,19 @@ export function databaseAdapter(store: Store, sessionCookie: string): new (model
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const { jti: _jti, consumed: _consumed, ...kept } = payload;
+      // An interaction keeps the provider's session cookie value, and its way back holds its own id (the
+      // browser's resume cookie): neither is stored, the second is put back from the id on reading.
+      if (this.model === 'Interaction') {
+        if (kept.session && typeof kept.session === 'object') delete (kept.session as { cookie?: string }).cookie;
+        if (typeof kept.returnTo === 'string') kept.returnTo = kept.returnTo.replaceAll(id, OWN_ID);
+      }
       await upsertPayload(db, {
         model: this.model,
         id: digest(id),
         payload: JSON.stringify(kept),
-        // A grant is its own grant, so that ending one deletes it with all that was issued from it.
-        grant_id: this.model === 'Grant' ? id : (payload.grantId ?? null),
+        // A grant is its own grant, so that ending one deletes it with all that was issued from it; an
+        // interaction is not issued from a grant, and must outlive the end of the one it replaces.
+        grant_id: this.model === 'Grant' ? id : issuedFromGrant.has(this.model) ? (payload.grantId ?? null) : null,
         client_id: payload.clientId ?? null,
         uid: payload.uid ? digest(payload.uid) : null,
         account_id: payload.accountId ?? null,

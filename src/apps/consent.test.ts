@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   authorizationRequest,
   follow,
+  newUser,
   redeem,
   registerApp,
   signInThroughApp,
@@ -22,8 +23,7 @@ let browser: TestBrowser;
 beforeEach(async () => {
   service = await startService({}, { clockStart: Date.now() });
   partner = await registerApp(service, { name: 'Partner CRM', firstParty: false });
-  const email = uniqueEmail();
-  ada = { email, password, id: (await service.addUser({ email, password })).id };
+  ada = await newUser(service);
   browser = new TestBrowser(service.url);
   await browser.signIn(ada.email, password);
 });
@@ -103,7 +103,7 @@ describe('Settings → Security → Connected apps', () => {
     const text = await security();
     expect(text).toContain('Connected apps');
     expect(text).toContain('Partner CRM');
-    expect(text).toContain('Sees: your name and language, your email address, and access while you are away');
+    expect(text).toContain('Sees: your profile (name, language), your email address, and access while you are away');
     const page = await browser.get('/settings/security');
     const client = /name="client" value="([^"]+)"/.exec(page.text)![1]!;
     expect(client).toBe(partner.clientId);

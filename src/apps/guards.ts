@@ -8,13 +8,21 @@ import { allowFormAction } from '../core/form-action.ts';
 import { digest } from '../core/tokens.ts';
 import { TemporarilyUnavailable } from '../core/unavailable.ts';
 import type { Deps } from '../deps.ts';
+import { peekSession } from '../flows/sessions.ts';
 import { signOut } from '../flows/sign-out.ts';
 import { longest } from '../throttles.ts';
 
 type Next = () => Promise<void>;
 
+async function accountOfSession(deps: Deps, token: string | undefined): Promise<string | undefined> {
+  return (await peekSession(deps, token))?.user.id;
+}
+
 /** The endpoints where an app authenticates and redeems what it holds. */
 const authenticated = new Set(['/oidc/token', '/oidc/token/revocation', '/oidc/token/introspection']);
+
+/** The provider's router ignores case and a trailing slash: so does the throttle (/oidc/Token/ is /oidc/token). */
+const routeOf = (path: string) => path.toLowerCase().replace(/\/+$/, '');
 
 /** The client_id of a Basic Authorization header, when there is one (RFC 6749 §2.3.1). */
 function basicClientId(ctx: KoaContextWithOIDC): string | undefined {
@@ -22,7 +30,13 @@ function basicClientId(ctx: KoaContextWithOIDC): string | undefined {
   if (!/^basic /i.test(header)) return undefined;
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon > 0 ? decodeURIComponent(decoded.slice(0, colon)) : undefined;
+  if (colon <= 0) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon));
+  } catch {
+    // Not a client_id the provider would accept either; the request is counted under its address.
+    return undefined;
+  }
 }
 
 function throttleKeys(ctx: KoaContextWithOIDC, clientId: string | undefined) {
@@ -34,7 +48,7 @@ function throttleKeys(ctx: KoaContextWithOIDC, clientId: string | undefined) {
 /** SECURITY 78: failed authentications and redemptions slow down the address (and the client there) that sent them. */
 export function throttleAppRequests(deps: Deps) {
   return async (ctx: KoaContextWithOIDC, next: Next) => {
-    if (ctx.method !== 'POST' || !authenticated.has(ctx.path)) return next();
+    if (ctx.method !== 'POST' || !authenticated.has(routeOf(ctx.path))) return next();
     const wait = longest(
       await deps.throttles.appRequests.waits(throttleKeys(ctx, basicClientId(ctx)), deps.clock.now()),
     );
@@ -46,8 +60,9 @@ export function throttleAppRequests(deps: Deps) {
       return;
     }
     await next();
-    const error = (ctx.body as { error?: string } | undefined)?.error;
-    if (ctx.status === 401 || error === 'invalid_grant') {
+    // Only a client that failed to authenticate: a wrong code or refresh token is the app's to report, and an
+    // outsider who makes an app redeem junk codes (through its callback) must not lock the app out.
+    if (ctx.status === 401) {
       const clientId = ctx.oidc?.client?.clientId ?? basicClientId(ctx);
       await deps.throttles.appRequests.take(throttleKeys(ctx, clientId), deps.clock.now());
     }
@@ -61,18 +76,26 @@ const unavailable = { error: 'temporarily_unavailable', error_description: 'the 
  * outage met these guards (thrown here) or the provider's own error handler (503, Retry-After set by the
  * listener of provider.ts); a browser gets the 503 page renderError showed.
  */
-export async function answerUnavailable(ctx: KoaContextWithOIDC, next: Next) {
-  try {
-    await next();
-  } catch (error) {
-    if (!(error instanceof TemporarilyUnavailable)) throw error;
-    ctx.status = 503;
-    ctx.set('retry-after', String(error.retryAfterSeconds));
-    ctx.set('cache-control', 'no-store');
-    ctx.body = unavailable;
-    return;
-  }
-  if (ctx.status === 503 && typeof ctx.body === 'object' && ctx.body !== null) ctx.body = unavailable;
+export function answerFailures(deps: Deps) {
+  return async (ctx: KoaContextWithOIDC, next: Next) => {
+    try {
+      await next();
+    } catch (error) {
+      // Answered here rather than by Koa, which would drop the security headers and print to stderr.
+      ctx.set('cache-control', 'no-store');
+      if (error instanceof TemporarilyUnavailable) {
+        ctx.status = 503;
+        ctx.set('retry-after', String(error.retryAfterSeconds));
+        ctx.body = unavailable;
+        return;
+      }
+      deps.log.error({ err: error, path: ctx.path }, 'the OpenID Connect provider failed a request');
+      ctx.status = 500;
+      ctx.body = { error: 'server_error', error_description: 'an unexpected error occurred' };
+      return;
+    }
+    if (ctx.status === 503 && typeof ctx.body === 'object' && ctx.body !== null) ctx.body = unavailable;
+  };
 }
 
 /**
@@ -104,13 +127,17 @@ export async function allowFormTargets(ctx: KoaContextWithOIDC, next: Next) {
  */
 export function endServiceSessionOnLogout(deps: Deps, sessionCookie: string, cookieOptions: { secure: boolean }) {
   return async (ctx: KoaContextWithOIDC, next: Next) => {
+    const token = ctx.cookies.get(sessionCookie, { signed: false }) ?? undefined;
+    // Whom our session signs in, before the provider's logout changes anything.
+    const ours = routeOf(ctx.path) === '/oidc/session/end/confirm' ? await accountOfSession(deps, token) : undefined;
     await next();
-    if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status >= 400) return;
+    if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status >= 400 || !token) return;
     // Only after our confirmation page (or its automatic submission on a valid id_token_hint): a browser
     // with no session of the provider's is sent through without one, and a link must not sign anyone out.
-    if (!(ctx.oidc.params as { logout?: string }).logout || !ctx.oidc.session?.accountId) return;
-    const token = ctx.cookies.get(sessionCookie, { signed: false });
-    if (!token) return;
+    // And only the account that signed out: a provider session left by someone else (Ada's, after Bob
+    // signed in here on the same computer) ends without Bob's.
+    if (!(ctx.oidc.params as { logout?: string }).logout) return;
+    if (ours === undefined || ours !== ctx.oidc.session?.accountId) return;
     await signOut(deps, token);
     ctx.cookies.set(sessionCookie, null, {
       path: '/',

@@ -60,7 +60,8 @@ export function isFirstParty(client: { metadata(): object } | undefined): boolea
 /** Whether the app's request lets our current session answer it without a new sign-in. */
 export function sessionAnswers(interaction: Interaction, session: SessionRow, now: number): boolean {
   const { reasons } = interaction.details.prompt;
-  if (reasons.includes('login_prompt')) return false;
+  // The app asked for a fresh sign-in, or for another account than ours (its id_token_hint).
+  if (reasons.includes('login_prompt') || reasons.includes('id_token_hint')) return false;
   const maxAge = interaction.details.params.max_age;
   if (maxAge !== undefined && now - session.created_at > Number(maxAge) * SECOND) return false;
   return true;

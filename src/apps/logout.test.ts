@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AFTER_LOGOUT,
   follow,
+  newUser,
   redeem,
   registerApp,
   signInThroughApp,
@@ -60,8 +61,7 @@ beforeEach(async () => {
   service = await startService({}, { clockStart: Date.now() });
   receiver = await startReceiver();
   app = await registerApp(service, { backchannelLogoutUri: receiver.url });
-  const email = uniqueEmail();
-  ada = { email, password, id: (await service.addUser({ email, password })).id };
+  ada = await newUser(service);
 });
 afterEach(async () => {
   await receiver.close();
@@ -245,15 +245,41 @@ describe('RP-initiated logout', () => {
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(visibleText(page.text)).toContain('Sales Connect asks to sign you out.');
     expect((await browser.get('/settings/profile')).status).toBe(200);
-    // The user's own language wins over the app's ui_locales.
+    // The user's own language wins over the app's ui_locales; and the page switches, like every other.
     const again = await follow(browser, `/oidc/session/end?client_id=${app.clientId}&ui_locales=fr`);
     expect(again.text).toContain('lang="en"');
+    expect(again.text).toContain('action="/language"');
     const action = /<form method="post" action="([^"]+)"/.exec(again.text)![1]!;
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(again.text)![1]!;
     expect((await browser.post(action, { xsrf: 'forged', logout: 'yes' }, { csrf: null })).status).toBe(400);
     expect((await browser.get('/settings/profile')).status).toBe(200);
     const stayed = await browser.post(action, { xsrf }, { csrf: null });
     expect(stayed.status).toBe(303);
+    expect((await browser.get('/settings/profile')).status).toBe(200);
+  });
+
+  it('someone else’s ID token in a link is no proof: the confirmation is asked, and nothing ends without it', async () => {
+    const mallory = { email: uniqueEmail(), password };
+    await service.addUser(mallory);
+    const hers = await redeem(app, await signInThroughApp(app, new TestBrowser(service.url), mallory));
+    const { browser, tokens } = await signedInToApp();
+    const page = await follow(browser, `/oidc/session/end?${new URLSearchParams({ id_token_hint: hers.id_token! })}`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('data-auto-submit');
+    expect((await browser.get('/settings/profile')).status).toBe(200);
+    expect((await oidc.refreshTokenGrant(app.config, tokens.refresh_token!)).access_token).toBeTruthy();
+  });
+
+  it('a provider session left behind by another account does not sign out the one signed in now', async () => {
+    const browser = new TestBrowser(service.url);
+    await signedInToApp(browser);
+    // Ada closes the browser (our session cookie ends with it; the provider's is kept), Bob signs in there.
+    for (const name of [...browser.cookies.keys()]) if (name === 'session') browser.cookies.delete(name);
+    const bob = { email: uniqueEmail(), password };
+    const bobId = (await service.addUser(bob)).id;
+    await browser.signIn(bob.email, password);
+    const flow = await signInThroughApp(app, browser, bob);
+    expect((await redeem(app, flow)).claims()!.sub).toBe(bobId);
     expect((await browser.get('/settings/profile')).status).toBe(200);
   });
 
@@ -270,11 +296,10 @@ describe('RP-initiated logout', () => {
   it('a browser with no session of the provider is not signed out here by a link', async () => {
     const browser = new TestBrowser(service.url);
     await browser.signIn(ada.email, password);
-    // The provider answers with a form that submits itself: a link alone would sign the user out.
+    // The provider answers with a form that submits itself (follow submits it, as a browser would): a link
+    // alone would sign the user out.
     const page = await follow(browser, '/oidc/session/end');
-    const action = /<form method="post" action="([^"]+)"/.exec(page.text)![1]!;
-    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.text)![1]!;
-    await browser.post(action, { xsrf, logout: 'yes' }, { csrf: null });
+    expect(visibleText(page.text)).toContain('You are signed out of the app, and still signed in to Sales Connect.');
     expect((await browser.get('/settings/profile')).status).toBe(200);
   });
 });

@@ -2,7 +2,7 @@
 // the authorization code flow with PKCE, the ID token's claims, userinfo, single sign-on.
 import * as oidc from 'openid-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CALLBACK, redeem, registerApp, signInThroughApp, uniqueEmail } from '../../test/support/apps.ts';
+import { CALLBACK, newUser, redeem, registerApp, signInThroughApp } from '../../test/support/apps.ts';
 import { TestBrowser } from '../../test/support/browser.ts';
 import { startService, type TestService } from '../../test/support/service.ts';
 import { password } from '../../test/support/web.ts';
@@ -12,12 +12,6 @@ beforeEach(async () => {
   service = await startService({}, { clockStart: Date.now() });
 });
 afterEach(() => service.close());
-
-async function account(locale: 'en' | 'fr' = 'en') {
-  const email = uniqueEmail();
-  const user = await service.addUser({ email, password, locale, name: 'Ada Lovelace' });
-  return { email, password, user };
-}
 
 describe('discovery', () => {
   it('publishes the issuer, the endpoints and what the provider allows: code with S256 only', async () => {
@@ -40,6 +34,7 @@ describe('discovery', () => {
     expect(metadata.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));
     expect(metadata.backchannel_logout_supported).toBe(true);
     expect(metadata).not.toHaveProperty('registration_endpoint');
+    expect(metadata).not.toHaveProperty('pushed_authorization_request_endpoint');
   });
 
   it('publishes the public half of one signing key, and the same one on every read', async () => {
@@ -55,7 +50,7 @@ describe('discovery', () => {
 describe('the authorization code flow', () => {
   it('signs a user in through the log-in page and gives the app an ID token saying who, when and how', async () => {
     const app = await registerApp(service);
-    const ada = await account();
+    const ada = await newUser(service);
     const browser = new TestBrowser(service.url);
     const flow = await signInThroughApp(app, browser, ada);
     expect(flow.callback.searchParams.get('iss')).toBe(service.url);
@@ -81,7 +76,7 @@ describe('the authorization code flow', () => {
 
   it('does not ask a user signed in here again: single sign-on', async () => {
     const app = await registerApp(service);
-    const ada = await account();
+    const ada = await newUser(service);
     const browser = new TestBrowser(service.url);
     expect((await browser.signIn(ada.email, password)).status).toBe(303);
     const flow = await signInThroughApp(app, browser, { email: 'nobody@example.com', password: 'wrong' });
@@ -93,7 +88,7 @@ describe('the authorization code flow', () => {
 
   it('sends the code to the registered redirect URI only', async () => {
     const app = await registerApp(service);
-    const ada = await account();
+    const ada = await newUser(service);
     const flow = await signInThroughApp(app, new TestBrowser(service.url), ada);
     expect(`${flow.callback.origin}${flow.callback.pathname}`).toBe(CALLBACK);
   });

@@ -15,7 +15,7 @@ import { liveGrants } from '../store/oidc-payloads.ts';
 import { enqueueEmail } from '../store/outbox.ts';
 import { findUserById } from '../store/users.ts';
 import { databaseAdapter } from './adapter.ts';
-import { allowFormTargets, answerUnavailable, endServiceSessionOnLogout, throttleAppRequests } from './guards.ts';
+import { allowFormTargets, answerFailures, endServiceSessionOnLogout, throttleAppRequests } from './guards.ts';
 import { isFirstParty } from './interactions.ts';
 import type { ProviderKeys } from './keys.ts';
 
@@ -178,13 +178,14 @@ export function createProvider(deps: Deps, options: ProviderOptions): Provider {
         postLogoutSuccessSource: (ctx) => options.pages.loggedOut(ctx),
       },
       resourceIndicators: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
       claimsParameter: { enabled: false },
     },
     renderError: (ctx, out, error) => options.pages.error(ctx, out, error),
   };
   const provider = new Provider(config.publicUrl.origin, configuration);
   provider.proxy = true;
-  provider.use(answerUnavailable);
+  provider.use(answerFailures(deps));
   provider.use(throttleAppRequests(deps));
   provider.use(allowFormTargets);
   provider.use(endServiceSessionOnLogout(deps, options.sessionCookie, { secure: config.secureCookies }));

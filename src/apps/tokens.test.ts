@@ -2,10 +2,18 @@
 // betray their reuse, revocation, introspection (SECURITY 72, 74, 76, 78).
 import * as oidc from 'openid-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CALLBACK, redeem, registerApp, signInThroughApp, type TestApp, uniqueEmail } from '../../test/support/apps.ts';
+import {
+  authorizationRequest,
+  CALLBACK,
+  follow,
+  newUser,
+  redeem,
+  registerApp,
+  signInThroughApp,
+  type TestApp,
+} from '../../test/support/apps.ts';
 import { TestBrowser } from '../../test/support/browser.ts';
 import { startService, type TestService } from '../../test/support/service.ts';
-import { password } from '../../test/support/web.ts';
 
 let service: TestService;
 let app: TestApp;
@@ -13,8 +21,7 @@ let ada: { email: string; password: string; id: string };
 beforeEach(async () => {
   service = await startService({}, { clockStart: Date.now() });
   app = await registerApp(service);
-  const email = uniqueEmail();
-  ada = { email, password, id: (await service.addUser({ email, password })).id };
+  ada = await newUser(service);
 });
 afterEach(() => service.close());
 
@@ -107,6 +114,18 @@ describe('the code', () => {
     }
     expect(dump).not.toContain(app.clientSecret!);
   });
+
+  it('keeps no cookie value of the provider’s in the database, not even in an interaction under way', async () => {
+    const browser = new TestBrowser(service.url);
+    await signInThroughApp(app, browser, ada);
+    await follow(browser, (await authorizationRequest(app, { prompt: 'login' })).url);
+    const rows = await service.deps.db.selectFrom('oidc_payloads').selectAll().execute();
+    expect(rows.map((row) => row.model)).toContain('Interaction');
+    const dump = JSON.stringify(rows);
+    const values = [...browser.cookies].filter(([name]) => name.startsWith('app-')).map(([, value]) => value);
+    expect(values.length).toBeGreaterThan(0);
+    for (const value of values) expect(dump).not.toContain(value);
+  });
 });
 
 it('writes no code, token, client secret or key into the log (SECURITY 77, 84)', async () => {
@@ -196,6 +215,35 @@ describe('revocation and introspection', () => {
 });
 
 describe('client authentication', () => {
+  it('throttles the token endpoint whatever the spelling of its path', async () => {
+    const basic = `Basic ${Buffer.from(`${app.clientId}:not-the-secret`).toString('base64')}`;
+    const at = (path: string) =>
+      fetch(`${service.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+        body: 'grant_type=refresh_token&refresh_token=x',
+      });
+    const paths = ['/oidc/Token', '/oidc/token/', '/oidc/TOKEN/introspection', '/oidc/token/revocation/'];
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 12; attempt += 1) statuses.push((await at(paths[attempt % paths.length]!)).status);
+    expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('does not let an outsider lock an app out by making it redeem junk codes', async () => {
+    for (let attempt = 0; attempt < 25; attempt += 1) {
+      const junk = await tokenRequest({
+        grant_type: 'authorization_code',
+        code: `junk-${attempt}`,
+        redirect_uri: CALLBACK,
+        code_verifier: oidc.randomPKCECodeVerifier(),
+      });
+      expect(junk.status).toBe(400);
+    }
+    const tokens = await redeem(app, await signInThroughApp(app, new TestBrowser(service.url), ada));
+    expect(tokens.access_token).toBeTruthy();
+  });
+
   it('refuses a wrong secret with invalid_client, and a flood of them with 429', async () => {
     const wrong = { ...app, clientSecret: 'not-the-secret' };
     const first = await tokenRequest({ grant_type: 'refresh_token', refresh_token: 'x' }, wrong);

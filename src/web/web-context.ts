@@ -29,8 +29,9 @@ export function webContext(app: FastifyInstance, deps: Deps, assets: AssetUrls):
 }
 
 /**
- * `reply` undefined: a page sent outside Fastify's reply (the OpenID Connect provider's), which cannot set the
- * CSRF cookie, so carries no form of ours (ctx.csrfToken is empty, and the views leave the language switch out).
+ * `reply` undefined: a page sent outside Fastify's reply (the OpenID Connect provider's) to a browser with no
+ * CSRF secret yet, which that answer cannot set: it carries no form of ours (ctx.csrfToken is empty, and the
+ * views leave the language switch out).
  */
 export function pageContext(
   web: WebContext,

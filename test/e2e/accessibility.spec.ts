@@ -3,10 +3,8 @@
 // phone widths. Full-page screenshots of each land in test-results/screenshots/ for a human to look at.
 // The language here comes from the browser (Accept-Language); change-password.spec.ts uses the EN | FR switch.
 
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { inspect } from './support/axe.ts';
 import { copy, type Lang, langs } from './support/copy.ts';
 import { expect, passwords, test } from './support/fixtures.ts';
 import {
@@ -25,49 +23,7 @@ import {
   tickChangePassword,
 } from './support/steps.ts';
 
-const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
-const viewports = {
-  desktop: { width: 1280, height: 800 },
-  phone: { width: 390, height: 844 },
-} as const;
-const screenshots = resolve('test-results/screenshots');
 const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
-
-/**
- * Scans the page as it is now at both widths and keeps a full-page screenshot of each. `notApplicable`: rules
- * that do not apply to what the page is (see inspectEmail).
- */
-async function inspect(page: Page, lang: Lang, name: string, notApplicable: string[] = []): Promise<void> {
-  mkdirSync(screenshots, { recursive: true });
-  for (const [width, size] of Object.entries(viewports)) {
-    // The whole page in one viewport rather than Playwright's fullPage capture, which lays the page out again
-    // beyond the viewport while it captures: the email's frame (a process of its own, being sandboxed) came out
-    // half painted. Two animation frames let every frame paint at the new size first.
-    await page.setViewportSize(size);
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
-    await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
-    await page.evaluate(
-      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(null)))),
-    );
-    await page.screenshot({ path: `${screenshots}/${name}-${lang}-${width}.png` });
-    await page.setViewportSize(size);
-    // axe-core is a script, and none runs in a sandboxed frame (the email in the mailbox): a scan that went
-    // in would never end. Such frames are left out here and their content scanned by inspectEmail.
-    const { violations } = await new AxeBuilder({ page })
-      .withTags(tags)
-      .exclude('iframe[sandbox]')
-      .disableRules(notApplicable)
-      .analyze();
-    const found = violations.map(({ id, impact, help, nodes }) => ({
-      id,
-      impact,
-      help,
-      targets: nodes.map((node) => node.target.join(' ')),
-    }));
-    expect.soft(found, `axe-core on "${name}" [${lang}] at ${width} width`).toEqual([]);
-  }
-  await page.setViewportSize(viewports.desktop);
-}
 
 /**
  * The email of the message open in the development mailbox, as a page of its own where scripts run. Three

@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { expect } from 'vitest';
 import { addClient, type ClientInput } from '../../src/apps/clients.ts';
-import type { Page, TestBrowser } from './browser.ts';
+import { type Page, type TestBrowser, visibleText } from './browser.ts';
 import type { TestService } from './service.ts';
+import { password } from './web.ts';
 
 /** Where the app's redirect URIs point: nothing listens there, the test reads the Location header. */
 export const CALLBACK = 'http://127.0.0.1:9/callback';
@@ -62,13 +63,26 @@ export async function authorizationRequest(
   return { url, verifier, state, nonce };
 }
 
-/** Follows the service's redirects until one leaves it (returned as the last page) or a page is shown. */
+/**
+ * Follows the service's redirects until one leaves it (returned as the last page) or a page is shown; a form
+ * the provider submits by script (its form_post to itself, as when another account signs in) is submitted
+ * as a browser would.
+ */
 export async function follow(browser: TestBrowser, start: string | URL): Promise<Page> {
   let page = await browser.get(start.toString());
+  const own = new URL(browser.base).origin;
   for (let hops = 0; hops < 10; hops += 1) {
+    const selfPost = /<title>Submitting Callback<\/title>[\s\S]*<form method="post" action="([^"]+)">/.exec(page.text);
+    if (page.status === 200 && selfPost && new URL(selfPost[1]!).origin === own) {
+      const fields = Object.fromEntries(
+        [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [m[1]!, m[2]!]),
+      );
+      page = await browser.post(new URL(selfPost[1]!).pathname, fields, { csrf: null });
+      continue;
+    }
     if (page.status < 300 || page.status >= 400 || !page.location) return page;
     const next = new URL(page.location, browser.base);
-    if (next.origin !== new URL(browser.base).origin) return page;
+    if (next.origin !== own) return page;
     page = await browser.get(next.pathname + next.search);
   }
   throw new Error('too many redirects');
@@ -90,9 +104,10 @@ export async function signInThroughApp(
     expect(page.status).toBe(303);
     page = await follow(browser, page.location!);
   }
-  expect(page.location, `the sign-in ends at the app (status ${page.status})`).toMatch(
-    /^http:\/\/127\.0\.0\.1:9\/callback\?/,
-  );
+  expect(
+    page.location ?? `(status ${page.status}: ${visibleText(page.text).slice(0, 300)})`,
+    'the sign-in ends at the app',
+  ).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?/);
   return { request, callback: new URL(page.location!) };
 }
 
@@ -107,3 +122,10 @@ export function redeem(app: TestApp, flow: { request: AuthorizationRequest; call
 }
 
 export const uniqueEmail = () => `user-${randomUUID().slice(0, 8)}@example.com`;
+
+/** A new account of the service (English, the test password), as the user who signs in to the apps. */
+export async function newUser(service: TestService, locale: 'en' | 'fr' = 'en') {
+  const email = uniqueEmail();
+  const user = await service.addUser({ email, password, locale });
+  return { email, password, id: user.id, user };
+}

@@ -19,8 +19,8 @@ import { registerInteractionPages } from './interaction.ts';
 
 export async function registerApps(app: FastifyInstance, web: WebContext): Promise<void> {
   const { config } = web.deps;
-  // The Fastify request of each request the provider handles, for the pages it asks us to render.
-  const requests = new WeakMap<IncomingMessage, FastifyRequest>();
+  // The Fastify request and reply of each request the provider handles, for the pages it asks us to render.
+  const requests = new WeakMap<IncomingMessage, { request: FastifyRequest; reply: FastifyReply }>();
   const providers = currentProvider(web.deps, {
     pages: providerPages(web, requests),
     sessionCookie: web.cookies.session,
@@ -44,7 +44,7 @@ export async function registerApps(app: FastifyInstance, web: WebContext): Promi
     headers['x-forwarded-proto'] = config.publicUrl.protocol.slice(0, -1);
     headers['x-forwarded-host'] = config.publicUrl.host;
     headers['x-forwarded-for'] = request.ip;
-    requests.set(request.raw, request);
+    requests.set(request.raw, { request, reply });
     reply.hijack();
     await handler(request.raw, reply.raw);
   }
@@ -59,12 +59,18 @@ export async function registerApps(app: FastifyInstance, web: WebContext): Promi
   registerInteractionPages(app, web, providers);
 }
 
-function providerPages(web: WebContext, requests: WeakMap<IncomingMessage, FastifyRequest>): ProviderPages {
+function providerPages(
+  web: WebContext,
+  requests: WeakMap<IncomingMessage, { request: FastifyRequest; reply: FastifyReply }>,
+): ProviderPages {
   async function context(ctx: KoaContextWithOIDC, signedIn: boolean) {
-    const request = requests.get(ctx.req)!;
+    const { request, reply } = requests.get(ctx.req)!;
     const uiLocales = (ctx.oidc?.params as { ui_locales?: string } | undefined)?.ui_locales;
     const profile = signedIn ? await signedInProfile(web, request) : undefined;
-    return pageContext(web, request, undefined, profile, typeof uiLocales === 'string' ? uiLocales : undefined);
+    // The reply is the provider's, not Fastify's: a CSRF token (for the language switch) can be made only
+    // from the secret the browser already holds, since no cookie of ours can be set on this answer.
+    const forms = request.cookies[web.cookies.csrf] ? reply : undefined;
+    return pageContext(web, request, forms, profile, typeof uiLocales === 'string' ? uiLocales : undefined);
   }
   const send = (ctx: KoaContextWithOIDC, html: string) => {
     ctx.type = 'html';
@@ -87,13 +93,23 @@ function providerPages(web: WebContext, requests: WeakMap<IncomingMessage, Fasti
       const page = await context(ctx, true);
       const action = /action="([^"]+)"/.exec(form)?.[1] ?? `${PROVIDER_PREFIX}/session/end/confirm`;
       const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
-      // A valid id_token_hint proves the app asks for its own user's logout: no need to ask again.
-      const automatic = ctx.oidc.entities.IdTokenHint !== undefined && ctx.oidc.client !== undefined;
+      // An id_token_hint the app issued to this very session proves the logout is the app's own request for
+      // this user: no need to ask. Anyone's ID token (an attacker's own, in a link) proves nothing.
+      const automatic = hintNamesThisSession(ctx);
       const request = { action, xsrf, app: ctx.oidc.client?.clientName, automatic };
       send(ctx, pageHtml(LogoutView({ ctx: page, request })));
     },
     async loggedOut(ctx) {
-      send(ctx, pageHtml(LoggedOutView({ ctx: await context(ctx, false) })));
+      send(ctx, pageHtml(LoggedOutView({ ctx: await context(ctx, true) })));
     },
   };
+}
+
+/** The id_token_hint is for the provider session's account, and its sid is that session's at the app. */
+function hintNamesThisSession(ctx: KoaContextWithOIDC): boolean {
+  const hint = ctx.oidc.entities.IdTokenHint as { payload: { sub?: string; sid?: string; aud?: string } } | undefined;
+  const { client, session } = ctx.oidc;
+  if (!hint || !client || !session?.accountId) return false;
+  if (hint.payload.sub !== session.accountId) return false;
+  return hint.payload.sid === undefined || hint.payload.sid === session.sidFor(client.clientId);
 }

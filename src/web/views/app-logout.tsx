@@ -2,6 +2,7 @@
 // id_token_hint, that the request is its own), and "you are signed out".
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
+import { SuccessIcon } from './icons.tsx';
 import { AuthShell } from './shell.tsx';
 
 export interface LogoutRequest {
@@ -47,18 +48,25 @@ export function LogoutView({ ctx, request }: { ctx: PageContext; request: Logout
   );
 }
 
+/** After the logout: of the service too, or (the user kept the session here) of the app only. */
 export function LoggedOutView({ ctx }: { ctx: PageContext }) {
   const title = ctx.t('loggedOut.title');
+  const stillHere = ctx.user !== undefined;
   return (
     <Document ctx={ctx} title={title}>
       <AuthShell ctx={ctx}>
+        <div class="result-icon">
+          <SuccessIcon />
+        </div>
         <h1>{title}</h1>
-        <p class="lead">{ctx.t('loggedOut.message', { brand: ctx.brand })}</p>
-        <p>
-          <a class="button button-primary" href="/login">
-            {ctx.t('loggedOut.signIn')}
-          </a>
+        <p class="lead">
+          {stillHere
+            ? ctx.t('loggedOut.appOnly', { brand: ctx.brand })
+            : ctx.t('loggedOut.message', { brand: ctx.brand })}
         </p>
+        <a class="button button-primary button-block" href={stillHere ? '/settings' : '/login'}>
+          {stillHere ? ctx.t('loggedOut.settings') : ctx.t('loggedOut.signIn')}
+        </a>
       </AuthShell>
     </Document>
   );

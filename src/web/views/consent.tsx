@@ -1,6 +1,7 @@
 // The consent page: what an app that is not the company's own will see, and the choice to let it in.
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
+import { BrandMark } from './icons.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
 
 export interface ConsentRequest {
@@ -19,6 +20,12 @@ export function ConsentView({ ctx, request }: { ctx: PageContext; request: Conse
   return (
     <Document ctx={ctx} title={title}>
       <AuthShell ctx={ctx}>
+        {/* The app and us, side by side: the title says it in words. */}
+        <div class="consent-parties" aria-hidden="true">
+          <span class="consent-app-mark">{Array.from(request.app)[0]?.toUpperCase()}</span>
+          <span class="consent-connector" />
+          <BrandMark />
+        </div>
         <h1>{title}</h1>
         <p class="lead">{ctx.t('consent.intro', { app: request.app, brand: ctx.brand, email: request.email })}</p>
         <ul class="consent-list">
@@ -26,7 +33,7 @@ export function ConsentView({ ctx, request }: { ctx: PageContext; request: Conse
             <li key={scope}>{ctx.t(`consent.scope.${scope}`)}</li>
           ))}
         </ul>
-        <p class="muted">{ctx.t('consent.revokeHint')}</p>
+        <p class="muted consent-note">{ctx.t('consent.revokeHint')}</p>
         <div class="consent-actions">
           <form method="post" action={`/interaction/${request.uid}/consent`}>
             <CsrfField ctx={ctx} />
