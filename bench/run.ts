@@ -3,14 +3,25 @@
 // Writes bench/results/<date>.json and bench/results/latest.json; BENCHMARKS.md explains and records them.
 // Environment: BENCH_SECONDS (default 10), BENCH_GROWTH (users for the growth test, default 1000000),
 // BENCH_PAIRS (timing pairs, default 1000), TEST_POSTGRES_URL (PostgreSQL server for the growth test),
-// BENCH_ONLY (sections to run, e.g. 1,7; such a partial run leaves bench/results/latest.json alone).
+// BENCH_ONLY (sections to run, e.g. 1,7, or 11 for OpenID Connect; such a partial run leaves
+// bench/results/latest.json alone).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { type LoadResult, load, nextClient, type RequestOptions, request, timed } from './lib/load.ts';
-import { cpuMsByThread, memoryMiB, resetPeak } from './lib/processes.ts';
+import {
+  type AppClient,
+  appClient,
+  type BenchApp,
+  knownDevice,
+  refreshChains,
+  registerApp,
+  signInLoop,
+} from './lib/oidc.ts';
+import { cpuMsByThread, cpuMsOfProcesses, memoryMiB, resetPeak } from './lib/processes.ts';
 import { migrate, postgresDatabase, seed } from './lib/seed.ts';
 import { startSmtpSink } from './lib/smtp-sink.ts';
 import { auc, median, percentile, round } from './lib/stats.ts';
@@ -24,6 +35,8 @@ const ONLY = process.env.BENCH_ONLY?.split(',').map((part) => part.trim());
 const wanted = (section: string) => ONLY === undefined || ONLY.includes(section);
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const USERS = Array.from({ length: 10 }, (_, i) => `user${i}@example.com`);
+/** The account that signs in to the benchmark's app (section 11). */
+const APP_USER = 'apps@example.com';
 
 const results: Record<string, unknown> = {
   startedAt: new Date().toISOString(),
@@ -73,6 +86,16 @@ async function ourDatabase(): Promise<string> {
   return url;
 }
 
+/** Whether the PostgreSQL server is there. The probe's connection is closed again: left open, it kept the
+ * benchmark from exiting once done. */
+async function postgresUp(): Promise<boolean> {
+  const probe = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
+  return probe.connect().then(
+    () => probe.end().then(() => true),
+    () => false,
+  );
+}
+
 const smtp = await startSmtpSink();
 const databaseUrl = await ourDatabase();
 const ours = await startOurs({ databaseUrl, smtpUrl: smtp.url });
@@ -109,6 +132,8 @@ const rawSlice = (): typeof rawTotals => {
   return slice;
 };
 const sum = <T>(items: T[], value: (item: T) => number) => items.reduce((total, item) => total + value(item), 0);
+/** Requests per second over slices of a load taken in turns. */
+const perSecond = (slices: LoadResult[]) => sum(slices, (slice) => slice.total) / sum(slices, (slice) => slice.seconds);
 /** What `run` cost the process, in CPU milliseconds by kind of thread. */
 const withCpu = async <T>(
   pid: number,
@@ -160,10 +185,15 @@ const besideRaw = async <T>(
 };
 log(`raw Argon2id (${concurrency} at a time) and our sign-ins, in turn, ${SLICES} slices of ${sliceSeconds} s each`);
 
-const signInLoad = async (connections: number, seconds = SECONDS): Promise<LoadResult> => {
-  const signIn = await ours.signInRequest(USERS[0]!);
+const signInLoad = async (
+  connections: number,
+  seconds = SECONDS,
+  service: Ours = ours,
+  email = USERS[0]!,
+): Promise<LoadResult> => {
+  const signIn = await service.signInRequest(email);
   return load({
-    url: `${ours.url}/login`,
+    url: `${service.url}/login`,
     method: 'POST',
     connections,
     durationSeconds: seconds,
@@ -242,13 +272,14 @@ if (wanted('3')) {
 }
 
 // ---- 4. Session checks during a sign-in flood --------------------------------------------------------------
+/** A check measured alone, then during a flood. */
+const underFlood = async (check: () => Promise<LoadResult>, flood: () => Promise<LoadResult>) => {
+  const quiet = await check();
+  const [busy] = await Promise.all([check(), flood()]);
+  return { quiet, busy };
+};
 if (wanted('4')) {
   log('4. session checks during a 10-connection sign-in flood');
-  const underFlood = async (check: () => Promise<LoadResult>, flood: () => Promise<LoadResult>) => {
-    const quiet = await check();
-    const [busy] = await Promise.all([check(), flood()]);
-    return { quiet, busy };
-  };
   const oursFlood = await underFlood(
     () => whoAmI(10, SECONDS),
     () => signInLoad(10, SECONDS),
@@ -386,8 +417,6 @@ if (wanted('5')) {
       throughputs[kind].push(await forgotThroughput(kind === 'existing' ? USERS[2]! : 'nobody-at-all@example.com'));
     }
   }
-  const perSecond = (slices: LoadResult[]) =>
-    sum(slices, (slice) => slice.total) / sum(slices, (slice) => slice.seconds);
   const existingThroughput = perSecond(throughputs.existing);
   const unknownThroughput = perSecond(throughputs.unknown);
   results.forgotPassword = {
@@ -465,6 +494,254 @@ if (wanted('7')) {
   information('7t', 'change-passwords/s ÷ raw verifications/s', changes.perSecond / changeSlices.raw.perSecond);
 }
 
+// ---- 11. OpenID Connect (issue 14) ----------------------------------------------------------------------
+// On a service of its own, configured as the main one (SQLite, synchronous=FULL) on a database of its own,
+// so that what this section leaves behind (a grown heap, rows) touches no other section: run before it, on
+// the main service, the overload of section 9 peaked 46 MiB higher. An app registered through the CLI before
+// the service starts signs APP_USER in, a returning user on a known device, from a browser with no session
+// of ours: each sign-in verifies the password once.
+if (wanted('11')) {
+  log('11. OpenID Connect: sign-ins through an app, refresh tokens, userinfo');
+  const sectionStarted = performance.now();
+  const cores = availableParallelism();
+  /** A service of ours on a fresh database with APP_USER and the app, registered before it starts. */
+  const withApp = async (url: string) => {
+    migrate(url);
+    addUsers(url, [APP_USER]);
+    const registered = registerApp(url);
+    return { registered, service: await startOurs({ databaseUrl: url, smtpUrl: smtp.url }) };
+  };
+  const { registered: benchApp, service: apps } = await withApp(sqliteUrl());
+  const app = appClient(apps, benchApp, new Map([[APP_USER, await knownDevice(apps, APP_USER)]]));
+  // One sign-in checked in full, as a relying party would: the ID token's signature, issuer, audience and
+  // nonce, and userinfo's answer for its subject. The loads below then check only the status of each step.
+  await app.check(await app.signIn(APP_USER));
+
+  // Where one sign-in's time goes, on the idle service, one at a time: the median of each request.
+  const steps = new Map<string, number[]>();
+  const stepped = appClient(apps, benchApp, new Map([[APP_USER, await knownDevice(apps, APP_USER)]]), (step, ms) =>
+    steps.set(step, [...(steps.get(step) ?? []), ms]),
+  );
+  for (let i = 0; i < 40; i++) await stepped.signIn(APP_USER);
+  const stepMedians = Object.fromEntries([...steps].map(([step, ms]) => [step, round(median(ms), 2)]));
+  log(
+    `  one sign-in, idle, median ms per request: ${Object.entries(stepMedians)
+      .map(([step, ms]) => `${step} ${ms}`)
+      .join(', ')}`,
+  );
+
+  // 11a, in turns with the raw hash, like 1a: ten browsers signing in at once, each one sign-in after another.
+  const appSignIns = await besideRaw(async () => {
+    const before = process.cpuUsage();
+    const { result, threads } = await withCpu(apps.child.pid!, () => signInLoop(app, APP_USER, 10, sliceSeconds));
+    const spent = process.cpuUsage(before);
+    return { ...result, threads, benchCpuMs: (spent.user + spent.system) / 1000 };
+  });
+  const appSignIn = perOperation(appSignIns.slices);
+  const appSignInBenchCpuMs =
+    sum(appSignIns.slices, (slice) => slice.benchCpuMs) / sum(appSignIns.slices, (slice) => slice.done);
+  ratio(
+    '11a',
+    'sign-ins through an app (GET /oidc/auth … tokens from /oidc/token)/s, 10 at a time ÷ raw verifications/s',
+    appSignIn.perSecond / appSignIns.raw.perSecond,
+    [0.8, Infinity],
+  );
+  information(
+    '11a-cpu',
+    'server CPU-ms per sign-in through an app ÷ CPU-ms per raw verification',
+    appSignIn.cpuMs / appSignIns.raw.cpuMsPerVerify,
+  );
+  log(
+    `  ${round(appSignIn.perSecond)} sign-ins/s against ${round(appSignIns.raw.perSecond)} raw verifications/s; server CPU-ms per sign-in ${round(appSignIn.cpuMs)} (${Object.entries(
+      appSignIn.cpuMsByThread,
+    )
+      .map(([name, ms]) => `${name} ${ms}`)
+      .join(', ')}), benchmark process ${round(appSignInBenchCpuMs)}`,
+  );
+
+  // 11b: refresh-token chains, each refreshed by a worker of its own (reusing a token would end its grant),
+  // on each database the bench has, in turns in alternating order, so that drift touches them alike.
+  const CHAINS = 20;
+  interface RefreshSetup {
+    name: string;
+    label: string;
+    service: Ours;
+    client: AppClient;
+    chains: string[];
+    /** The database server's processes that serve this service, for PostgreSQL: their CPU is counted too. */
+    serverPids?: () => Promise<number[]>;
+    close(): Promise<void>;
+    slices: Array<{ done: number; seconds: number; threads: Record<string, number>; serverCpuMs: number }>;
+    latenciesMs: number[];
+  }
+  const setups: RefreshSetup[] = [];
+  const prepare = async (
+    setup: Omit<RefreshSetup, 'client' | 'chains' | 'slices' | 'latenciesMs'>,
+    registered: BenchApp,
+  ): Promise<void> => {
+    const client = appClient(
+      setup.service,
+      registered,
+      new Map([[APP_USER, await knownDevice(setup.service, APP_USER)]]),
+    );
+    const chains: string[] = [];
+    for (let i = 0; i < CHAINS; i++) chains.push((await client.signIn(APP_USER, { offline: true })).refresh_token!);
+    setups.push({ ...setup, client, chains, slices: [], latenciesMs: [] });
+  };
+  await prepare({ name: 'sqlite', label: 'SQLite (synchronous=FULL)', service: apps, close: async () => {} }, benchApp);
+  if (await postgresUp()) {
+    const database = await postgresDatabase(POSTGRES, 'sc_bench_oidc');
+    const { registered: postgresApp, service } = await withApp(database.url);
+    const watcher = new pg.Client({ connectionString: POSTGRES });
+    await watcher.connect();
+    const serverPids = async () =>
+      (
+        await watcher.query<{ pid: number }>(
+          'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          ['sc_bench_oidc'],
+        )
+      ).rows.map((row) => row.pid);
+    const close = async () => {
+      await service.stop();
+      await watcher.end();
+      await database.drop();
+    };
+    await prepare(
+      { name: 'postgres', label: 'PostgreSQL (synchronous_commit=on)', service, serverPids, close },
+      postgresApp,
+    );
+  }
+  // For information: the same SQLite in memory (tmpfs, where an fsync returns at once), to show what waiting
+  // for the disk costs a rotation. The service and its settings are the same; only the disk is gone.
+  const memoryDirectory = mkdtempSync('/dev/shm/sc-bench-');
+  const memory = await withApp(`sqlite:${join(memoryDirectory, 'app.db')}`);
+  await prepare(
+    {
+      name: 'sqliteOnTmpfs',
+      label: 'SQLite on tmpfs (no disk to wait for), for comparison',
+      service: memory.service,
+      close: async () => {
+        await memory.service.stop();
+        rmSync(memoryDirectory, { recursive: true, force: true });
+      },
+    },
+    memory.registered,
+  );
+  const serverCpu = async (setup: RefreshSetup) =>
+    setup.serverPids ? cpuMsOfProcesses(await setup.serverPids()) : new Map<number, number>();
+  for (let i = 0; i < SLICES; i++) {
+    for (const setup of i % 2 === 0 ? setups : [...setups].reverse()) {
+      const before = await serverCpu(setup);
+      const { result, threads } = await withCpu(setup.service.child.pid!, () =>
+        refreshChains(setup.client, setup.chains, sliceSeconds),
+      );
+      const after = await serverCpu(setup);
+      const serverCpuMs = sum([...after], ([pid, ms]) => ms - (before.get(pid) ?? 0));
+      setup.slices.push({ done: result.done, seconds: result.seconds, threads, serverCpuMs });
+      setup.latenciesMs.push(...result.latenciesMs);
+    }
+  }
+  const refresh: Record<string, unknown> = {};
+  for (const setup of setups) {
+    await setup.close();
+    const grants = perOperation(setup.slices);
+    // The database server shares the cores with the service: what it spent per grant is counted beside.
+    const serverCpuMs = sum(setup.slices, (slice) => slice.serverCpuMs) / sum(setup.slices, (slice) => slice.done);
+    const measured = {
+      ...grants,
+      perCore: grants.perSecond / cores,
+      databaseServerCpuMs: round(serverCpuMs),
+      p50Ms: round(median(setup.latenciesMs)),
+      p99Ms: round(percentile(setup.latenciesMs, 99)),
+      chains: CHAINS,
+    };
+    refresh[setup.name] = measured;
+    const what = `${setup.label}: refresh-token grants/s with rotation, ${CHAINS} chains, per core`;
+    if (setup.name === 'sqliteOnTmpfs') information('11b-tmpfs', what, measured.perCore);
+    else ratio(`11b-${setup.name}`, what, measured.perCore, [600, Infinity]);
+    information(
+      `11b-${setup.name}-cpu`,
+      `${setup.label}: grants per CPU-second of the service${setup.serverPids ? ' and PostgreSQL' : ''}`,
+      1000 / (grants.cpuMs + serverCpuMs),
+    );
+    log(
+      `  ${setup.name}: ${round(grants.perSecond)} grants/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms; CPU-ms per grant: service ${round(grants.cpuMs)}${setup.serverPids ? `, PostgreSQL ${measured.databaseServerCpuMs}` : ''}`,
+    );
+  }
+
+  // 11c: userinfo with a Bearer access token against the session check with a cookie (section 3's), in turns.
+  const bearer = { authorization: `Bearer ${(await app.signIn(APP_USER)).access_token}` };
+  const cookie = { cookie: await apps.session(APP_USER) };
+  const sessionCheck = (connections: number, seconds: number) =>
+    load({ url: `${apps.url}/api/session`, connections, durationSeconds: seconds, headers: cookie });
+  const userinfo = (connections: number, seconds: number) =>
+    load({ url: `${apps.url}/oidc/me`, connections, durationSeconds: seconds, headers: bearer }).then((result) => {
+      if ((result.statuses['200'] ?? 0) !== result.total)
+        throw new Error(`userinfo answered ${JSON.stringify(result.statuses)}`);
+      return result;
+    });
+  const turns = {
+    userinfo: [] as Array<{ load: LoadResult; threads: Record<string, number> }>,
+    session: [] as Array<{ load: LoadResult; threads: Record<string, number> }>,
+  };
+  for (let i = 0; i < SLICES; i++) {
+    for (const kind of i % 2 === 0 ? (['userinfo', 'session'] as const) : (['session', 'userinfo'] as const)) {
+      const { result, threads } = await withCpu(apps.child.pid!, () =>
+        kind === 'userinfo' ? userinfo(10, sliceSeconds) : sessionCheck(10, sliceSeconds),
+      );
+      turns[kind].push({ load: result, threads });
+    }
+  }
+  const checks = (slices: typeof turns.userinfo) =>
+    perOperation(
+      slices.map((slice) => ({ done: slice.load.total, seconds: slice.load.seconds, threads: slice.threads })),
+    );
+  const userinfoChecks = checks(turns.userinfo);
+  const sessionChecks = checks(turns.session);
+  ratio(
+    '11c',
+    'userinfo (Bearer access token) req/s ÷ /api/session (session cookie) req/s, 10 connections',
+    userinfoChecks.perSecond / sessionChecks.perSecond,
+    [0.8, Infinity],
+  );
+  log(
+    `  userinfo ${round(userinfoChecks.perSecond)} req/s at ${round(userinfoChecks.cpuMs, 3)} server CPU-ms each, /api/session ${round(sessionChecks.perSecond)} req/s at ${round(sessionChecks.cpuMs, 3)}`,
+  );
+
+  // 11d: userinfo's latency while password sign-ins keep the hashing threads busy, as 4a for the session.
+  const flood = await underFlood(
+    () => userinfo(10, SECONDS),
+    () => signInLoad(10, SECONDS, apps, APP_USER),
+  );
+  ratio(
+    '11d',
+    'userinfo p99 during a 10-connection sign-in flood ÷ idle p99',
+    flood.busy.p99Ms / flood.quiet.p99Ms,
+    [0, 5],
+  );
+  information(
+    '11d-throughput',
+    'userinfo throughput during the flood ÷ idle',
+    flood.busy.requestsPerSecond / flood.quiet.requestsPerSecond,
+  );
+  await apps.stop();
+  const sectionSeconds = (performance.now() - sectionStarted) / 1000;
+  log(`  section 11 took ${round(sectionSeconds)} s`);
+  results.oidc = {
+    seconds: round(sectionSeconds),
+    stepMediansMs: stepMedians,
+    signIn: {
+      ...appSignIn,
+      benchProcessCpuMs: round(appSignInBenchCpuMs),
+      raw: appSignIns.raw,
+      slices: appSignIns.slices,
+    },
+    refresh,
+    userinfo: { userinfo: userinfoChecks, session: sessionChecks, turns },
+    userinfoFlood: flood,
+  };
+}
+
 // ---- 9. Overload ------------------------------------------------------------------------------------------
 if (wanted('9')) {
   log('9. overload: 400 concurrent sign-ins for 20 s');
@@ -494,14 +771,7 @@ await peer.stop();
 if (wanted('8')) {
   log(`8. growth: ${GROWTH.toLocaleString('en')} users and sessions against 1,000`);
   const growth: Record<string, unknown> = {};
-  // A connection that tells whether the server is there, closed again: left open, it kept the benchmark
-  // from exiting once done.
-  const probe = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 2000 });
-  const postgresUp = await probe.connect().then(
-    () => probe.end().then(() => true),
-    () => false,
-  );
-  for (const backend of postgresUp ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+  for (const backend of (await postgresUp()) ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
     // Both sizes run side by side and are asked in turn, so drift on a shared machine touches both alike.
     const sizes = [1000, GROWTH] as const;
     const setups = [];

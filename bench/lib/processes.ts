@@ -104,3 +104,16 @@ export function resetPeak(pid: number): void {
     // Not permitted: the peak then covers the whole life of the process, which is only stricter.
   }
 }
+
+/** CPU milliseconds of each of these processes (a database server's, say), by pid; gone ones are left out. */
+export function cpuMsOfProcesses(pids: number[]): Map<number, number> {
+  const byPid = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      byPid.set(pid, cpuMs(pid));
+    } catch {
+      // The process ended between the listing and the reading.
+    }
+  }
+  return byPid;
+}

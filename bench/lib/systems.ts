@@ -30,6 +30,17 @@ export function sqliteUrl(): string {
   return `sqlite:${join(mkdtempSync(join(tmpdir(), 'sc-bench-')), 'app.db')}`;
 }
 
+/** What the admin command line runs with in the benchmark: the service's production configuration. */
+export function cliEnvironment(databaseUrl: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: 'production',
+    PUBLIC_URL,
+    SMTP_URL: 'smtp://127.0.0.1:1',
+  };
+}
+
 export function addUsers(databaseUrl: string, emails: string[]): void {
   for (const email of emails) {
     const result = spawnSync(
@@ -48,13 +59,7 @@ export function addUsers(databaseUrl: string, emails: string[]): void {
       ],
       {
         input: `${PASSWORD}\n`,
-        env: {
-          PATH: process.env.PATH ?? '',
-          DATABASE_URL: databaseUrl,
-          NODE_ENV: 'production',
-          PUBLIC_URL,
-          SMTP_URL: 'smtp://127.0.0.1:1',
-        },
+        env: cliEnvironment(databaseUrl),
         encoding: 'utf8',
       },
     );
