@@ -3,7 +3,7 @@
 // exactly by the provider; what cannot be a safe place to send a code is refused here.
 import type { ClientMetadata } from 'oidc-provider';
 import { isLoopbackHost } from '../core/hosts.ts';
-import { digest, newToken } from '../core/tokens.ts';
+import { digest, newId, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { checkName } from '../flows/account-details.ts';
 import {
@@ -77,7 +77,8 @@ function problemOf(input: ClientInput, production: boolean): string | undefined 
 export async function addClient(deps: Deps, input: ClientInput): Promise<AddClientOutcome> {
   const problem = problemOf(input, deps.config.production);
   if (problem) return { ok: false, problem };
-  const clientId = newToken().slice(0, 22);
+  // A UUID: never starts with a dash, which the CLI (and any shell tool) would take for an option.
+  const clientId = newId();
   const clientSecret = input.public ? undefined : newToken();
   const now = deps.clock.now();
   await insertClient(deps.db, {

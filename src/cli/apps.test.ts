@@ -53,6 +53,8 @@ function printed(added: ReturnType<typeof cli>): { clientId: string; clientSecre
   expect(added.code, added.stderr).toBe(0);
   const match = /^client_id: (\S+)\n(?:client_secret: (\S+)\n)?$/.exec(added.stdout);
   expect(match, added.stdout).not.toBeNull();
+  // Never taken for an option when passed back: a client_id starting with a dash made --client-id fail.
+  expect(match![1]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
   return { clientId: match![1]!, clientSecret: match![2] };
 }
 
