@@ -9,10 +9,9 @@ import type { Deps } from '../deps.ts';
 import { findClient } from '../store/oauth-clients.ts';
 import {
   consumePayload,
-  deleteGrant,
+  deleteGrants,
   deletePayload,
   findPayload,
-  findPayloadByUid,
   type PayloadRow,
   upsertPayload,
 } from '../store/oidc-payloads.ts';
@@ -79,13 +78,13 @@ export function databaseAdapter(store: Store, sessionCookie: string): new (model
         const client = await findClient(db, id);
         return client && clientMetadata(client);
       }
-      const row = await findPayload(db, this.model, digest(id), clock.now());
+      const row = await findPayload(db, this.model, 'id', digest(id), clock.now());
       return row && payloadOf(row, id);
     }
 
     /** Only read by the provider (whose session an interaction or token belongs to), so without its id. */
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const row = await findPayloadByUid(db, this.model, digest(uid), clock.now());
+      const row = await findPayload(db, this.model, 'uid', digest(uid), clock.now());
       return row && payloadOf(row, undefined);
     }
 
@@ -96,20 +95,20 @@ export function databaseAdapter(store: Store, sessionCookie: string): new (model
     /** SECURITY 72, 74: of parallel redemptions of one code, on any instance, one wins; the others end the grant. */
     async consume(id: string): Promise<void> {
       if (await consumePayload(db, this.model, digest(id), clock.now())) return;
-      const row = await findPayload(db, this.model, digest(id), clock.now());
-      if (row?.grant_id) await deleteGrant(db, row.grant_id);
+      const row = await findPayload(db, this.model, 'id', digest(id), clock.now());
+      if (row?.grant_id) await deleteGrants(db, [row.grant_id]);
       throw new errors.InvalidGrant(
         `${this.model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already consumed`,
       );
     }
 
     async destroy(id: string): Promise<void> {
-      if (this.model === 'Grant') await deleteGrant(db, id);
+      if (this.model === 'Grant') await deleteGrants(db, [id]);
       else await deletePayload(db, this.model, digest(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await deleteGrant(db, grantId);
+      await deleteGrants(db, [grantId]);
     }
   };
 }

@@ -14,8 +14,9 @@ import { longest } from '../throttles.ts';
 
 type Next = () => Promise<void>;
 
-async function accountOfSession(deps: Deps, token: string | undefined): Promise<string | undefined> {
-  return (await peekSession(deps, token))?.user.id;
+/** Whom our own session cookie signs in, if anyone: the one source of truth for single sign-on. */
+export async function serviceAccountOf(deps: Deps, ctx: KoaContextWithOIDC, cookie: string) {
+  return (await peekSession(deps, ctx.cookies.get(cookie, { signed: false }) ?? undefined))?.user.id;
 }
 
 /** The endpoints where an app authenticates and redeems what it holds. */
@@ -129,7 +130,8 @@ export function endServiceSessionOnLogout(deps: Deps, sessionCookie: string, coo
   return async (ctx: KoaContextWithOIDC, next: Next) => {
     const token = ctx.cookies.get(sessionCookie, { signed: false }) ?? undefined;
     // Whom our session signs in, before the provider's logout changes anything.
-    const ours = routeOf(ctx.path) === '/oidc/session/end/confirm' ? await accountOfSession(deps, token) : undefined;
+    const ours =
+      routeOf(ctx.path) === '/oidc/session/end/confirm' ? await serviceAccountOf(deps, ctx, sessionCookie) : undefined;
     await next();
     if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status >= 400 || !token) return;
     // Only after our confirmation page (or its automatic submission on a valid id_token_hint): a browser

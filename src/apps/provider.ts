@@ -10,12 +10,17 @@ import { digest } from '../core/tokens.ts';
 import { TemporarilyUnavailable } from '../core/unavailable.ts';
 import type { Deps } from '../deps.ts';
 import type { LogoutNotice } from '../flows/app-access.ts';
-import { peekSession } from '../flows/sessions.ts';
 import { liveGrants } from '../store/oidc-payloads.ts';
 import { enqueueEmail } from '../store/outbox.ts';
 import { findUserById } from '../store/users.ts';
 import { databaseAdapter } from './adapter.ts';
-import { allowFormTargets, answerFailures, endServiceSessionOnLogout, throttleAppRequests } from './guards.ts';
+import {
+  allowFormTargets,
+  answerFailures,
+  endServiceSessionOnLogout,
+  serviceAccountOf,
+  throttleAppRequests,
+} from './guards.ts';
 import { isFirstParty } from './interactions.ts';
 import type { ProviderKeys } from './keys.ts';
 
@@ -45,11 +50,6 @@ export interface ProviderOptions {
   sessionCookie: string;
   /** The names of the provider's own cookies. */
   cookieNames: { session: string; interaction: string; resume: string };
-}
-
-/** Whom our own session cookie signs in, if anyone: the one source of truth for single sign-on. */
-export async function serviceAccountOf(deps: Deps, ctx: KoaContextWithOIDC, cookie: string) {
-  return (await peekSession(deps, ctx.cookies.get(cookie, { signed: false }) ?? undefined))?.user.id;
 }
 
 function loginPolicy(deps: Deps, sessionCookie: string) {

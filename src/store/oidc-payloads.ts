@@ -1,7 +1,7 @@
 // The oidc_payloads table: what oidc-provider keeps between requests (apps/adapter.ts), one row per model
 // and id. Every row has an expiry; housekeeping deletes the rows past it.
-import type { Selectable } from 'kysely';
-import type { Executor, OidcPayloadsTable } from './database.ts';
+import type { ExpressionBuilder, Selectable } from 'kysely';
+import type { Database, Executor, OidcPayloadsTable } from './database.ts';
 
 export type PayloadRow = Selectable<OidcPayloadsTable>;
 
@@ -17,23 +17,22 @@ export async function upsertPayload(db: Executor, row: PayloadRow): Promise<void
     .execute();
 }
 
-/** The row, unless it has expired: an expired row is as good as gone, whether or not it was swept. */
-export function findPayload(db: Executor, model: string, id: string, now: number): Promise<PayloadRow | undefined> {
+/**
+ * The row by its id or, for the provider's sessions, its uid, unless it has expired: an expired row is as
+ * good as gone, whether or not it was swept.
+ */
+export function findPayload(
+  db: Executor,
+  model: string,
+  by: 'id' | 'uid',
+  value: string,
+  now: number,
+): Promise<PayloadRow | undefined> {
   return db
     .selectFrom('oidc_payloads')
     .selectAll()
     .where('model', '=', model)
-    .where('id', '=', id)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-}
-
-export function findPayloadByUid(db: Executor, model: string, uid: string, now: number) {
-  return db
-    .selectFrom('oidc_payloads')
-    .selectAll()
-    .where('model', '=', model)
-    .where('uid', '=', uid)
+    .where(by, '=', value)
     .where('expires_at', '>', now)
     .executeTakeFirst();
 }
@@ -54,55 +53,48 @@ export async function deletePayload(db: Executor, model: string, id: string): Pr
   await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
 }
 
-/** Everything issued under a grant (its codes and tokens) and the grant itself, whose grant_id is its own. */
-export async function deleteGrant(db: Executor, grantId: string): Promise<void> {
-  await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
-}
-
 export interface GrantSummary {
   grantId: string;
   clientId: string;
-  sessionHash: string | null;
   /** The grant's JSON: its scopes, when it was made. */
   payload: string;
 }
 
-/** Which grants of an account: all, those made from one of our sessions, or from any other than one. */
+/** Which grants of an account: all (or one app's), those made from one of our sessions, or from any other. */
 export type GrantScope =
   | { accountId: string; client?: string }
   | { accountId: string; exceptSession: string }
   | { session: string };
 
+/** The rows of `model` in the scope; the provider's sessions hold every app's authorizations, so no app's alone. */
+function inScope(scope: GrantScope, model: 'Grant' | 'Session') {
+  return (eb: ExpressionBuilder<Database, 'oidc_payloads'>) => {
+    const conditions = [eb('model', '=', model)];
+    if ('session' in scope) conditions.push(eb('session_hash', '=', scope.session));
+    else {
+      conditions.push(eb('account_id', '=', scope.accountId));
+      if ('exceptSession' in scope)
+        conditions.push(eb.or([eb('session_hash', 'is', null), eb('session_hash', '!=', scope.exceptSession)]));
+      if (model === 'Grant' && 'client' in scope && scope.client !== undefined)
+        conditions.push(eb('client_id', '=', scope.client));
+    }
+    return eb.and(conditions);
+  };
+}
+
 export function liveGrants(db: Executor, scope: GrantScope, now: number): Promise<GrantSummary[]> {
-  let query = db
+  return db
     .selectFrom('oidc_payloads')
-    .select(['grant_id as grantId', 'client_id as clientId', 'session_hash as sessionHash', 'payload'])
-    .where('model', '=', 'Grant')
-    .where('expires_at', '>', now);
-  if ('session' in scope) query = query.where('session_hash', '=', scope.session);
-  else {
-    query = query.where('account_id', '=', scope.accountId);
-    if ('exceptSession' in scope)
-      query = query.where((eb) =>
-        eb.or([eb('session_hash', 'is', null), eb('session_hash', '!=', scope.exceptSession)]),
-      );
-    if ('client' in scope && scope.client !== undefined) query = query.where('client_id', '=', scope.client);
-  }
-  return query.orderBy('expires_at').execute() as Promise<GrantSummary[]>;
+    .select(['grant_id as grantId', 'client_id as clientId', 'payload'])
+    .where(inScope(scope, 'Grant'))
+    .where('expires_at', '>', now)
+    .orderBy('expires_at')
+    .execute() as Promise<GrantSummary[]>;
 }
 
 /** The provider's sessions made from these browsers: the back-channel logout tokens name their sid. */
 export function providerSessions(db: Executor, scope: GrantScope) {
-  let query = db.selectFrom('oidc_payloads').select(['id', 'payload']).where('model', '=', 'Session');
-  if ('session' in scope) query = query.where('session_hash', '=', scope.session);
-  else {
-    query = query.where('account_id', '=', scope.accountId);
-    if ('exceptSession' in scope)
-      query = query.where((eb) =>
-        eb.or([eb('session_hash', 'is', null), eb('session_hash', '!=', scope.exceptSession)]),
-      );
-  }
-  return query.execute();
+  return db.selectFrom('oidc_payloads').select(['id', 'payload']).where(inScope(scope, 'Session')).execute();
 }
 
 export async function deleteRows(db: Executor, model: string, ids: string[]): Promise<void> {
@@ -110,6 +102,7 @@ export async function deleteRows(db: Executor, model: string, ids: string[]): Pr
   await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', 'in', ids).execute();
 }
 
+/** Everything issued under these grants (their codes and tokens) and the grants, whose grant_id is their own. */
 export async function deleteGrants(db: Executor, grantIds: string[]): Promise<void> {
   if (grantIds.length === 0) return;
   await db.deleteFrom('oidc_payloads').where('grant_id', 'in', grantIds).execute();
