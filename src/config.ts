@@ -47,6 +47,13 @@ export interface Config {
   redisKeyPrefix: string;
   /** Fastify's trustProxy: whether and which X-Forwarded-For hops to believe for client addresses. */
   trustProxy: false | number | string[];
+  /**
+   * COOKIE_DOMAIN: the session cookie is set for this domain (PUBLIC_URL's host or a parent of it), so sibling
+   * apps under it receive it; undefined keeps it host-only (__Host-).
+   */
+  cookieDomain: string | undefined;
+  /** ALLOWED_APP_ORIGINS: the apps' exact origins, for return_to and for reading /api/session (CORS). */
+  appOrigins: readonly string[];
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -158,6 +165,39 @@ function trustProxy(given: string): false | number | string[] | Must {
   );
 }
 
+/** A registrable domain name as a cookie's Domain takes it: no scheme, port, IP address or leading dot. */
+function cookieDomain(given: string): string | Must {
+  const domain = given.toLowerCase();
+  const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+  if (new RegExp(`^(?:${label}\\.)+${label}$`).test(domain) && !/^[\d.]+$/.test(domain)) return domain;
+  return must(`must be a domain name with at least two labels, such as example.com ${shown(given)}`);
+}
+
+/**
+ * SECURITY 81, 82: exact origins, each written in full; "*" is refused, since it would let any site read who
+ * is signed in and send users anywhere after signing in.
+ */
+function appOrigins(given: string): string[] | Must {
+  const entries = given
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.some((entry) => entry.includes('*'))) {
+    return new Must(
+      'ALLOWED_APP_ORIGINS must list exact origins such as https://app.example.com: a wildcard would let any site read who is signed in',
+      true,
+    );
+  }
+  const origins: string[] = [];
+  for (const entry of entries) {
+    const url = publicUrl(entry);
+    if (url instanceof Must)
+      return must(`must be a comma-separated list of origins such as https://app.example.com ${shown(entry)}`);
+    origins.push(url.origin);
+  }
+  return [...new Set(origins)];
+}
+
 const environment = z
   .object({
     PORT: variable(wholeNumber(65535), '3000'),
@@ -194,6 +234,8 @@ const environment = z
     SMTP_URL: variable(serverUrl(['smtp:', 'smtps:'], 'smtp://[user:password@]host[:port] or smtps://…')),
     REDIS_URL: variable(serverUrl(['redis:', 'rediss:'], 'redis://[user:password@]host[:port][/db] or rediss://…')),
     TRUST_PROXY: variable(trustProxy, 'false'),
+    COOKIE_DOMAIN: variable(cookieDomain),
+    ALLOWED_APP_ORIGINS: variable(appOrigins, ''),
   })
   .superRefine((values, ctx) => {
     const problem = (variable: string, text: string) =>
@@ -221,6 +263,20 @@ const environment = z
     }
     if (values.SESSION_ABSOLUTE_TIMEOUT < values.SESSION_IDLE_TIMEOUT) {
       problem('SESSION_ABSOLUTE_TIMEOUT', 'must not be shorter than SESSION_IDLE_TIMEOUT');
+    }
+    const host = publicUrlOf(values).hostname;
+    if (
+      values.COOKIE_DOMAIN !== undefined &&
+      host !== values.COOKIE_DOMAIN &&
+      !host.endsWith(`.${values.COOKIE_DOMAIN}`)
+    ) {
+      problem(
+        'COOKIE_DOMAIN',
+        `must be PUBLIC_URL's host (${host}) or a domain above it, such as ${host.split('.').slice(-2).join('.')}`,
+      );
+    }
+    if (production && values.ALLOWED_APP_ORIGINS.some((origin) => origin.startsWith('http:'))) {
+      problem('ALLOWED_APP_ORIGINS', 'must list https:// origins only when NODE_ENV=production');
     }
     if (values.MAIL_FROM === undefined && senderOf(defaultMailFrom(values)) === undefined) {
       problem(
@@ -279,6 +335,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       redisKeyPrefix: values.REDIS_KEY_PREFIX,
       metricsToken: values.METRICS_TOKEN,
       trustProxy: values.TRUST_PROXY,
+      cookieDomain: values.COOKIE_DOMAIN,
+      appOrigins: Object.freeze(values.ALLOWED_APP_ORIGINS),
     }),
   };
 }

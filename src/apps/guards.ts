@@ -126,7 +126,11 @@ export async function allowFormTargets(ctx: KoaContextWithOIDC, next: Next) {
  * RP-initiated logout ends the session here too (the user confirmed, or the app proved it was theirs with
  * an id_token_hint): whoever signs out of an app through us is signed out of us.
  */
-export function endServiceSessionOnLogout(deps: Deps, sessionCookie: string, cookieOptions: { secure: boolean }) {
+export function endServiceSessionOnLogout(
+  deps: Deps,
+  sessionCookie: string,
+  cookieOptions: { secure: boolean; domain: string | undefined },
+) {
   return async (ctx: KoaContextWithOIDC, next: Next) => {
     const token = ctx.cookies.get(sessionCookie, { signed: false }) ?? undefined;
     // Whom our session signs in, before the provider's logout changes anything.
@@ -146,6 +150,7 @@ export function endServiceSessionOnLogout(deps: Deps, sessionCookie: string, coo
       httpOnly: true,
       sameSite: 'lax',
       secure: cookieOptions.secure,
+      domain: cookieOptions.domain,
       signed: false,
     });
   };

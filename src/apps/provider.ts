@@ -188,7 +188,12 @@ export function createProvider(deps: Deps, options: ProviderOptions): Provider {
   provider.use(answerFailures(deps));
   provider.use(throttleAppRequests(deps));
   provider.use(allowFormTargets);
-  provider.use(endServiceSessionOnLogout(deps, options.sessionCookie, { secure: config.secureCookies }));
+  provider.use(
+    endServiceSessionOnLogout(deps, options.sessionCookie, {
+      secure: config.secureCookies,
+      domain: config.cookieDomain,
+    }),
+  );
   patchClientSecretComparison(provider);
   queueBackchannelLogouts(deps, provider);
   logEvents(deps, provider);

@@ -19,7 +19,8 @@ export type SendResetEmailOutcome =
 
 export async function sendResetEmail(
   deps: Deps,
-  input: { email: string; client: ClientInfo },
+  /** returnTo: an allow-listed address (core/return-to.ts) the reset link leads back to, once used. */
+  input: { email: string; client: ClientInfo; returnTo?: string },
 ): Promise<SendResetEmailOutcome> {
   const address = normaliseEmail(input.email);
   if (!isEmailAddress(address)) return { ok: false, reason: 'invalid-email' };
@@ -39,7 +40,13 @@ export async function sendResetEmail(
     // when an email goes out, so a flood of requests for their address cannot bury what they need to see.
     await recordEventForAddress(tx, capped ? '' : address, 'reset-requested', input.client, now);
     return {
-      queued: await enqueueEmailForAddress(tx, 'reset-email', capped ? '' : address, { requestedAt: now }, now),
+      queued: await enqueueEmailForAddress(
+        tx,
+        'reset-email',
+        capped ? '' : address,
+        { requestedAt: now, returnTo: input.returnTo },
+        now,
+      ),
       capped,
     };
   });

@@ -34,7 +34,7 @@ describe('setting a new password through the link', () => {
     const user = await t.addUser({ email: 'ada@example.com', password: old });
     const laptop = await startSession(t.deps.db, t.clock.now(), user.id, client);
     const token = await requestLink();
-    expect(await set(token)).toEqual({ ok: true });
+    expect(await set(token)).toEqual({ ok: true, returnTo: null });
     expect((await resumeSession(t.deps, laptop)).status).toBe('none');
     expect(await works(old)).toBe(false);
     expect(await works(next)).toBe(true);
@@ -51,13 +51,13 @@ describe('setting a new password through the link', () => {
     await t.addUser({ email: 'ada@example.com', password: old });
     const token = await requestLink();
     for (let i = 0; i < 3; i++) expect(await openResetLink(t.deps, token)).toMatchObject({ ok: true });
-    expect(await set(token)).toEqual({ ok: true });
+    expect(await set(token)).toEqual({ ok: true, returnTo: null });
   });
 
   it('works once, then says it was used (SECURITY 37)', async () => {
     await t.addUser({ email: 'ada@example.com', password: old });
     const token = await requestLink();
-    expect(await set(token)).toEqual({ ok: true });
+    expect(await set(token)).toEqual({ ok: true, returnTo: null });
     expect(await set(token, 'Coral-Finch-31!')).toEqual({ ok: false, reason: 'link', link: 'used' });
     expect(await works('Coral-Finch-31!')).toBe(false);
   });
@@ -101,7 +101,7 @@ describe('setting a new password through the link', () => {
     const first = await requestLink();
     const second = await requestLink();
     expect(await openResetLink(t.deps, first)).toEqual({ ok: false, reason: 'invalid' });
-    expect(await set(second)).toEqual({ ok: true });
+    expect(await set(second)).toEqual({ ok: true, returnTo: null });
   });
 
   it('makes every link dead when the password is changed in Settings (SECURITY 39)', async () => {
@@ -129,7 +129,7 @@ describe('setting a new password through the link', () => {
     t.smtp.setDown(true);
     await sendResetEmail(t.deps, { email: 'ada@example.com', client });
     await t.outbox.drain();
-    expect(await set(token)).toEqual({ ok: true });
+    expect(await set(token)).toEqual({ ok: true, returnTo: null });
     t.smtp.setDown(false);
     t.clock.advance(60_000);
     await t.outbox.drain();
@@ -176,7 +176,7 @@ describe('setting a new password through the link', () => {
       reason: 'invalid',
       problems: [{ field: 'next', reason: 'same-as-current' }],
     });
-    expect(await set(token)).toEqual({ ok: true });
+    expect(await set(token)).toEqual({ ok: true, returnTo: null });
   });
 
   it('clears the brute-force state of the account (SECURITY 51)', async () => {
@@ -189,7 +189,7 @@ describe('setting a new password through the link', () => {
       ok: false,
       reason: 'throttled',
     });
-    expect(await set(await requestLink())).toEqual({ ok: true });
+    expect(await set(await requestLink())).toEqual({ ok: true, returnTo: null });
     expect((await signIn(t.deps, { email: 'ada@example.com', password: next, client })).ok).toBe(true);
   });
 

@@ -30,7 +30,7 @@ export type { TokenPurpose };
 
 export type LinkProblem = 'invalid' | 'expired' | 'used';
 
-export type ResetLinkState = { ok: true; user: User } | { ok: false; reason: LinkProblem };
+export type ResetLinkState = { ok: true; user: User; returnTo: string | null } | { ok: false; reason: LinkProblem };
 
 /** Looks at a link without using it: opening it (mail scanners do) changes nothing (SECURITY 41). */
 export async function openResetLink(
@@ -47,7 +47,7 @@ export async function openResetLink(
   const user = await findUserById(deps.db, row.user_id);
   // SECURITY 40: a disabled account's links are dead.
   if (!user || user.disabled_at !== null) return { ok: false, reason: 'invalid' };
-  return { ok: true, user };
+  return { ok: true, user, returnTo: row.return_to };
 }
 
 /**
@@ -69,7 +69,8 @@ export async function viewResetLink(
 export type SetPasswordProblem = NewPasswordProblem | { field: 'next'; reason: 'same-as-current' };
 
 export type SetPasswordOutcome =
-  | { ok: true }
+  /** returnTo: the app the reset was asked from, to be allow-listed again before it is followed. */
+  | { ok: true; returnTo: string | null }
   | { ok: false; reason: 'link'; link: LinkProblem }
   | { ok: false; reason: 'invalid'; problems: SetPasswordProblem[] }
   | { ok: false; reason: 'throttled'; retryAfterMs: number };
@@ -137,5 +138,5 @@ export async function setPassword(
   deps.wakeOutbox();
   await deps.throttles.signIn.forgetAccount(user.email);
   await deps.throttles.setPassword.clear({ link: keys.link });
-  return { ok: true };
+  return { ok: true, returnTo: link.returnTo };
 }

@@ -225,4 +225,6 @@ export const en = {
   'security.appRevoked': 'That app can no longer use your account, and has been signed out.',
   'security.appNotFound': 'That app had no access any more.',
   'event.app-revoked': 'Access of an app revoked',
+  'settings.backToApp': 'Back to the app',
+  'logout.signedInAs': 'You are signed in as {email}.',
 } as const satisfies Record<string, string>;

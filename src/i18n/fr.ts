@@ -234,4 +234,6 @@ export const fr = {
   'security.appRevoked': 'Cette application ne peut plus utiliser votre compte, et en a été déconnectée.',
   'security.appNotFound': 'Cette application n’avait déjà plus accès.',
   'event.app-revoked': 'Accès d’une application révoqué',
+  'settings.backToApp': 'Retour à l’application',
+  'logout.signedInAs': 'Vous êtes connecté en tant que {email}.',
 } as const satisfies Catalogue;

@@ -220,7 +220,7 @@ describe('the outbox worker', () => {
     for (const token of links) expect(await openResetLink(later, token)).toMatchObject({ ok: true });
     expect(
       await setPassword(later, { token: links[0], next: 'Amber-Heron-27!', confirm: 'Amber-Heron-27!', client }),
-    ).toEqual({ ok: true });
+    ).toEqual({ ok: true, returnTo: null });
     expect(await openResetLink(later, links[1])).toEqual({ ok: false, reason: 'used' });
 
     thaw(new Error('thawed at the end of the test'));

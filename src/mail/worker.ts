@@ -275,6 +275,12 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     return resetEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.resetTokenTtlMs });
   }
 
+  /** The return_to the reset was asked with (flows/forgot-password.ts). */
+  function returnToOf(row: ClaimedEmail): string | null {
+    const { returnTo } = JSON.parse(row.data) as { returnTo?: unknown };
+    return typeof returnTo === 'string' ? returnTo : null;
+  }
+
   /** SECURITY 31, 34, 36: 256 random bits, stored as a hash, in a link built from PUBLIC_URL only. */
   async function mintLink(row: ClaimedEmail, user: User, purpose: TokenPurpose): Promise<Minted | null> {
     const token = newToken();
@@ -294,6 +300,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
         expires_at: now + ttl,
         used_at: null,
         outbox_id: row.id,
+        return_to: purpose === 'reset' ? returnToOf(row) : null,
       });
       return true;
     });

@@ -47,6 +47,8 @@ export interface ResetTokensTable {
    * links of all its copies work until one of them is used. Null for links from before migration 0007.
    */
   outbox_id: string | null;
+  /** Where the user asked to go back to, once the new password is set and used (migration 0010). */
+  return_to: string | null;
 }
 
 export interface OutboxTable {

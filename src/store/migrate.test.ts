@@ -409,10 +409,13 @@ describe('0007: outbox workers, and the email of each link', () => {
     const before = await columnsOf('reset_tokens');
 
     expect(await migrate(db)).toEqual(migrationsAfter('0006-outbox-of-no-account'));
-    expect(await db.selectFrom('reset_tokens').selectAll().execute()).toEqual([{ ...link, outbox_id: null }]);
+    expect(await db.selectFrom('reset_tokens').selectAll().execute()).toEqual([
+      { ...link, outbox_id: null, return_to: null },
+    ]);
     expect(await columnsOf('reset_tokens')).toEqual([
       ...before,
       expect.objectContaining({ name: 'outbox_id', nullable: true }),
+      expect.objectContaining({ name: 'return_to', nullable: true }),
     ]);
     await db
       .insertInto('outbox_workers')
@@ -490,5 +493,36 @@ describe('0009: the apps', () => {
     for (const table of ['oauth_clients', 'oidc_payloads', 'provider_keys'] as const) {
       expect(await db.selectFrom(table).selectAll().execute()).toEqual([]);
     }
+  });
+});
+
+describe('0010: where a reset link leads back to', () => {
+  it('keeps every link, leading back nowhere, and lets a new one remember an app', async () => {
+    const { db } = connection;
+    await migrateUpTo('0009-apps');
+    const user = { id: 'u', email: 'u@example.com', name: 'u', locale: 'en', locale_chosen_at: 1 };
+    await db
+      .insertInto('users')
+      .values({ ...user, password_hash: null, created_at: 1, updated_at: 1, disabled_at: null } as never)
+      .execute();
+    const link = { token_hash: 'a', user_id: 'u', purpose: 'reset', created_at: 1, expires_at: 2, used_at: null };
+    await db
+      .insertInto('reset_tokens')
+      .values({ ...link, outbox_id: null } as never)
+      .execute();
+    expect(await migrate(db)).toEqual(migrationsAfter('0009-apps'));
+    await db
+      .insertInto('reset_tokens')
+      .values({ ...link, token_hash: 'b', outbox_id: null, return_to: 'https://app.example.com/' } as never)
+      .execute();
+    const rows = await db
+      .selectFrom('reset_tokens')
+      .select(['token_hash', 'return_to'])
+      .orderBy('token_hash')
+      .execute();
+    expect(rows).toEqual([
+      { token_hash: 'a', return_to: null },
+      { token_hash: 'b', return_to: 'https://app.example.com/' },
+    ]);
   });
 });

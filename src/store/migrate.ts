@@ -12,6 +12,7 @@ import * as outboxOfNoAccount from './migrations/0006-outbox-of-no-account.ts';
 import * as outboxWorkers from './migrations/0007-outbox-workers.ts';
 import * as localeChosen from './migrations/0008-locale-chosen.ts';
 import * as apps from './migrations/0009-apps.ts';
+import * as returnTo from './migrations/0010-return-to.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0007-outbox-workers': outboxWorkers,
   '0008-locale-chosen': localeChosen,
   '0009-apps': apps,
+  '0010-return-to': returnTo,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Deps } from '../deps.ts';
 import { registerAdmission } from './admission.ts';
 import { loadAssets, registerAssets } from './assets.ts';
+import { registerBackToApp } from './back-to-app.ts';
 import { registerCanonicalHost } from './canonical-host.ts';
 import { registerCookies } from './cookies.ts';
 import { registerCsrf } from './csrf.ts';
@@ -12,6 +13,7 @@ import { registerFormParser } from './forms.ts';
 import { registerApps } from './pages/apps.ts';
 import { registerDevMailbox } from './pages/dev-mailbox.ts';
 import { registerForgotPassword } from './pages/forgot-password.ts';
+import { registerForwardAuth } from './pages/forward-auth.ts';
 import { registerLanguageSwitch } from './pages/language.ts';
 import { registerLoginPage } from './pages/login.ts';
 import { registerOps } from './pages/ops.ts';
@@ -41,6 +43,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerAdmission(app, web);
   registerTiming(app, deps.metrics);
   registerErrorPages(app, web);
+  registerBackToApp(app, web);
 
   registerOps(app, web);
   registerLoginPage(app, web);
@@ -48,6 +51,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerSettingsPages(app, web);
   registerSecurityPage(app, web);
   registerSessionApi(app, web);
+  registerForwardAuth(app, web);
   registerLanguageSwitch(app, web);
   registerForgotPassword(app, web);
   registerResetPassword(app, web);

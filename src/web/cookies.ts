@@ -1,5 +1,8 @@
 // Cookie names and attributes. SECURITY 60: HttpOnly, SameSite=Lax, and over https Secure with the
-// __Host- prefix (no Domain, Path=/), so no subdomain and no plain-http page can set or read them.
+// __Host- prefix (no Domain, Path=/), so no subdomain and no plain-http page can set or read them. One
+// exception, when COOKIE_DOMAIN asks for it: the session cookie, shared with the apps under that domain
+// (SECURITY 82), keeps Secure, HttpOnly and SameSite=Lax, and takes the __Secure- prefix, since __Host-
+// forbids a Domain. The CSRF, reset and every other cookie stay this host's.
 import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
@@ -18,6 +21,8 @@ export interface CookieNames {
   invite: string;
   /** This browser signed in to an account before (SECURITY 21). */
   device: string;
+  /** The app Settings' "Back to the app" link returns to, for this browser session (core/return-to.ts). */
+  returnTo: string;
   /**
    * The OpenID Connect provider's: its session (Path=/), and those of one sign-in, whose paths are the
    * sign-in's own (/interaction/<uid>, /oidc/auth/<uid>), so they carry __Secure- rather than __Host-.
@@ -27,13 +32,15 @@ export interface CookieNames {
 
 export function cookieNames(config: Config): CookieNames {
   const prefix = config.secureCookies ? '__Host-' : '';
+  const shared = config.secureCookies ? '__Secure-' : '';
   return {
-    session: `${prefix}session`,
+    session: config.cookieDomain === undefined ? `${prefix}session` : `${shared}session`,
     csrf: `${prefix}csrf`,
     locale: `${prefix}lang`,
     reset: `${prefix}reset`,
     invite: `${prefix}invite`,
     device: `${prefix}device`,
+    returnTo: `${prefix}return-to`,
     provider: {
       session: `${prefix}app-session`,
       interaction: `${config.secureCookies ? '__Secure-' : ''}app-interaction`,
@@ -50,13 +57,17 @@ export function readSessionCookie(config: Config, request: FastifyRequest): stri
   return request.cookies[cookieNames(config).session];
 }
 
+function sessionCookieOptions(config: Config): CookieSerializeOptions {
+  return cookieOptions(config, config.cookieDomain === undefined ? {} : { domain: config.cookieDomain });
+}
+
 /** No Max-Age: the cookie ends with the browser; the server enforces the idle and absolute limits. */
 export function setSessionCookie(config: Config, reply: FastifyReply, token: string): void {
-  reply.setCookie(cookieNames(config).session, token, cookieOptions(config));
+  reply.setCookie(cookieNames(config).session, token, sessionCookieOptions(config));
 }
 
 export function clearSessionCookie(config: Config, reply: FastifyReply): void {
-  reply.clearCookie(cookieNames(config).session, cookieOptions(config));
+  reply.clearCookie(cookieNames(config).session, sessionCookieOptions(config));
 }
 
 const YEAR_SECONDS = 365 * 24 * 3600;

@@ -2,6 +2,7 @@
 // and the helpers that turn a request into the context a view renders with.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { ClientInfo } from '../core/client-address.ts';
+import { returnTarget } from '../core/return-to.ts';
 import type { Deps } from '../deps.ts';
 import { pickLocale, translator } from '../i18n/index.ts';
 import type { AssetUrls } from './assets.ts';
@@ -16,15 +17,19 @@ export interface WebContext {
   cookies: CookieNames;
   /** The preHandlers of every state-changing route: same origin, then the CSRF token. */
   protect: NonNullable<RouteShorthandOptions['preHandler']>;
+  /** A return_to value, if it may be followed (SECURITY 81): as an absolute URL, else undefined. */
+  returnTo(value: unknown): string | undefined;
 }
 
 /** After the CSRF plugin is registered: its check is one of `protect`. */
 export function webContext(app: FastifyInstance, deps: Deps, assets: AssetUrls): WebContext {
+  const appOrigins = new Set(deps.config.appOrigins);
   return {
     deps,
     assets,
     cookies: cookieNames(deps.config),
     protect: [sameOriginCheck(deps.config), app.csrfProtection],
+    returnTo: (value) => returnTarget(value, appOrigins, deps.config.publicUrl),
   };
 }
 
@@ -56,6 +61,7 @@ export function pageContext(
     assets: web.assets,
     passwordPolicy: web.deps.config.passwordPolicy,
     user: user && { name: user.name, email: user.email },
+    backToApp: web.returnTo(request.cookies[web.cookies.returnTo]),
   };
 }
 

@@ -19,12 +19,21 @@ const notices = {
   'password-reset': 'login.passwordReset',
 } as const;
 
-const loginBody = z.object({ ...csrfField, email: field(1024), password: passwordField });
+const loginBody = z.object({
+  ...csrfField,
+  email: field(1024),
+  password: passwordField,
+  return_to: field(4096).optional(),
+});
+const loginQuery = z.object({ return_to: z.string().optional() });
 
-/** After signing in there is one place to go: no `next` parameter, so no open redirect (SECURITY 25). */
+/**
+ * After signing in: Settings, or the return_to an app asked for if its origin is allow-listed (SECURITY 25,
+ * 81: never anywhere else).
+ */
 const HOME = '/settings';
 
-const DIRECT_LOGIN: LoginTarget = { action: '/login' };
+const directLogin = (returnTo: string | undefined): LoginTarget => ({ action: '/login', returnTo });
 
 /**
  * The posted log-in form: the session started and its cookies set, returning the user; or the page that
@@ -85,15 +94,17 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
   });
 
   app.get('/login', async (request, reply) => {
-    if ((await currentSession(web, request)).status === 'active') return redirect(reply, HOME);
+    const returnTo = web.returnTo(loginQuery.safeParse(request.query).data?.return_to);
+    if ((await currentSession(web, request)).status === 'active') return redirect(reply, returnTo ?? HOME);
     const ctx = pageContext(web, request, reply);
     const key = noticeOf(request, notices);
     const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
-    return sendPage(reply, 200, LoginView({ ctx, form, target: DIRECT_LOGIN }));
+    return sendPage(reply, 200, LoginView({ ctx, form, target: directLogin(returnTo) }));
   });
 
   app.post('/login', { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
-    if (await submitLogin(web, request, reply, DIRECT_LOGIN)) return redirect(reply, HOME);
+    const returnTo = web.returnTo(parseForm(loginBody, request).return_to);
+    if (await submitLogin(web, request, reply, directLogin(returnTo))) return redirect(reply, returnTo ?? HOME);
     return reply;
   });
 }

@@ -18,6 +18,7 @@ import { csrfField, parseForm, passwordField } from '../forms.ts';
 import { formErrors } from '../problems.ts';
 import { redirect, sendPage, sendTooSoon } from '../render.ts';
 import type { PageContext } from '../views/context.ts';
+import { withReturnTo } from '../views/login.tsx';
 import { DeadLinkView, type SetPasswordForm, type SetPasswordPage, SetPasswordView } from '../views/reset-password.tsx';
 import { clientInfo, publicPageContext, type WebContext } from '../web-context.ts';
 
@@ -123,8 +124,9 @@ function registerDoor(app: FastifyInstance, web: WebContext, door: Door): void {
     });
     if (outcome.ok) {
       reply.clearCookie(door.cookie, options);
-      // SECURITY 49: no session is created; the user signs in with the new password.
-      return redirect(reply, '/login?notice=password-reset');
+      // SECURITY 49: no session is created; the user signs in with the new password, and goes on to the app
+      // the reset was asked from (SECURITY 81: if its origin is still allowed).
+      return redirect(reply, withReturnTo('/login?notice=password-reset', web.returnTo(outcome.returnTo)));
     }
     if (outcome.reason === 'link') {
       reply.clearCookie(door.cookie, options);

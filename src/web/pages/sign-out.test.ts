@@ -19,10 +19,11 @@ afterAll(() => service.close());
 beforeEach(() => service.clock.advance(DAY));
 
 describe('sign-out (SECURITY 24, 61)', () => {
-  it('is a POST only, behind the CSRF check', async () => {
+  it('is a POST only, behind the CSRF check: GET /logout asks first', async () => {
     const account = await newAccount(service);
     const get = await account.browser.get('/logout');
-    expect([404, 405]).toContain(get.status);
+    expect(get.status).toBe(200);
+    expect(visibleText(get.text)).toContain('Sign out of Sales Connect?');
     expect(await isSignedIn(account.browser)).toBe(true);
     const noToken = await account.browser.post('/logout', {}, { csrf: null });
     expect(noToken.status).toBe(403);

@@ -13,4 +13,6 @@ export interface PageContext {
   assets: { css: string; js: string; icon: string };
   passwordPolicy: PolicyProfile;
   user?: { name: string; email: string };
+  /** Settings' "Back to the app" link (web/back-to-app.ts), when an app opened Settings. */
+  backToApp?: string;
 }

@@ -4,12 +4,15 @@ import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
 import { Alert, TextField } from './form.tsx';
 import { SuccessIcon } from './icons.tsx';
+import { withReturnTo } from './login.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
 
 export interface ForgotPasswordForm {
   email: string;
   error?: string;
   alert?: string;
+  /** The app to go back to after the reset and the sign-in (pages/login.ts). */
+  returnTo?: string;
 }
 
 export function ForgotPasswordView({ ctx, form }: { ctx: PageContext; form: ForgotPasswordForm }) {
@@ -22,6 +25,7 @@ export function ForgotPasswordView({ ctx, form }: { ctx: PageContext; form: Forg
         {form.alert && <Alert message={form.alert} />}
         <form method="post" action="/forgot-password" class="stack" novalidate>
           <CsrfField ctx={ctx} />
+          {form.returnTo && <input type="hidden" name="return_to" value={form.returnTo} />}
           <TextField
             name="email"
             type="email"
@@ -37,14 +41,24 @@ export function ForgotPasswordView({ ctx, form }: { ctx: PageContext; form: Forg
           </button>
         </form>
         <p class="auth-links auth-links-center">
-          <a href="/login">{ctx.t('forgot.back')}</a>
+          <a href={withReturnTo('/login', form.returnTo)}>{ctx.t('forgot.back')}</a>
         </p>
       </AuthShell>
     </Document>
   );
 }
 
-export function ResetEmailSentView({ ctx, email, expiry }: { ctx: PageContext; email: string; expiry: string }) {
+export function ResetEmailSentView({
+  ctx,
+  email,
+  expiry,
+  returnTo,
+}: {
+  ctx: PageContext;
+  email: string;
+  expiry: string;
+  returnTo: string | undefined;
+}) {
   const title = ctx.t('forgot.sentTitle');
   return (
     <Document ctx={ctx} title={title}>
@@ -56,8 +70,8 @@ export function ResetEmailSentView({ ctx, email, expiry }: { ctx: PageContext; e
         <p class="lead">{ctx.t('forgot.sent', { email, expiry })}</p>
         <p class="callout">{ctx.t('forgot.spam')}</p>
         <p class="auth-links auth-links-split">
-          <a href="/forgot-password">{ctx.t('forgot.again')}</a>
-          <a href="/login">{ctx.t('forgot.back')}</a>
+          <a href={withReturnTo('/forgot-password', returnTo)}>{ctx.t('forgot.again')}</a>
+          <a href={withReturnTo('/login', returnTo)}>{ctx.t('forgot.back')}</a>
         </p>
       </AuthShell>
     </Document>

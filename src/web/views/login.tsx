@@ -7,11 +7,20 @@ export interface LoginTarget {
   app?: string;
   /** The app's ui_locales, for a visitor whose language is not known yet (the page's context reads it). */
   uiLocales?: string;
+  /** Where to go once signed in (an allow-listed return_to, pages/login.ts), through Forgot password too. */
+  returnTo?: string;
 }
 
 import { Document } from './document.tsx';
 import { Alert, type FieldErrors, Notice, PasswordField, TextField } from './form.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
+
+/** A page of ours, carrying return_to on to the next one. */
+export function withReturnTo(path: string, returnTo: string | undefined): string {
+  return returnTo === undefined
+    ? path
+    : `${path}${path.includes('?') ? '&' : '?'}return_to=${encodeURIComponent(returnTo)}`;
+}
 
 export interface LoginForm {
   email: string;
@@ -33,6 +42,7 @@ export function LoginView({ ctx, form, target }: { ctx: PageContext; form: Login
         {form.alert && <Alert message={form.alert} />}
         <form method="post" action={target.action} class="stack" novalidate>
           <CsrfField ctx={ctx} />
+          {target.returnTo && <input type="hidden" name="return_to" value={target.returnTo} />}
           <TextField
             name="email"
             type="email"
@@ -51,7 +61,7 @@ export function LoginView({ ctx, form, target }: { ctx: PageContext; form: Login
             required
           />
           <p class="auth-links">
-            <a href="/forgot-password">{ctx.t('login.forgot')}</a>
+            <a href={withReturnTo('/forgot-password', target.returnTo)}>{ctx.t('login.forgot')}</a>
           </p>
           <button type="submit" class="button button-primary button-block">
             {ctx.t('login.submit')}

@@ -31,6 +31,11 @@ export function SettingsLayout({
         <div class="settings">
           <div class="settings-header">
             <h1>{t('settings.title')}</h1>
+            {ctx.backToApp && (
+              <a class="button button-secondary back-to-app" href={ctx.backToApp}>
+                <span aria-hidden="true">←</span> {t('settings.backToApp')}
+              </a>
+            )}
           </div>
           <nav class="settings-nav" aria-label={t('settings.nav')}>
             <ul>
