@@ -166,4 +166,67 @@ describe('configuration from the environment', () => {
   it('treats an empty variable as unset', () => {
     expect(parseConfig({ PORT: '', APP_NAME: '' }).ok).toBe(true);
   });
+
+  it("reads COOKIE_DOMAIN: PUBLIC_URL's host or a domain above it, a name and nothing else (SECURITY 82)", () => {
+    const https = { PUBLIC_URL: 'https://accounts.example.com' };
+    expect(parseConfig({ ...https, COOKIE_DOMAIN: 'Example.com' })).toMatchObject({
+      ok: true,
+      config: { cookieDomain: 'example.com' },
+    });
+    expect(parseConfig({ ...https, COOKIE_DOMAIN: 'accounts.example.com' }).ok).toBe(true);
+    expect(parseConfig(https)).toMatchObject({ ok: true, config: { cookieDomain: undefined } });
+    expect(problems({ ...https, COOKIE_DOMAIN: 'example.org' })).toEqual([
+      "COOKIE_DOMAIN must be PUBLIC_URL's host (accounts.example.com) or a domain above it, such as example.com",
+    ]);
+    expect(problems({ ...https, COOKIE_DOMAIN: 'ample.com' })).toHaveLength(1);
+    for (const bad of [
+      'com',
+      '.example.com',
+      'https://example.com',
+      'example.com:443',
+      '127.0.0.1',
+      'exa mple.com',
+      '*.example.com',
+    ]) {
+      expect(problems({ ...https, COOKIE_DOMAIN: bad }), bad).toEqual([
+        `COOKIE_DOMAIN must be a domain name with at least two labels, such as example.com (got "${bad}")`,
+      ]);
+    }
+  });
+
+  it('reads ALLOWED_APP_ORIGINS as exact origins, and refuses a wildcard, a path, or http in production (SECURITY 81, 82)', () => {
+    expect(
+      parseConfig({
+        ALLOWED_APP_ORIGINS: ' https://App.Example.com , http://127.0.0.1:4000/,https://app.example.com:443',
+      }),
+    ).toMatchObject({
+      ok: true,
+      config: { appOrigins: ['https://app.example.com', 'http://127.0.0.1:4000'] },
+    });
+    expect(parseConfig({})).toMatchObject({ ok: true, config: { appOrigins: [] } });
+    const wildcard =
+      'ALLOWED_APP_ORIGINS must list exact origins such as https://app.example.com: a wildcard would let any site read who is signed in';
+    expect(problems({ ALLOWED_APP_ORIGINS: '*' })).toEqual([wildcard]);
+    expect(problems({ ALLOWED_APP_ORIGINS: 'https://app.example.com, https://*.example.com' })).toEqual([wildcard]);
+    for (const bad of [
+      'https://app.example.com/home',
+      'app.example.com',
+      'javascript:alert(1)',
+      'https://app.example.com?x=1',
+      'null',
+    ]) {
+      expect(problems({ ALLOWED_APP_ORIGINS: bad }), bad).toEqual([
+        `ALLOWED_APP_ORIGINS must be a comma-separated list of origins such as https://app.example.com (got "${bad}")`,
+      ]);
+    }
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://accounts.example.com',
+      SMTP_URL: 'smtp://mail.example.com',
+    };
+    expect(problems({ ...production, ALLOWED_APP_ORIGINS: 'http://app.example.com' })).toEqual([
+      'ALLOWED_APP_ORIGINS must list https:// origins only when NODE_ENV=production',
+    ]);
+    expect(problems({ ...production, ALLOWED_APP_ORIGINS: 'https://app.example.com' })).toEqual([]);
+  });
 });

@@ -12,8 +12,11 @@ const MAX_LENGTH = 2048;
  */
 const PLAIN = /^[\x21-\x5b\x5d-\x7e]+$/;
 
-/** A control character, percent-encoded once or twice ("%0d%0a", "%250a"): a header split in waiting. */
-const ENCODED_CONTROL = /%(?:25)?(?:[01][0-9a-f]|7f)/i;
+/**
+ * A control character percent-encoded once or twice ("%0d%0a", "%250a": a header split in waiting), or a
+ * "%" that starts no escape, which every decoder along the way reads its own way.
+ */
+const BAD_ESCAPE = /%(?:25)?(?:[01][0-9a-f]|7f)|%(?![0-9a-f]{2})/i;
 
 /**
  * The address to return to, as an absolute URL, or undefined. `origins` are exact serialised origins
@@ -21,7 +24,7 @@ const ENCODED_CONTROL = /%(?:25)?(?:[01][0-9a-f]|7f)/i;
  */
 export function returnTarget(value: unknown, origins: ReadonlySet<string>, home: URL): string | undefined {
   if (typeof value !== 'string' || value.length > MAX_LENGTH || !PLAIN.test(value)) return undefined;
-  if (ENCODED_CONTROL.test(value)) return undefined;
+  if (BAD_ESCAPE.test(value)) return undefined;
   // "//elsewhere" is an address on another host, whatever the base.
   if (value.startsWith('//')) return undefined;
   let url: URL;

@@ -16,7 +16,9 @@ export function registerBackToApp(app: FastifyInstance, web: WebContext): void {
     const query = settingsQuery.safeParse(request.query);
     if (!query.success) return;
     const target = web.returnTo(query.data.return_to);
-    if (target !== undefined) reply.setCookie(web.cookies.returnTo, target, cookieOptions(web.deps.config));
+    // The way back is to an app: a page of ours is one click away in Settings already.
+    if (target !== undefined && !target.startsWith(`${web.deps.config.publicUrl.origin}/`))
+      reply.setCookie(web.cookies.returnTo, target, cookieOptions(web.deps.config));
     const clean = new URLSearchParams(request.query as Record<string, string>);
     clean.delete('return_to');
     const rest = clean.toString();

@@ -94,4 +94,48 @@ describe('cookies (SECURITY 59, 60)', () => {
       await secure.close();
     }
   });
+
+  it('with COOKIE_DOMAIN, share the session with sibling apps as __Secure-session, and nothing else (SECURITY 82)', async () => {
+    const origin = 'https://accounts.example.test';
+    const shared = await startService({ PUBLIC_URL: origin, COOKIE_DOMAIN: 'example.test' });
+    try {
+      const user = await shared.addUser({ email: 'shared@example.com', password });
+      const browser = new TestBrowser(shared.url);
+      const login = await browser.get('/login');
+      const signIn = await browser.post('/login', { email: 'shared@example.com', password }, { origin });
+      expect(signIn.status).toBe(303);
+      const session = signIn.headers.getSetCookie().find((line) => line.startsWith('__Secure-session='));
+      expect(session).toBeDefined();
+      expect(session).toMatch(/; Domain=example\.test(;|$)/);
+      expect(session).toMatch(/; Path=\/(;|$)/);
+      expect(session).toMatch(/; Secure/);
+      expect(session).toMatch(/; HttpOnly/);
+      expect(session).toMatch(/; SameSite=Lax/);
+      // The CSRF and language cookies stay this host's.
+      for (const line of [...login.headers.getSetCookie(), ...signIn.headers.getSetCookie()]) {
+        if (!line.startsWith('__Secure-session=')) {
+          expect(line).toMatch(/^__Host-/);
+          expect(line).not.toMatch(/; Domain=/i);
+        }
+      }
+      expect((await browser.get('/settings/profile')).status).toBe(200);
+      // A sibling app's back end asks who it is with the cookie its browser sent it.
+      const sibling = new TestBrowser(shared.url);
+      sibling.cookies.set('__Secure-session', browser.cookies.get('__Secure-session')!);
+      expect(JSON.parse((await sibling.get('/api/session')).text).user.id).toBe(user.id);
+      expect((await sibling.get('/auth/check')).headers.get('x-user-id')).toBe(user.id);
+      // A host-only cookie from before COOKIE_DOMAIN was set counts for nothing.
+      const before = new TestBrowser(shared.url);
+      before.cookies.set('__Host-session', browser.cookies.get('__Secure-session')!);
+      expect((await before.get('/api/session')).status).toBe(401);
+
+      await browser.get('/settings/profile');
+      const out = await browser.post('/logout', {}, { origin });
+      const cleared = out.headers.getSetCookie().find((line) => line.startsWith('__Secure-session='));
+      expect(cleared).toMatch(/^__Secure-session=;.*Domain=example\.test/);
+      expect((await sibling.get('/api/session')).status).toBe(401);
+    } finally {
+      await shared.close();
+    }
+  });
 });

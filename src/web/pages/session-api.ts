@@ -60,8 +60,8 @@ export function registerSessionApi(app: FastifyInstance, web: WebContext): void 
   // The preflight of an allowed origin's DELETE (or of a GET with headers beyond the simple ones).
   app.options('/api/session', async (request, reply) => {
     const method = request.headers['access-control-request-method'];
-    if (readerOf(request, reply) === undefined || typeof method !== 'string' || !METHODS.includes(method)) {
-      return reply.status(403).header('cache-control', 'no-store').send();
+    if (typeof method !== 'string' || !METHODS.includes(method) || readerOf(request, reply) === undefined) {
+      return reply.status(403).header('vary', 'Origin').header('cache-control', 'no-store').send();
     }
     return reply
       .status(204)
