@@ -153,7 +153,9 @@ process.on('exit', () => {
 let demoPassword: string | undefined;
 let serviceSaidReady = false;
 let accountBlock = false;
-start('service', serviceArguments(), { ...process.env, PORT: String(servicePort) }, (line) => {
+// The app may send its users back from Settings ("Back to the app"), and after signing in or out.
+const serviceEnv = { ALLOWED_APP_ORIGINS: appUrl, ...process.env, PORT: String(servicePort) };
+start('service', serviceArguments(), serviceEnv, (line) => {
   if (line.startsWith('Demo account')) accountBlock = true;
   const password = accountBlock ? /^\s+password:\s+(\S+)/.exec(line)?.[1] : undefined;
   if (password) demoPassword = password;

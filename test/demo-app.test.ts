@@ -135,7 +135,9 @@ describe('the demo app', () => {
   it('has a gear menu with Settings, the service’s My Profile, and Sign out', async () => {
     const home = await signIn(running.app, newBrowser(), await account());
     const menu = /<details class="gear-menu">[\s\S]*?<\/details>/.exec(home.text)?.[0] ?? '';
-    expect(menu).toContain(`<a href="${service.url}/settings">Settings</a>`);
+    const settings = new URL('/settings', service.url);
+    settings.searchParams.set('return_to', `${running.app.url}/`);
+    expect(menu).toContain(`<a href="${settings.href.replaceAll('&', '&amp;')}">Settings</a>`);
     expect(menu).toMatch(/<form method="post" action="\/logout"><button type="submit">Sign out<\/button><\/form>/);
     expect(menu).toContain('aria-label="Account menu"');
   });

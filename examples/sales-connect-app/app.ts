@@ -86,7 +86,7 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   function pageContext(request: IncomingMessage): PageContext {
     const user = sessions.read(request)?.user;
     const locale = pickLocale(user?.locale, request.headers['accept-language']);
-    return { locale, t: translator(locale), issuer, user };
+    return { locale, t: translator(locale), issuer, appUrl, user };
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -7,6 +7,8 @@ export interface PageContext {
   t: Translate;
   /** The account service: its Settings page is the user's My Profile. */
   issuer: string;
+  /** This app's own address, where the service's Settings page links back to ("Back to the app"). */
+  appUrl: string;
   user: SignedInUser | undefined;
 }
 
@@ -20,8 +22,11 @@ const brandMark = `<svg class="brand-mark" viewBox="0 0 32 32" width="28" height
 
 const gearIcon = `<svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" d="M10.3 2.6h3.4l.5 2.6a7.5 7.5 0 0 1 1.9 1.1l2.5-.9 1.7 2.9-2 1.7a7.6 7.6 0 0 1 0 2.2l2 1.7-1.7 2.9-2.5-.9a7.5 7.5 0 0 1-1.9 1.1l-.5 2.6h-3.4l-.5-2.6a7.5 7.5 0 0 1-1.9-1.1l-2.5.9-1.7-2.9 2-1.7a7.6 7.6 0 0 1 0-2.2l-2-1.7 1.7-2.9 2.5.9a7.5 7.5 0 0 1 1.9-1.1z"/><circle cx="12" cy="12" r="3" fill="none" stroke="currentColor" stroke-width="1.8"/></svg>`;
 
+/** With return_to, Settings shows "Back to the app" (the service must list this app in ALLOWED_APP_ORIGINS). */
 function settingsUrl(ctx: PageContext): string {
-  return new URL('/settings', ctx.issuer).href;
+  const url = new URL('/settings', ctx.issuer);
+  url.searchParams.set('return_to', `${ctx.appUrl}/`);
+  return url.href;
 }
 
 /** The gear icon: a <details> menu, so it opens without JavaScript. */
