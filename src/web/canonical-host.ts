@@ -6,10 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { isLoopbackHost } from '../core/hosts.ts';
 
+const MACHINE_ROUTES = ['/auth/check', '/api/session'];
+
 export function registerCanonicalHost(app: FastifyInstance, config: Config): void {
   const canonical = config.publicUrl;
   if (config.production || !isLoopbackHost(canonical.hostname)) return;
   app.addHook('onRequest', async (request, reply) => {
+    // A proxy or an app's back end asking who is signed in follows no redirect, and sets no cookie.
+    if (MACHINE_ROUTES.some((path) => request.url === path || request.url.startsWith(`${path}?`))) return;
     const host = request.headers.host;
     if (host === undefined || host === canonical.host) return;
     const asked = URL.canParse(`http://${host}`) ? new URL(`http://${host}`) : undefined;

@@ -34,6 +34,8 @@ async function signedIn(service: TestService, name = 'Zoë Martin') {
   return { email, user, browser };
 }
 
+/** What a client can send in a header at all: printable ASCII. */
+const isHeaderText = (value: string) => [...value].every((character) => character >= ' ' && character <= '~');
 const identity = (page: Page) => [...page.headers.keys()].filter((name) => name.startsWith('x-user-'));
 const signInAt = (page: Page) => new URL(page.headers.get('location')!);
 
@@ -139,7 +141,7 @@ describe('the original URL, from the proxy (SECURITY 81, 83)', () => {
     expect(answer.headers.get('location')).toBe(`${ATTACKED.service}/login`);
   });
 
-  it.each(returnToAttacks.filter((attack) => !isOwnChain(attack.value) && !/[\0-\x1f\x7f-\uffff]/.test(attack.value)))(
+  it.each(returnToAttacks.filter((attack) => !isOwnChain(attack.value) && isHeaderText(attack.value)))(
     'sends $why to the log-in page with no way back',
     async (attack) => {
       const service =
