@@ -10,6 +10,7 @@ import { cookieOptions, readSessionCookie, setSessionCookie } from '../cookies.t
 import { renewCsrfSecret } from '../csrf.ts';
 import { csrfField, field, noticeOf, parseForm, passwordField } from '../forms.ts';
 import { redirect, sendPage, sendTooSoon } from '../render.ts';
+import { allowFormTarget } from '../security-headers.ts';
 import { type LoginForm, type LoginTarget, LoginView } from '../views/login.tsx';
 import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
 
@@ -46,6 +47,8 @@ export async function submitLogin(
   target: LoginTarget,
 ): Promise<SignedIn['user'] | undefined> {
   const body = parseForm(loginBody, request);
+  // The answer to this page's form may be a redirect to the app it returns to: form-action must allow it.
+  allowFormTarget(reply, target.returnTo);
   const profile = await signedInProfile(web, request);
   const ctx = pageContext(web, request, reply, profile, target.uiLocales);
   const form: LoginForm = { email: body.email, errors: {} };
@@ -99,6 +102,8 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
     const ctx = pageContext(web, request, reply);
     const key = noticeOf(request, notices);
     const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
+    // Chromium holds the redirects after a form post to form-action too: the app returned to joins it.
+    allowFormTarget(reply, returnTo);
     return sendPage(reply, 200, LoginView({ ctx, form, target: directLogin(returnTo) }));
   });
 

@@ -69,6 +69,8 @@ describe('return_to to an allowed app (SECURITY 81)', () => {
     const login = await browser.get(query('/login', APP_PAGE));
     expect(login.text).toContain(`name="return_to" value="${APP_PAGE.replace('&', '&amp;')}"`);
     expect(login.text).toContain(`href="/forgot-password?return_to=${encodeURIComponent(APP_PAGE)}"`);
+    // Browsers hold the redirect after a form post to form-action: the app's origin is in it.
+    expect(login.headers.get('content-security-policy')).toContain(`form-action 'self' ${ATTACKED.app}`);
     const answer = await browser.send('/login', { email, password, return_to: APP_PAGE });
     expect(answer.status).toBe(303);
     expect(answer.location).toBe(APP_PAGE);
@@ -80,6 +82,7 @@ describe('return_to to an allowed app (SECURITY 81)', () => {
     const refused = await stranger.send('/login', { email, password: 'wrong', return_to: APP_PAGE });
     expect(refused.status).toBe(401);
     expect(refused.text).toContain('name="return_to"');
+    expect(refused.headers.get('content-security-policy')).toContain(`form-action 'self' ${ATTACKED.app}`);
   });
 
   it('survives Forgot password → email → Set Password → sign-in', async () => {
@@ -131,6 +134,7 @@ describe('return_to to an allowed app (SECURITY 81)', () => {
     const { browser } = await signedIn(email);
     const asked = await browser.get(query('/logout', APP_PAGE));
     expect(asked.status).toBe(200);
+    expect(asked.headers.get('content-security-policy')).toContain(`form-action 'self' ${ATTACKED.app}`);
     expect(visibleText(asked.text)).toContain('Sign out of Sales Connect?');
     expect(visibleText(asked.text)).toContain(`You are signed in as ${email}.`);
     expect(asked.text).toContain(`href="${APP_PAGE.replace('&', '&amp;')}"`);
@@ -189,6 +193,7 @@ describe('every return_to of the attack corpus lands on Settings (SECURITY 81)',
     expect(visibleText((await browser.get('/settings/profile')).text)).not.toContain('Back to the app');
     const asked = await browser.get(query('/logout', attack.value));
     expect(asked.text).not.toContain('name="return_to"');
+    expect(asked.headers.get('content-security-policy')).toMatch(/form-action 'self';/);
     const out = await browser.send('/logout', { return_to: attack.value });
     expect(await browser.landing(out)).toBe(`${SERVICE}/login?notice=signed-out`);
   });

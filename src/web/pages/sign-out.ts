@@ -8,6 +8,7 @@ import { clearSessionCookie, cookieOptions, readSessionCookie } from '../cookies
 import { renewCsrfSecret } from '../csrf.ts';
 import { csrfField, field, parseForm } from '../forms.ts';
 import { redirect, sendPage } from '../render.ts';
+import { allowFormTarget } from '../security-headers.ts';
 import { SignOutView } from '../views/sign-out.tsx';
 import { pageContext, type WebContext } from '../web-context.ts';
 
@@ -23,6 +24,8 @@ export function registerSignOut(app: FastifyInstance, web: WebContext): void {
     // Nobody to sign out: straight on, as if the button had been pressed.
     if (current.status !== 'active') return redirect(reply, returnTo ?? SIGNED_OUT);
     const ctx = pageContext(web, request, reply, current.signedIn.user);
+    // Its button's answer is a redirect to the app: form-action must allow it (Chromium holds redirects to it).
+    allowFormTarget(reply, returnTo);
     return sendPage(reply, 200, SignOutView({ ctx, returnTo }));
   });
 

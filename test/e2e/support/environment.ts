@@ -7,15 +7,15 @@ import { join } from 'node:path';
 
 // The runner reads the config first and picks the port and the folder; the workers it starts read it again
 // and inherit both through the environment, so everyone talks to the same service and database.
-process.env.E2E_PORT ??= execFileSync(process.execPath, [
-  '-e',
-  "const s = require('node:net').createServer(); s.listen(0, '127.0.0.1', () => { process.stdout.write(String(s.address().port)); s.close(); });",
-])
-  .toString()
-  .trim();
+process.env.E2E_PORT ??= freePort();
+// The sibling app of sibling-apps.spec.ts: another port of 127.0.0.1 is another origin of the same site, as an
+// app beside the service in production (app.example.com beside accounts.example.com).
+process.env.E2E_APP_PORT ??= freePort();
 process.env.E2E_DIR ??= mkdtempSync(join(tmpdir(), 'sc-e2e-'));
 
 export const port = process.env.E2E_PORT;
+export const appPort = process.env.E2E_APP_PORT;
+export const appOrigin = `http://127.0.0.1:${appPort}`;
 export const folder = process.env.E2E_DIR;
 export const baseURL = `http://127.0.0.1:${port}`;
 
@@ -36,4 +36,14 @@ export const serviceEnv: Record<string, string> = {
   SMTP_URL: '',
   REDIS_URL: '',
   TRUST_PROXY: '',
+  ALLOWED_APP_ORIGINS: appOrigin,
 };
+
+function freePort(): string {
+  return execFileSync(process.execPath, [
+    '-e',
+    "const s = require('node:net').createServer(); s.listen(0, '127.0.0.1', () => { process.stdout.write(String(s.address().port)); s.close(); });",
+  ])
+    .toString()
+    .trim();
+}
