@@ -15,8 +15,8 @@
 // of the same SITE is what SameSite=Lax lets the session cookie reach, one of another ORIGIN is what CORS
 // keeps apart. Pages: src/web/pages/session-api.ts, sign-out.ts, login.ts; src/web/back-to-app.ts.
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import type { Page } from '@playwright/test';
+import { freePort } from './support/apps.ts';
 import { inspect } from './support/axe.ts';
 import { copy, type Lang, langs } from './support/copy.ts';
 import { appOrigin, appPort, baseURL } from './support/environment.ts';
@@ -120,17 +120,6 @@ async function startSiblingApp(port: number): Promise<SiblingApp> {
         server.closeAllConnections();
       }),
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createNetServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 // The allowed app listens on the one port the service was started with: the tests of this file share it, so

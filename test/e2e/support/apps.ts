@@ -47,7 +47,8 @@ function printed(output: string, name: string): string {
   return value;
 }
 
-function freePort(): Promise<number> {
+/** A port of 127.0.0.1 nobody listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createNetServer();
     server.once('error', fail);
