@@ -129,6 +129,9 @@ describe('npm start on a developer’s machine', () => {
     // A form posted to the other spelling is sent on whole (308 keeps the method and the body).
     const posted = await fetch(`http://127.0.0.1:${port}/forgot-password`, { method: 'POST', redirect: 'manual' });
     expect(posted.status).toBe(308);
+    // A path that looks like another host stays a path of ours.
+    const scheme = await fetch(`http://127.0.0.1:${port}//evil.example/x`, { redirect: 'manual' });
+    expect(scheme.headers.get('location')).toBe(`http://localhost:${port}//evil.example/x`);
     // A proxy's forward-auth check or an app's back end at the other spelling is answered where it asks:
     // neither follows redirects.
     for (const path of ['/auth/check', '/api/session']) {

@@ -12,7 +12,8 @@ const settingsQuery = z.object({ return_to: z.string() });
 
 export function registerBackToApp(app: FastifyInstance, web: WebContext): void {
   app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'GET' || !request.url.startsWith('/settings')) return;
+    const path = request.url.split('?')[0]!;
+    if (request.method !== 'GET' || (path !== '/settings' && !path.startsWith('/settings/'))) return;
     const query = settingsQuery.safeParse(request.query);
     if (!query.success) return;
     const target = web.returnTo(query.data.return_to);
@@ -22,6 +23,6 @@ export function registerBackToApp(app: FastifyInstance, web: WebContext): void {
     const clean = new URLSearchParams(request.query as Record<string, string>);
     clean.delete('return_to');
     const rest = clean.toString();
-    return redirect(reply, `${request.url.split('?')[0]}${rest === '' ? '' : `?${rest}`}`);
+    return redirect(reply, `${path}${rest === '' ? '' : `?${rest}`}`);
   });
 }

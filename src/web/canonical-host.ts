@@ -18,7 +18,8 @@ export function registerCanonicalHost(app: FastifyInstance, config: Config): voi
     if (host === undefined || host === canonical.host) return;
     const asked = URL.canParse(`http://${host}`) ? new URL(`http://${host}`) : undefined;
     if (!asked || !isLoopbackHost(asked.hostname) || (asked.port || '80') !== (canonical.port || '80')) return;
-    // 308 keeps the method and body, should a form have been posted from the other spelling.
-    return reply.header('cache-control', 'no-store').redirect(new URL(request.url, canonical).href, 308);
+    // 308 keeps the method and body, should a form have been posted from the other spelling. The path is
+    // appended to the origin, never resolved against it: "//elsewhere/x" is a path here, not another host.
+    return reply.header('cache-control', 'no-store').redirect(`${canonical.origin}${request.url}`, 308);
   });
 }

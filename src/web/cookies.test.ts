@@ -124,6 +124,17 @@ describe('cookies (SECURITY 59, 60)', () => {
       sibling.cookies.set('__Secure-session', browser.cookies.get('__Secure-session')!);
       expect(JSON.parse((await sibling.get('/api/session')).text).user.id).toBe(user.id);
       expect((await sibling.get('/auth/check')).headers.get('x-user-id')).toBe(user.id);
+      // Cookie tossing: another host of the domain sets one more session cookie with a longer Path, which the
+      // browser sends first. Sent twice, in either order, the session cookie is no session at all.
+      const mine = browser.cookies.get('__Secure-session')!;
+      const theirs = 'A'.repeat(43);
+      for (const cookie of [
+        `__Secure-session=${theirs}; __Secure-session=${mine}`,
+        `__Secure-session=${mine}; __Secure-session=${theirs}`,
+      ]) {
+        expect((await fetch(`${shared.url}/api/session`, { headers: { cookie } })).status).toBe(401);
+        expect((await fetch(`${shared.url}/auth/check`, { headers: { cookie } })).status).toBe(401);
+      }
       // A host-only cookie from before COOKIE_DOMAIN was set counts for nothing.
       const before = new TestBrowser(shared.url);
       before.cookies.set('__Host-session', browser.cookies.get('__Secure-session')!);

@@ -53,8 +53,17 @@ export function cookieOptions(config: Config, extra: Partial<CookieSerializeOpti
   return { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, ...extra };
 }
 
+/**
+ * SECURITY 82: a session cookie sent twice is no session. Under COOKIE_DOMAIN any host of the domain can set
+ * one more with a longer Path, which browsers send first: reading the first would sign the browser in to
+ * whatever account that host chose (cookie tossing).
+ */
 export function readSessionCookie(config: Config, request: FastifyRequest): string | undefined {
-  return request.cookies[cookieNames(config).session];
+  const name = cookieNames(config).session;
+  const sent = request.headers.cookie ?? '';
+  let count = 0;
+  for (const part of sent.split(';')) if (part.trimStart().startsWith(`${name}=`)) count++;
+  return count > 1 ? undefined : request.cookies[name];
 }
 
 function sessionCookieOptions(config: Config): CookieSerializeOptions {

@@ -173,6 +173,10 @@ describe('return_to to an allowed app (SECURITY 81)', () => {
       );
       expect(visibleText(page.text)).toContain('Back to the app');
     }
+    // Only Settings' own pages keep it: a path that merely starts like them is a 404 like any other.
+    const lookalike = await browser.get(query('/settingsXX', APP_PAGE));
+    expect(lookalike.status).toBe(404);
+    expect(lookalike.headers.getSetCookie().some((line) => line.includes('return-to='))).toBe(false);
     await browser.send('/language', { locale: 'fr', next: '/settings/profile' });
     expect(visibleText((await browser.get('/settings/profile')).text)).toContain('Retour à l’application');
     await browser.get('/settings/profile');

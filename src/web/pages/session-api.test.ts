@@ -97,6 +97,8 @@ describe('signing out from an app', () => {
     const ended = await back.browser.request('/api/session', { method: 'DELETE', headers: {} });
     expect(ended.status).toBe(204);
     expect(ended.headers.getSetCookie().some((line) => line.startsWith('__Host-session=;'))).toBe(true);
+    // Settings' way back to the app goes with the session, as after "Sign out".
+    expect(ended.headers.getSetCookie().some((line) => line.startsWith('__Host-return-to=;'))).toBe(true);
     expect(await countSessionsOfUser(service.deps.db, back.user.id)).toBe(0);
     // Again: nothing left to end.
     expect((await back.browser.request('/api/session', { method: 'DELETE', headers: {} })).status).toBe(401);

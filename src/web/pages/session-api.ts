@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signOut } from '../../flows/sign-out.ts';
 import { currentSession } from '../auth.ts';
-import { clearSessionCookie, readSessionCookie } from '../cookies.ts';
+import { clearSessionCookie, cookieOptions, readSessionCookie } from '../cookies.ts';
 import { ForeignOrigin } from '../same-origin.ts';
 import type { WebContext } from '../web-context.ts';
 
@@ -53,6 +53,7 @@ export function registerSessionApi(app: FastifyInstance, web: WebContext): void 
     const ended = (await currentSession(web, request)).status === 'active';
     await signOut(web.deps, token);
     clearSessionCookie(config, reply);
+    reply.clearCookie(web.cookies.returnTo, cookieOptions(config));
     reply.header('cache-control', 'no-store');
     return ended ? reply.status(204).send() : reply.status(401).send({ signedIn: false });
   });
