@@ -37,6 +37,7 @@ describe('configuration from the environment', () => {
       PUBLIC_URL: 'https://accounts.example.com',
       NODE_ENV: 'production',
       SMTP_URL: 'smtps://mailer:secret@smtp.example.com:465',
+      ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
       MAIL_FROM: 'Acme Sales <accounts@example.com>',
       RESET_TOKEN_TTL: '30m',
     });
@@ -75,10 +76,16 @@ describe('configuration from the environment', () => {
 
   it('refuses what would be unsafe or missing in production', () => {
     expect(
-      problems({ NODE_ENV: 'production', PUBLIC_URL: 'http://accounts.example.com', SMTP_URL: 'smtp://mail' }),
+      problems({
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'http://accounts.example.com',
+        SMTP_URL: 'smtp://mail',
+        ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      }),
     ).toEqual(['PUBLIC_URL must be an https:// address when NODE_ENV=production']);
     expect(problems({ NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.com' })).toEqual([
       'SMTP_URL must be set when NODE_ENV=production (the development mailbox is not available there)',
+      'ENCRYPTION_KEY must be set when NODE_ENV=production (32 random bytes in base64: openssl rand -base64 32), unless REQUIRE_2FA=off',
     ]);
   });
 
@@ -223,6 +230,7 @@ describe('configuration from the environment', () => {
       NODE_ENV: 'production',
       PUBLIC_URL: 'https://accounts.example.com',
       SMTP_URL: 'smtp://mail.example.com',
+      ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     };
     expect(problems({ ...production, ALLOWED_APP_ORIGINS: 'http://app.example.com' })).toEqual([
       'ALLOWED_APP_ORIGINS must list https:// origins only when NODE_ENV=production',

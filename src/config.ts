@@ -10,6 +10,7 @@ import { senderOf } from './core/email-address.ts';
 import { isLoopbackHost } from './core/hosts.ts';
 import { type Locale, locales } from './core/locale.ts';
 import type { PolicyProfile } from './core/password-policy.ts';
+import { parseKey } from './core/secret-box.ts';
 import { MIN_IDLE_TIMEOUT_MS } from './core/session-expiry.ts';
 import type { DatabaseTarget } from './store/connect.ts';
 
@@ -54,7 +55,17 @@ export interface Config {
   cookieDomain: string | undefined;
   /** ALLOWED_APP_ORIGINS: the apps' exact origins, for return_to and for reading /api/session (CORS). */
   appOrigins: readonly string[];
+  /**
+   * ENCRYPTION_KEY: what seals the authenticator apps' keys and keys the recovery codes' digests
+   * (core/secret-box.ts), the first sealing, all opening. Empty: none given (main.ts keeps a development key).
+   */
+  encryptionKeys: readonly Buffer[];
+  /** REQUIRE_2FA: off (no second step at all), optional (for who enrols), required (everyone enrols). */
+  twoStep: TwoStepPolicy;
 }
+
+export const twoStepPolicies = ['off', 'optional', 'required'] as const;
+export type TwoStepPolicy = (typeof twoStepPolicies)[number];
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -177,6 +188,14 @@ function cookieDomain(given: string): string | Must {
  * SECURITY 81, 82: exact origins, each written in full; "*" is refused, since it would let any site read who
  * is signed in and send users anywhere after signing in.
  */
+/** SECURITY 85: 32 random bytes each, base64; several, comma-separated, while a key is being replaced. */
+function encryptionKeys(given: string): Buffer[] | Must {
+  const keys = given.split(',').map(parseKey);
+  if (keys.some((key) => key === undefined))
+    return must('must be 32 random bytes in base64 (openssl rand -base64 32), several separated by commas');
+  return keys as Buffer[];
+}
+
 function appOrigins(given: string): string[] | Must {
   const entries = given
     .split(',')
@@ -236,6 +255,9 @@ const environment = z
     TRUST_PROXY: variable(trustProxy, 'false'),
     COOKIE_DOMAIN: variable(cookieDomain),
     ALLOWED_APP_ORIGINS: variable(appOrigins, ''),
+    // A secret: what it was is never echoed.
+    ENCRYPTION_KEY: variable(encryptionKeys),
+    REQUIRE_2FA: variable(oneOf(twoStepPolicies), 'optional'),
   })
   .superRefine((values, ctx) => {
     const problem = (variable: string, text: string) =>
@@ -273,6 +295,12 @@ const environment = z
       problem(
         'COOKIE_DOMAIN',
         `must be PUBLIC_URL's host (${host}) or a domain above it, such as ${host.split('.').slice(-2).join('.')}`,
+      );
+    }
+    if (production && values.ENCRYPTION_KEY === undefined && values.REQUIRE_2FA !== 'off') {
+      problem(
+        'ENCRYPTION_KEY',
+        'must be set when NODE_ENV=production (32 random bytes in base64: openssl rand -base64 32), unless REQUIRE_2FA=off',
       );
     }
     if (production && values.ALLOWED_APP_ORIGINS.some((origin) => origin.startsWith('http:'))) {
@@ -337,6 +365,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       trustProxy: values.TRUST_PROXY,
       cookieDomain: values.COOKIE_DOMAIN,
       appOrigins: Object.freeze(values.ALLOWED_APP_ORIGINS),
+      encryptionKeys: Object.freeze(values.ENCRYPTION_KEY ?? []),
+      twoStep: values.REQUIRE_2FA,
     }),
   };
 }

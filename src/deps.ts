@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Config } from './config.ts';
 import { isCommonPassword } from './core/common-passwords.ts';
+import { createSecretBox, type SecretBox } from './core/secret-box.ts';
 import { createHasher, type Hasher, OWASP_ARGON2ID } from './hasher.ts';
 import type { LogOutput } from './log-output.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -36,6 +37,11 @@ export interface Deps {
   readonly wakeOutbox: () => void;
   /** The development mailbox, when it runs (never in production). */
   readonly devMailbox?: DevMailbox;
+  /**
+   * ENCRYPTION_KEY's (core/secret-box.ts): it seals the authenticator apps' keys. Undefined when there is
+   * none (REQUIRE_2FA=off in production, or a command that needs none): no second step can be taken then.
+   */
+  readonly secrets?: SecretBox;
 }
 
 export interface MailboxSummary {
@@ -70,6 +76,8 @@ export interface DepsParts {
   wakeOutbox?: () => void;
   /** Where the log lines go, for log_lines_dropped_total. */
   output?: LogOutput;
+  /** Outside production without ENCRYPTION_KEY: the development key main.ts keeps beside the database. */
+  developmentKey?: Buffer;
 }
 
 /** The database of the configuration, its outages and returns told to the log (store/availability.ts). */
@@ -117,6 +125,7 @@ export async function createDeps(config: Config, parts: DepsParts): Promise<{ de
     isCommonPassword,
     wakeOutbox: parts.wakeOutbox ?? (() => {}),
     devMailbox: parts.devMailbox,
+    secrets: secretBox(config, parts.developmentKey),
   };
   return {
     deps,
@@ -125,6 +134,11 @@ export async function createDeps(config: Config, parts: DepsParts): Promise<{ de
       await connection.close();
     },
   };
+}
+
+function secretBox(config: Config, developmentKey: Buffer | undefined): SecretBox | undefined {
+  if (config.encryptionKeys.length > 0) return createSecretBox(config.encryptionKeys);
+  return developmentKey && !config.production ? createSecretBox([developmentKey]) : undefined;
 }
 
 /** Commands fail at once while Redis is away, so requests fall back to the in-memory throttles, never wait. */

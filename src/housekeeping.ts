@@ -8,6 +8,7 @@ import { touchIntervalMs } from './core/session-expiry.ts';
 import type { Deps } from './deps.ts';
 import { deleteDevicesBefore } from './store/devices.ts';
 import { deleteEventsBefore } from './store/events.ts';
+import { deleteExpiredPendingSignIns } from './store/factors.ts';
 import { deleteExpiredPayloads } from './store/oidc-payloads.ts';
 import { deleteSettledEmails, deleteSilentWorkers } from './store/outbox.ts';
 import { deleteKeys, listKeys } from './store/provider-keys.ts';
@@ -41,6 +42,7 @@ export async function sweep(deps: Deps): Promise<void> {
   await deleteEventsBefore(deps.db, now - retention.securityEventsMs);
   await deleteDevicesBefore(deps.db, now - KNOWN_DEVICE_MS);
   await deleteExpiredPayloads(deps.db, now);
+  await deleteExpiredPendingSignIns(deps.db, now);
   for (const use of ['signing', 'cookie'] as const) {
     const retired = retiredGenerations(await listKeys(deps.db, use), now);
     await deleteKeys(

@@ -74,6 +74,7 @@ describe('npm start', () => {
         NODE_ENV: 'production',
         PUBLIC_URL: 'https://accounts.example.test',
         SMTP_URL: 'smtp://127.0.0.1:1',
+        ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
       }),
     );
     const browser = new TestBrowser(`http://127.0.0.1:${port}`);
@@ -96,6 +97,7 @@ describe('npm start', () => {
         NODE_ENV: 'production',
         PUBLIC_URL: 'https://accounts.example.test',
         SMTP_URL: 'smtp://127.0.0.1:1',
+        ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
       }),
     );
     expect(service.output()).not.toContain('Demo account');

@@ -4,9 +4,11 @@
 // goes through log-output.ts, which drops lines rather than wait for a reader that is not reading.
 import './node-version.ts';
 import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { logoutNoticeDelivery } from './apps/backchannel.ts';
 import { type Config, parseConfig } from './config.ts';
+import { newKeyText, parseKey } from './core/secret-box.ts';
 import { createSignal } from './core/signal.ts';
 import { createDeps, createLogger, type Deps, openDatabase } from './deps.ts';
 import { addUser } from './flows/add-user.ts';
@@ -51,6 +53,7 @@ const { deps, close } = await createDeps(config, {
   devMailbox,
   wakeOutbox: outboxWake.fire,
   output: stdout,
+  developmentKey: config.production || config.encryptionKeys.length > 0 ? undefined : developmentKey(config),
 });
 const worker = createOutboxWorker(deps, createTransport(config.smtpUrl ?? devMailbox!.url), {
   deliverLogoutNotice: logoutNoticeDelivery(deps),
@@ -101,8 +104,36 @@ async function retireDemoAccount(deps: Deps): Promise<void> {
 }
 
 /** Beside the SQLite file, or under ./data for PostgreSQL. */
+function dataFolder(config: Config): string {
+  return config.database.kind === 'sqlite' ? dirname(config.database.path) : 'data';
+}
+
 function mailboxFolder(config: Config): string {
-  return join(config.database.kind === 'sqlite' ? dirname(config.database.path) : 'data', 'dev-mailbox');
+  return join(dataFolder(config), 'dev-mailbox');
+}
+
+/**
+ * Outside production without ENCRYPTION_KEY, the authenticator apps' keys are sealed with a key kept beside
+ * the database (README "Two-step verification"). Written to a draft, then linked into place, which fails if
+ * another instance was first: every instance reads the same key.
+ */
+function developmentKey(config: Config): Buffer {
+  const path = join(dataFolder(config), 'encryption.key');
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    const draft = `${path}.${process.pid}.draft`;
+    writeFileSync(draft, `${newKeyText()}\n`, { mode: 0o600 });
+    try {
+      linkSync(draft, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(draft);
+    }
+  }
+  const key = parseKey(readFileSync(path, 'utf8'));
+  if (!key) throw new Error(`${path} is not a key of 32 bytes in base64: delete it, or set ENCRYPTION_KEY`);
+  return key;
 }
 
 /**

@@ -39,6 +39,7 @@ async function productionEnv(extra: Record<string, string> = {}): Promise<Record
     TRUST_PROXY: '1',
     DATABASE_URL: `sqlite:${join(folder, 'app.db')}`,
     SMTP_URL: smtp.url.href,
+    ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     METRICS_TOKEN,
     LOG_LEVEL: 'info',
     ...extra,

@@ -18,6 +18,14 @@ export const rules = {
     account: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, maxFailures: 100, forgetAfterMs: DAY },
     client: { freeFailures: 50, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: DAY },
   },
+  // SECURITY 86: guesses at a second factor, after a right password or in a signed-in session, counted like
+  // passwords: per account at the client, per account (skipped by a known device, so the owner is not
+  // locked out by whoever has the password), and wrong codes per client.
+  secondFactor: {
+    accountAtClient: { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: DAY },
+    account: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, maxFailures: 100, forgetAfterMs: DAY },
+    client: { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: DAY },
+  },
   // SECURITY 30: three reset emails per address, then none until the address has been quiet for fifteen
   // minutes; the cap is silent (the answer does not change). Per client, requests slow down visibly.
   resetEmail: {
@@ -140,6 +148,8 @@ export interface SignInThrottle {
 
 export interface Throttles {
   signIn: SignInThrottle;
+  /** The same shape as signIn, its keys the user id (flows/two-step.ts). */
+  secondFactor: SignInThrottle;
   /** Keys: the digest of the normalised address, and the client key. */
   resetEmail: Throttle<'address' | 'client'>;
   /** Keys: the digest of the link's token, and the client key. */
@@ -149,7 +159,22 @@ export interface Throttles {
 }
 
 export function createThrottles(store: ThrottleStore): Throttles {
-  const signIn = throttle(store, 'sign-in', rules.signIn);
+  return {
+    signIn: guessThrottle(store, 'sign-in', rules.signIn),
+    secondFactor: guessThrottle(store, 'second-factor', rules.secondFactor),
+    resetEmail: throttle(store, 'reset-email', rules.resetEmail),
+    setPassword: throttle(store, 'set-password', rules.setPassword),
+    appRequests: throttle(store, 'app-requests', rules.appRequests),
+  };
+}
+
+/** Guesses at a secret of an account: its password, or its second factor. */
+function guessThrottle(
+  store: ThrottleStore,
+  name: string,
+  partRules: Record<'accountAtClient' | 'account' | 'client', ThrottleRule>,
+): SignInThrottle {
+  const counters = throttle(store, name, partRules);
   // Accounts are keyed by a digest of the normalised email: the table holds no addresses, and unknown
   // addresses are throttled exactly like real ones (SECURITY 19).
   const keys = (account: string, client: string) => {
@@ -157,28 +182,23 @@ export function createThrottles(store: ThrottleStore): Throttles {
     return { account: accountKey, accountAtClient: `${accountKey}:${client}`, client };
   };
   return {
-    signIn: {
-      async attempt(account, client, now, { knownDevice = false, db } = {}) {
-        const { account: accountKey, accountAtClient } = keys(account, client);
-        const counted = knownDevice ? { accountAtClient } : { account: accountKey, accountAtClient };
-        const already = longest(await signIn.waits({ ...counted, client }, now, db));
-        return already > 0 ? already : longest(await signIn.take(counted, now, db));
-      },
-      async fail(client, now, db) {
-        await signIn.take({ client }, now, db);
-      },
-      async succeed(account, client, db) {
-        const { account: accountKey, accountAtClient } = keys(account, client);
-        await signIn.clear({ account: accountKey, accountAtClient }, db);
-      },
-      async forgetAccount(account) {
-        const accountKey = digest(account);
-        await signIn.clear({ account: accountKey });
-        await store.clearPrefix(`sign-in:accountAtClient:${accountKey}:`);
-      },
+    async attempt(account, client, now, { knownDevice = false, db } = {}) {
+      const { account: accountKey, accountAtClient } = keys(account, client);
+      const counted = knownDevice ? { accountAtClient } : { account: accountKey, accountAtClient };
+      const already = longest(await counters.waits({ ...counted, client }, now, db));
+      return already > 0 ? already : longest(await counters.take(counted, now, db));
     },
-    resetEmail: throttle(store, 'reset-email', rules.resetEmail),
-    setPassword: throttle(store, 'set-password', rules.setPassword),
-    appRequests: throttle(store, 'app-requests', rules.appRequests),
+    async fail(client, now, db) {
+      await counters.take({ client }, now, db);
+    },
+    async succeed(account, client, db) {
+      const { account: accountKey, accountAtClient } = keys(account, client);
+      await counters.clear({ account: accountKey, accountAtClient }, db);
+    },
+    async forgetAccount(account) {
+      const accountKey = digest(account);
+      await counters.clear({ account: accountKey });
+      await store.clearPrefix(`${name}:accountAtClient:${accountKey}:`);
+    },
   };
 }

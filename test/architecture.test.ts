@@ -7,12 +7,13 @@ import { describe, expect, it } from 'vitest';
 const allowed: Record<string, string[]> = {
   core: [],
   i18n: ['core'],
+  factors: ['core'],
   store: ['core'],
   root: ['core', 'store'],
-  flows: ['core', 'store', 'root'],
+  flows: ['core', 'factors', 'store', 'root'],
   mail: ['core', 'store', 'i18n', 'root'],
   apps: ['core', 'flows', 'store', 'root'],
-  web: ['core', 'flows', 'apps', 'i18n', 'root'],
+  web: ['core', 'factors', 'flows', 'apps', 'i18n', 'root'],
   cli: ['core', 'flows', 'apps', 'store', 'root'],
 };
 

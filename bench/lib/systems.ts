@@ -38,6 +38,7 @@ export function cliEnvironment(databaseUrl: string): Record<string, string> {
     NODE_ENV: 'production',
     PUBLIC_URL,
     SMTP_URL: 'smtp://127.0.0.1:1',
+    ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
   };
 }
 
@@ -82,6 +83,7 @@ export async function startOurs(options: {
       PUBLIC_URL,
       DATABASE_URL: options.databaseUrl,
       SMTP_URL: options.smtpUrl,
+      ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
       // Each benchmark request comes from a client address of its own, as real traffic does.
       TRUST_PROXY: '1',
       LOG_LEVEL: 'warn',

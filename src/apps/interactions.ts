@@ -67,9 +67,13 @@ export function sessionAnswers(interaction: Interaction, session: SessionRow, no
   return true;
 }
 
-/** The account signed in, when (our session's start: auth_time), and how (amr, RFC 8176). */
-export function loginResult(accountId: string, signedInAt: number): InteractionResults {
-  return { login: { accountId, ts: Math.floor(signedInAt / SECOND), amr: ['pwd'], remember: true } };
+/**
+ * The account signed in, when (our session's start: auth_time), and how: amr (RFC 8176), the session's
+ * factors ('pwd', or 'pwd otp mfa' after the second step).
+ */
+export function loginResult(accountId: string, signedInAt: number, factors: string): InteractionResults {
+  const amr = factors.split(' ');
+  return { login: { accountId, ts: Math.floor(signedInAt / SECOND), amr, remember: true } };
 }
 
 /** Grants what the app asked for and the user accepted on the consent page. */

@@ -132,6 +132,7 @@ describe('npm run cli -- clients add', () => {
       NODE_ENV: 'production',
       PUBLIC_URL: 'https://accounts.example.com',
       SMTP_URL: 'smtp://127.0.0.1:2525',
+      ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     };
     const plain = ['--name', 'Sales Connect', '--redirect-uri', 'http://app.example.com/callback'];
     expect(cli(['clients', 'add', ...plain], production)).toEqual({

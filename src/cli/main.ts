@@ -17,6 +17,7 @@ import {
   disableUserCommand,
   enableUserCommand,
   listUsersCommand,
+  resetTwoStepCommand,
   revokeSessionsCommand,
 } from './users.ts';
 
@@ -26,6 +27,7 @@ const usage = `Usage:
   npm run cli -- users list
   npm run cli -- users disable --email EMAIL
   npm run cli -- users enable --email EMAIL
+  npm run cli -- users reset-2fa --email EMAIL
   npm run cli -- sessions revoke --email EMAIL
   npm run cli -- clients add --name "NAME" --redirect-uri URI [--redirect-uri URI …]
                  [--post-logout-redirect-uri URI …] [--backchannel-logout-uri URI] [--public] [--first-party]
@@ -41,6 +43,7 @@ const commands = new Map<string, Command>([
   ['users list', listUsersCommand],
   ['users disable', disableUserCommand],
   ['users enable', enableUserCommand],
+  ['users reset-2fa', resetTwoStepCommand],
   ['sessions revoke', revokeSessionsCommand],
   ['clients add', addClientCommand],
   ['clients list', listClientsCommand],

@@ -5,7 +5,13 @@ import { isLocale, type Locale } from '../core/locale.ts';
 import type { Rule } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
 import { addUser } from '../flows/add-user.ts';
-import { type AdministerOutcome, disableUser, enableUser, revokeAllSessions } from '../flows/administer.ts';
+import {
+  type AdministerOutcome,
+  disableUser,
+  enableUser,
+  resetTwoStep,
+  revokeAllSessions,
+} from '../flows/administer.ts';
 import { listUsers } from '../store/users.ts';
 import { type Command, noArguments, UsageError, withDeps } from './run.ts';
 
@@ -69,6 +75,8 @@ function administer(
   done: string,
   state: string,
 ): Command {
+  const unchanged = (email: string) =>
+    state === '' ? `${email} has no two-step verification to reset.\n` : `${email} is already ${state}.\n`;
   return async (cli, args) => {
     const { values } = parseArgs({ args, options: { email: { type: 'string' } }, strict: true });
     const email = values.email;
@@ -77,7 +85,7 @@ function administer(
       const outcome = await action(deps, email);
       if (!outcome.ok) {
         process.stderr.write(
-          outcome.reason === 'no-such-user' ? `No user has the address ${email}.\n` : `${email} is already ${state}.\n`,
+          outcome.reason === 'no-such-user' ? `No user has the address ${email}.\n` : unchanged(email),
         );
         return 1;
       }
@@ -92,6 +100,12 @@ function administer(
 export const disableUserCommand = administer('users disable', disableUser, 'Disabled', 'disabled');
 export const enableUserCommand = administer('users enable', enableUser, 'Enabled', 'enabled');
 export const revokeSessionsCommand = administer('sessions revoke', revokeAllSessions, 'Signed out', 'revoked');
+export const resetTwoStepCommand = administer(
+  'users reset-2fa',
+  resetTwoStep,
+  'Removed the two-step verification of',
+  '',
+);
 
 function refusal(outcome: Exclude<Awaited<ReturnType<typeof addUser>>, { ok: true }>): string {
   switch (outcome.reason) {

@@ -46,6 +46,7 @@ export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserO
     password_hash: passwordHash,
     disabled_at: null,
     email_verified_at: null,
+    second_factor_at: null,
     created_at: now,
     updated_at: now,
   };

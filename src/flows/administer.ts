@@ -4,11 +4,13 @@
 import { normaliseEmail } from '../core/email-address.ts';
 import type { Deps } from '../deps.ts';
 import { recordEvent } from '../store/events.ts';
+import { deleteFactors } from '../store/factors.ts';
 import { cancelPendingEmails } from '../store/outbox.ts';
 import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
 import { findUserByEmail, setDisabled } from '../store/users.ts';
 import { endAppAccess } from './app-access.ts';
+import { announce } from './two-step.ts';
 
 export type AdministerOutcome =
   | { ok: true; endedSessions: number }
@@ -60,5 +62,25 @@ export async function revokeAllSessions(deps: Deps, email: string): Promise<Admi
   });
   deps.wakeOutbox();
   deps.log.info({ event: 'sessions-revoked', userId: user.id, endedSessions, by: 'cli' });
+  return { ok: true, endedSessions };
+}
+
+/**
+ * `users reset-2fa`: for a user who lost every factor and every recovery code. The factors go, every
+ * session ends with what the apps were given, and the owner is told by email (SECURITY 90).
+ */
+export async function resetTwoStep(deps: Deps, email: string): Promise<AdministerOutcome> {
+  const user = await findUserByEmail(deps.db, normaliseEmail(email));
+  if (!user) return { ok: false, reason: 'no-such-user' };
+  const now = deps.clock.now();
+  const endedSessions = await deps.db.transaction().execute(async (tx) => {
+    if (!(await deleteFactors(tx, user.id))) return undefined;
+    await endAppAccess(tx, { accountId: user.id }, now);
+    await announce(tx, user, 'two-step-reset', operator, now);
+    return deleteSessionsOfUser(tx, user.id);
+  });
+  if (endedSessions === undefined) return { ok: false, reason: 'unchanged' };
+  deps.wakeOutbox();
+  deps.log.info({ event: 'two-step-reset', userId: user.id, endedSessions, by: 'cli' });
   return { ok: true, endedSessions };
 }

@@ -20,6 +20,7 @@ import { lockUser, setPasswordHash } from '../store/users.ts';
 import { endAppAccess } from './app-access.ts';
 import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
 import { renewSessionId, type SignedIn } from './sessions.ts';
+import { recentlyProven, secondFactorOwed } from './two-step.ts';
 
 export interface PasswordChange {
   current: string;
@@ -29,7 +30,8 @@ export interface PasswordChange {
 
 export type ChangePasswordProblem =
   | NewPasswordProblem
-  | { field: 'current'; reason: 'required' | 'wrong' }
+  /** 'step-up': the account has a second factor, not proven in this session in the last ten minutes. */
+  | { field: 'current'; reason: 'required' | 'wrong' | 'step-up' }
   | { field: 'next'; reason: 'same-as-current' };
 
 export type PreparedPasswordChange =
@@ -56,6 +58,9 @@ export async function preparePasswordChange(
     problems.push({ field: 'next', reason: 'same-as-current' });
   }
   if (problems.length > 0 || !checked.ok) return { ok: false, reason: 'invalid', problems };
+  // SECURITY 89: with a second factor, the password alone does not change the password.
+  if (secondFactorOwed(deps, user) && !recentlyProven(deps, signedIn.session))
+    return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'step-up' }] };
 
   const account = user.email;
   const client_ = clientKey(client.address);

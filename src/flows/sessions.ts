@@ -24,10 +24,28 @@ export interface SignedIn {
   session: SessionRow;
 }
 
-export type ResumeOutcome = { status: 'active'; signedIn: SignedIn } | { status: 'expired' } | { status: 'none' };
+/**
+ * 'enrol': REQUIRE_2FA=required and the account has no second factor yet: the session may enrol one and
+ * nothing else (flows/two-step.ts); every other page and app treats it as no session.
+ */
+export type ResumeOutcome =
+  | { status: 'active'; signedIn: SignedIn }
+  | { status: 'enrol'; signedIn: SignedIn }
+  | { status: 'expired' }
+  | { status: 'none' };
+
+/** The amr (RFC 8176) of a session proven with the password only, and with a second factor too. */
+export const PASSWORD_ONLY = 'pwd';
+export const TWO_FACTORS = 'pwd otp mfa';
 
 /** Starts a session and returns the cookie value, which is never stored. */
-export async function startSession(db: Executor, now: number, userId: string, client: ClientInfo): Promise<string> {
+export async function startSession(
+  db: Executor,
+  now: number,
+  userId: string,
+  client: ClientInfo,
+  factors = PASSWORD_ONLY,
+): Promise<string> {
   const token = newToken();
   await insertSession(db, {
     id_hash: digest(token),
@@ -36,9 +54,25 @@ export async function startSession(db: Executor, now: number, userId: string, cl
     last_seen_at: now,
     client_address: client.address,
     user_agent: storedUserAgent(client),
+    factors,
+    proven_at: factors === PASSWORD_ONLY ? null : now,
   });
   return token;
 }
+
+/**
+ * SECURITY 88: what a live session may do. One proven without the second factor its account has now (signed
+ * in while REQUIRE_2FA was off, or before a factor was added elsewhere) is over; under REQUIRE_2FA=required,
+ * one of an account without a factor may only enrol one.
+ */
+function standing(deps: Deps, found: SignedIn): 'full' | 'enrol' | 'over' {
+  const policy = deps.config.twoStep;
+  if (policy === 'off') return 'full';
+  if (found.user.second_factor_at !== null) return hasSecondFactor(found.session) ? 'full' : 'over';
+  return policy === 'required' ? 'enrol' : 'full';
+}
+
+export const hasSecondFactor = (session: SessionRow): boolean => session.factors.split(' ').includes('otp');
 
 export async function resumeSession(deps: Deps, token: string | undefined): Promise<ResumeOutcome> {
   if (token === undefined || !isTokenShaped(token)) return { status: 'none' };
@@ -47,7 +81,8 @@ export async function resumeSession(deps: Deps, token: string | undefined): Prom
   if (!found) return { status: 'none' };
   const now = deps.clock.now();
   const timeouts = { idleMs: deps.config.sessionIdleTimeoutMs, absoluteMs: deps.config.sessionAbsoluteTimeoutMs };
-  if (isSessionOver(found.session, timeouts, now) || found.user.disabled_at !== null) {
+  const stand = standing(deps, found);
+  if (isSessionOver(found.session, timeouts, now) || found.user.disabled_at !== null || stand === 'over') {
     await deleteSession(deps.db, idHash);
     return { status: 'expired' };
   }
@@ -55,7 +90,7 @@ export async function resumeSession(deps: Deps, token: string | undefined): Prom
     await touchSession(deps.db, idHash, now);
     found.session.last_seen_at = now;
   }
-  return { status: 'active', signedIn: found };
+  return { status: stand === 'enrol' ? 'enrol' : 'active', signedIn: found };
 }
 
 /**
@@ -68,7 +103,7 @@ export async function peekSession(deps: Deps, token: string | undefined): Promis
   const timeouts = { idleMs: deps.config.sessionIdleTimeoutMs, absoluteMs: deps.config.sessionAbsoluteTimeoutMs };
   if (!found || isSessionOver(found.session, timeouts, deps.clock.now()) || found.user.disabled_at !== null)
     return undefined;
-  return found;
+  return standing(deps, found) === 'full' ? found : undefined;
 }
 
 /** Gives the session a new id (after a privilege change): the new cookie value, or undefined if it ended. */

@@ -17,6 +17,7 @@ import { deviceOwner, insertDevice } from '../store/devices.ts';
 import { recordEvent, recordEventForAddress } from '../store/events.ts';
 import { adoptLocale, findUserByEmail, lockUser, type User, upgradePasswordHash } from '../store/users.ts';
 import { KNOWN_DEVICE_MS } from '../throttles.ts';
+import { beginSecondStep, type SecondStage, secondStageOf } from './second-step.ts';
 import { replaceSession, startSession } from './sessions.ts';
 
 export interface SignInInput {
@@ -34,6 +35,11 @@ export interface SignInInput {
 export type SignInOutcome =
   /** `deviceToken`: a new known-device cookie for this browser, when it did not present one. */
   | { ok: true; user: User; token: string; deviceToken?: string }
+  /**
+   * The password was right, and the account owes a second step (flows/second-step.ts): no session yet, only
+   * the value of the `second-step` cookie. Not `ok`, so that nothing reads it as signed in.
+   */
+  | { ok: false; reason: 'second-step'; user: User; stage: SecondStage; pendingToken: string }
   | { ok: false; reason: 'invalid-credentials' }
   | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
@@ -75,6 +81,19 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     return { ok: false, reason: 'invalid-credentials' };
   }
 
+  const stage = secondStageOf(deps, user);
+  if (stage) {
+    const outcome = await beginSecondStepAfter(deps, user, { account, client, knownDevice, stage, input });
+    if (
+      !outcome.ok &&
+      outcome.reason === 'second-step' &&
+      user.password_hash &&
+      deps.hasher.needsRehash(user.password_hash)
+    )
+      upgradeHash(deps, user, user.password_hash, password);
+    return outcome;
+  }
+
   const deviceToken = knownDevice ? undefined : newToken();
   let appsOwed = false;
   // One transaction, one commit: the counters, the session sent in, and the new session.
@@ -104,6 +123,29 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
   if (user.password_hash && deps.hasher.needsRehash(user.password_hash))
     upgradeHash(deps, user, user.password_hash, password);
   return deviceToken ? { ok: true, user, token, deviceToken } : { ok: true, user, token };
+}
+
+/**
+ * The password was right and a second step is owed: the password's counters are cleared (SECURITY 18), the
+ * second step's own throttle takes over; the session sent in, the known device and the event wait for it.
+ */
+async function beginSecondStepAfter(
+  deps: Deps,
+  user: User,
+  context: { account: string; client: string; knownDevice: boolean; stage: SecondStage; input: SignInInput },
+): Promise<SignInOutcome> {
+  const { input } = context;
+  const pendingToken = await deps.db.transaction().execute(async (tx) => {
+    const current = await lockUser(tx, user.id);
+    if (!current || current.password_hash !== user.password_hash || current.disabled_at !== null) return undefined;
+    await deps.throttles.signIn.succeed(context.account, context.client, tx);
+    const now = deps.clock.now();
+    if (input.pageLocale && current.locale_chosen_at === null) await adoptLocale(tx, user.id, input.pageLocale, now);
+    return beginSecondStep(tx, now, current, context.stage, { client: input.client, knownDevice: context.knownDevice });
+  });
+  if (pendingToken === undefined) return { ok: false, reason: 'invalid-credentials' };
+  deps.log.info({ event: 'sign-in', outcome: 'second-step', stage: context.stage, userId: user.id });
+  return { ok: false, reason: 'second-step', user, stage: context.stage, pendingToken };
 }
 
 /** Looked up whether or not the account exists, so an unknown address costs the same query. */

@@ -236,4 +236,120 @@ export const fr = {
   'event.app-revoked': 'Accès d’une application révoqué',
   'settings.backToApp': 'Retour à l’application',
   'logout.signedInAs': 'Vous êtes connecté en tant que {email}.',
+  'error.current.step-up':
+    'Confirmez d’abord votre identité avec votre application d’authentification, puis modifiez votre mot de passe.',
+  'login.secondStepExpired': 'Votre connexion a pris trop de temps. Veuillez vous reconnecter.',
+  'secondStep.title': 'Vérification en deux étapes',
+  'secondStep.intro': 'Saisissez le code à 6 chiffres de votre application d’authentification.',
+  'secondStep.code': 'Code d’authentification',
+  'secondStep.submit': 'Vérifier',
+  'secondStep.useRecovery': 'Utiliser plutôt un code de secours',
+  'secondStep.recoveryIntro':
+    'Saisissez l’un des codes de secours enregistrés lors de l’activation de la vérification en deux étapes. Chaque code ne sert qu’une fois.',
+  'secondStep.recoveryCode': 'Code de secours',
+  'secondStep.useApp': 'Utiliser plutôt votre application d’authentification',
+  'secondStep.wrongCode':
+    'Ce code est incorrect. Vérifiez que l’horloge de votre téléphone est à l’heure, puis saisissez le code affiché maintenant.',
+  'secondStep.wrongRecovery': 'Ce code de secours est incorrect, ou il a déjà été utilisé.',
+  'secondStep.codeRequired': 'Saisissez le code à 6 chiffres de votre application.',
+  'secondStep.recoveryRequired': 'Saisissez l’un de vos codes de secours.',
+  'secondStep.throttled': 'Trop de codes incorrects. Réessayez {wait}.',
+  'secondStep.unavailable':
+    'La vérification en deux étapes ne peut pas être contrôlée pour le moment. Réessayez plus tard ou contactez votre administrateur.',
+  'secondStep.cancel': 'Annuler et se reconnecter',
+  'secondStep.lostAll':
+    'Vous avez perdu votre téléphone et vos codes de secours ? Votre administrateur peut réinitialiser votre vérification en deux étapes.',
+  'secondStep.signingInAs': 'Connexion en tant que {email}',
+  'twoStep.title': 'Vérification en deux étapes',
+  'twoStep.intro':
+    'Demandez un code d’une application d’authentification en plus de votre mot de passe. Quelqu’un qui connaît votre mot de passe, ou qui peut lire vos e-mails, ne peut toujours pas se connecter.',
+  'twoStep.on': 'Activée',
+  'twoStep.off': 'Désactivée',
+  'twoStep.app': 'Application d’authentification',
+  'twoStep.enabledSince': 'Activée {date}',
+  'twoStep.codesLeft': 'Codes de secours : {count} sur 10 restants',
+  'twoStep.codesLow': 'Il vous reste peu de codes de secours : générez-en de nouveaux.',
+  'twoStep.setUp': 'Configurer une application d’authentification',
+  'twoStep.turnOff': 'Désactiver',
+  'twoStep.renewCodes': 'Générer de nouveaux codes de secours',
+  'twoStep.requiredNote': 'Votre organisation exige la vérification en deux étapes : elle ne peut pas être désactivée.',
+  'twoStep.turnedOff':
+    'La vérification en deux étapes est désactivée. Votre compte n’est plus protégé que par votre mot de passe.',
+  'twoStep.requiredRefused':
+    'Votre organisation exige la vérification en deux étapes : elle ne peut pas être désactivée.',
+  'twoStep.alreadyOn': 'La vérification en deux étapes est déjà activée.',
+  'twoStep.notOn': 'La vérification en deux étapes n’est pas activée.',
+  'twoStep.requiredTitle': 'Configurer la vérification en deux étapes',
+  'twoStep.requiredIntro':
+    '{brand} exige la vérification en deux étapes. Configurez une application d’authentification sur votre téléphone pour terminer la connexion.',
+  'setup.title': 'Configurer votre application d’authentification',
+  'setup.scan':
+    'Scannez ce code QR avec une application d’authentification, comme Google Authenticator, Microsoft Authenticator, 1Password ou Aegis.',
+  'setup.qrLabel': 'Code QR à scanner avec votre application d’authentification',
+  'setup.keyIntro': 'Impossible de le scanner ? Saisissez plutôt cette clé dans l’application :',
+  'setup.keyLabel': 'Clé de configuration',
+  'setup.enterCode': 'Saisissez ensuite le code à 6 chiffres affiché par l’application.',
+  'setup.code': 'Code de l’application',
+  'setup.submit': 'Activer',
+  'setup.cancel': 'Annuler',
+  'setup.wrongCode': 'Ce code est incorrect. Saisissez le code affiché maintenant par l’application.',
+  'setup.expired': 'Cette configuration a expiré. Recommencez avec le nouveau code QR ci-dessous.',
+  'codes.title': 'Enregistrez vos codes de secours',
+  'codes.intro':
+    'Si vous perdez votre téléphone, chacun de ces codes vous permet de vous connecter une fois. Conservez-les en lieu sûr, par exemple dans un gestionnaire de mots de passe : ils ne seront plus affichés.',
+  'codes.enabled':
+    'La vérification en deux étapes est activée. Désormais, la connexion demande un code de votre application.',
+  'codes.renewed': 'Vos nouveaux codes de secours sont prêts. Les anciens ne fonctionnent plus.',
+  'codes.listLabel': 'Vos codes de secours',
+  'codes.copy': 'Copier',
+  'codes.copied': 'Copié',
+  'codes.download': 'Télécharger',
+  'codes.print': 'Imprimer',
+  'codes.continue': 'J’ai enregistré mes codes',
+  'codes.fileTitle': 'Codes de secours {brand} de {email}',
+  'codes.fileHint': 'Chaque code ne sert qu’une fois. Conservez ce fichier en lieu sûr.',
+  'stepUp.title': 'Confirmez votre identité',
+  'stepUp.introCode': 'Pour votre sécurité, saisissez un code de votre application d’authentification pour continuer.',
+  'stepUp.introPassword': 'Pour votre sécurité, saisissez votre mot de passe pour continuer.',
+  'stepUp.password': 'Mot de passe',
+  'stepUp.submit': 'Continuer',
+  'stepUp.wrongPassword': 'Ce mot de passe est incorrect.',
+  'stepUp.throttled': 'Trop de tentatives incorrectes. Réessayez {wait}.',
+  'stepUp.passwordCallout':
+    'Pour modifier votre mot de passe, confirmez d’abord votre identité avec votre application d’authentification.',
+  'stepUp.confirmLink': 'Confirmer mon identité',
+  'off.title': 'Désactiver la vérification en deux étapes ?',
+  'off.intro':
+    'Votre compte ne sera plus protégé que par votre mot de passe. Votre application d’authentification et vos codes de secours ne fonctionneront plus.',
+  'off.submit': 'Désactiver la vérification en deux étapes',
+  'renew.title': 'Générer de nouveaux codes de secours ?',
+  'renew.intro':
+    'Vos codes de secours actuels ne fonctionneront plus, et dix nouveaux codes seront affichés une seule fois.',
+  'renew.submit': 'Générer de nouveaux codes',
+  'event.two-step-enabled': 'Vérification en deux étapes activée',
+  'event.two-step-disabled': 'Vérification en deux étapes désactivée',
+  'event.two-step-reset': 'Vérification en deux étapes réinitialisée par un administrateur',
+  'event.second-step-failed': 'Code de vérification en deux étapes incorrect',
+  'event.recovery-code-used': 'Connexion avec un code de secours',
+  'event.recovery-codes-renewed': 'Nouveaux codes de secours générés',
+  'email.notice.two-step-enabled.subject': 'La vérification en deux étapes est activée sur votre compte {brand}',
+  'email.notice.two-step-enabled.intro':
+    'La vérification en deux étapes a été activée sur votre compte {brand} le {date}. La connexion demande désormais un code de votre application d’authentification.',
+  'email.notice.two-step-disabled.subject': 'La vérification en deux étapes est désactivée sur votre compte {brand}',
+  'email.notice.two-step-disabled.intro':
+    'La vérification en deux étapes a été désactivée sur votre compte {brand} le {date}. Votre compte n’est plus protégé que par votre mot de passe.',
+  'email.notice.two-step-reset.subject': 'Votre vérification en deux étapes {brand} a été réinitialisée',
+  'email.notice.two-step-reset.intro':
+    'Un administrateur a supprimé la vérification en deux étapes de votre compte {brand} le {date} et vous a déconnecté partout. Vous pouvez la configurer à nouveau dans Paramètres → Sécurité.',
+  'email.notice.recovery-code-used.subject': 'Un code de secours a servi à vous connecter à {brand}',
+  'email.notice.recovery-code-used.intro':
+    'Un code de secours a servi à vous connecter à votre compte {brand} le {date}.',
+  'email.notice.recovery-codes-renewed.subject': 'Nouveaux codes de secours {brand}',
+  'email.notice.recovery-codes-renewed.intro':
+    'De nouveaux codes de secours ont été générés pour votre compte {brand} le {date}. Les précédents ne fonctionnent plus.',
+  'email.notice.codesLeft':
+    'Il vous reste {count} codes de secours. Quand il en reste peu, générez-en de nouveaux dans Paramètres → Sécurité.',
+  'email.notice.notYou':
+    'Si ce n’était pas vous, modifiez votre mot de passe immédiatement, vérifiez vos sessions dans Paramètres → Sécurité et prévenez votre administrateur.',
+  'email.notice.button': 'Vérifier mes paramètres de sécurité',
 } as const satisfies Catalogue;

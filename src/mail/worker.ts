@@ -20,6 +20,7 @@ import {
   markEmailSent,
   type OutboxRow,
   resumeWaitingEmails,
+  type SecurityNotice,
 } from '../store/outbox.ts';
 import {
   deleteResetToken,
@@ -31,6 +32,7 @@ import { findUserById, type User } from '../store/users.ts';
 import type { RenderedEmail } from './layout.tsx';
 import { passwordChangedEmail } from './password-changed-email.tsx';
 import { inviteEmail, resetEmail } from './reset-email.tsx';
+import { securityNoticeEmail } from './security-notice-email.tsx';
 import type { MailTransport } from './transport.ts';
 import { createPresence, STALE_AFTER_MS } from './worker-presence.ts';
 
@@ -177,7 +179,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     // SECURITY 39: a password change committed since the row was claimed cancelled it; and a worker that
     // lost its claim (taken for dead during a long pause) leaves the email to the one that holds it now.
     let minted: Minted | undefined;
-    if (row.kind !== 'password-changed') {
+    if (row.kind === 'reset-email' || row.kind === 'invite-email') {
       const link = await mintLink(row, user, row.kind === 'invite-email' ? 'invite' : 'reset');
       if (link === null) return cancelled(row);
       minted = link;
@@ -268,6 +270,13 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
         ...common,
         changedAt,
         forgotUrl: new URL('/forgot-password', deps.config.publicUrl).href,
+      });
+    }
+    if (row.kind === 'security-notice') {
+      return securityNoticeEmail({
+        ...common,
+        notice: JSON.parse(row.data) as SecurityNotice,
+        securityUrl: new URL('/settings/security', deps.config.publicUrl).href,
       });
     }
     if (row.kind === 'invite-email')

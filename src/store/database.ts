@@ -16,6 +16,8 @@ export interface UsersTable {
   email_verified_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Since when the account has a second factor (migration 0011); null: none. */
+  second_factor_at: number | null;
 }
 
 export interface SessionsTable {
@@ -26,6 +28,41 @@ export interface SessionsTable {
   last_seen_at: number;
   client_address: string;
   user_agent: string;
+  /** How the session was proven, as amr values (RFC 8176) separated by spaces: 'pwd', 'pwd otp mfa'. */
+  factors: string;
+  /** When a factor was last proven in it (sign-in or step-up); null: only the password, at created_at. */
+  proven_at: number | null;
+}
+
+/** An authenticator app (factors/totp.ts): its key sealed with ENCRYPTION_KEY, bound to the account. */
+export interface TotpFactorsTable {
+  user_id: string;
+  secret: string;
+  last_step: number;
+  created_at: number;
+}
+
+/** A recovery code, as its keyed digest (core/secret-box.ts); used_at set once it was spent. */
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_digest: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/** Between a right password and the second step (flows/two-step-sign-in.ts): it grants nothing else. */
+export interface PendingSignInsTable {
+  /** SHA-256 of the `second-step` cookie's value. */
+  token_hash: string;
+  user_id: string;
+  stage: 'verify' | 'enrol';
+  password_hash: string;
+  /** 1: the browser had the account's known-device cookie (SECURITY 21). */
+  known_device: number;
+  client_address: string;
+  user_agent: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface ThrottlesTable {
@@ -54,7 +91,7 @@ export interface ResetTokensTable {
 export interface OutboxTable {
   id: string;
   /** An email, or a back-channel logout an app is owed (apps/backchannel.ts). */
-  kind: 'reset-email' | 'invite-email' | 'password-changed' | 'backchannel-logout';
+  kind: 'reset-email' | 'invite-email' | 'password-changed' | 'security-notice' | 'backchannel-logout';
   /**
    * Null: a reset request for an unknown or disabled address, or one over its address's cap, queued like any
    * other and never sent (and, from before migration 0006, a row whose account was deleted behind its back).
@@ -91,7 +128,13 @@ export type SecurityEventKind =
   | 'sessions-revoked'
   | 'account-disabled'
   | 'account-enabled'
-  | 'app-revoked';
+  | 'app-revoked'
+  | 'two-step-enabled'
+  | 'two-step-disabled'
+  | 'two-step-reset'
+  | 'second-step-failed'
+  | 'recovery-code-used'
+  | 'recovery-codes-renewed';
 
 export interface SecurityEventsTable {
   id: string;
@@ -161,6 +204,9 @@ export interface Database {
   oauth_clients: OauthClientsTable;
   oidc_payloads: OidcPayloadsTable;
   provider_keys: ProviderKeysTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  pending_sign_ins: PendingSignInsTable;
 }
 
 /** Store functions take either the database or an open transaction. */

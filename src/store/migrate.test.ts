@@ -447,7 +447,7 @@ describe('0008: when the language was chosen', () => {
       .execute();
     expect(await migrate(db)).toEqual(migrationsAfter('0007-outbox-workers'));
     expect(await db.selectFrom('users').selectAll().execute()).toEqual([
-      { ...ada, locale_chosen_at: 7, email_verified_at: null },
+      { ...ada, locale_chosen_at: 7, email_verified_at: null, second_factor_at: null },
     ]);
   });
 });

@@ -13,6 +13,7 @@ import * as outboxWorkers from './migrations/0007-outbox-workers.ts';
 import * as localeChosen from './migrations/0008-locale-chosen.ts';
 import * as apps from './migrations/0009-apps.ts';
 import * as returnTo from './migrations/0010-return-to.ts';
+import * as twoStep from './migrations/0011-two-step.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0008-locale-chosen': localeChosen,
   '0009-apps': apps,
   '0010-return-to': returnTo,
+  '0011-two-step': twoStep,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

@@ -20,6 +20,14 @@ export async function enqueueEmail(
     .execute();
 }
 
+/** The data of a 'security-notice' email: a change to how the account signs in (flows/two-step.ts). */
+export interface SecurityNotice {
+  notice: 'two-step-enabled' | 'two-step-disabled' | 'two-step-reset' | 'recovery-code-used' | 'recovery-codes-renewed';
+  at: number;
+  /** After a recovery code was used: how many are left. */
+  left?: number;
+}
+
 /** A row to send: one tied to an account. */
 export type ClaimedEmail = OutboxRow & { user_id: string };
 

@@ -24,6 +24,8 @@ export async function findSessionWithUser(
       'sessions.last_seen_at',
       'sessions.client_address',
       'sessions.user_agent',
+      'sessions.factors',
+      'sessions.proven_at',
       'users.id',
       'users.email',
       'users.name',
@@ -34,6 +36,7 @@ export async function findSessionWithUser(
       'users.email_verified_at',
       'users.created_at',
       'users.updated_at',
+      'users.second_factor_at',
     ])
     .where('sessions.id_hash', '=', idHash)
     .executeTakeFirst();
@@ -46,6 +49,8 @@ export async function findSessionWithUser(
       last_seen_at: row.last_seen_at,
       client_address: row.client_address,
       user_agent: row.user_agent,
+      factors: row.factors,
+      proven_at: row.proven_at,
     },
     user: {
       id: row.id,
@@ -58,6 +63,7 @@ export async function findSessionWithUser(
       email_verified_at: row.email_verified_at,
       created_at: row.created_at,
       updated_at: row.updated_at,
+      second_factor_at: row.second_factor_at,
     },
   };
 }
@@ -76,11 +82,18 @@ export async function renameSession(db: Executor, fromHash: string, toHash: stri
   return result.numUpdatedRows > 0n;
 }
 
+/** After a second factor was proven in the session: it counts as such from now on (amr, step-up). */
+export async function markSessionProven(db: Executor, idHash: string, factors: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ factors, proven_at: now }).where('id_hash', '=', idHash).execute();
+}
+
 export async function deleteSession(db: Executor, idHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
 }
 
+/** Every session but `except`, and every half-finished sign-in (flows/two-step-sign-in.ts) with them. */
 export async function deleteSessionsOfUser(db: Executor, userId: string, except?: string): Promise<number> {
+  await db.deleteFrom('pending_sign_ins').where('user_id', '=', userId).execute();
   let query = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (except !== undefined) query = query.where('id_hash', '!=', except);
   const result = await query.executeTakeFirst();

@@ -71,13 +71,23 @@ export async function setPasswordHash(db: Executor, id: string, passwordHash: st
  * Replaces the hash only if it is still the one that was verified: a rehash after sign-in must never
  * overwrite a password changed in the meantime.
  */
+/** The same password under today's parameters; a sign-in waiting for its second step keeps going. */
 export async function upgradePasswordHash(db: Executor, id: string, from: string, to: string): Promise<void> {
-  await db
-    .updateTable('users')
-    .set({ password_hash: to })
-    .where('id', '=', id)
-    .where('password_hash', '=', from)
-    .execute();
+  await db.transaction().execute(async (tx) => {
+    const result = await tx
+      .updateTable('users')
+      .set({ password_hash: to })
+      .where('id', '=', id)
+      .where('password_hash', '=', from)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return;
+    await tx
+      .updateTable('pending_sign_ins')
+      .set({ password_hash: to })
+      .where('user_id', '=', id)
+      .where('password_hash', '=', from)
+      .execute();
+  });
 }
 
 export function listUsers(db: Executor): Promise<User[]> {

@@ -18,10 +18,12 @@ import { registerLanguageSwitch } from './pages/language.ts';
 import { registerLoginPage } from './pages/login.ts';
 import { registerOps } from './pages/ops.ts';
 import { registerResetPassword } from './pages/reset-password.ts';
+import { registerSecondStep } from './pages/second-step.ts';
 import { registerSecurityPage } from './pages/security.ts';
 import { registerSessionApi } from './pages/session-api.ts';
 import { registerSettingsPages } from './pages/settings.ts';
 import { registerSignOut } from './pages/sign-out.ts';
+import { registerTwoStepPages } from './pages/two-step.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { serverOptions } from './server-options.ts';
 import { registerTiming } from './timing.ts';
@@ -47,9 +49,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   registerOps(app, web);
   registerLoginPage(app, web);
+  registerSecondStep(app, web);
   registerSignOut(app, web);
   registerSettingsPages(app, web);
   registerSecurityPage(app, web);
+  registerTwoStepPages(app, web);
   registerSessionApi(app, web);
   registerForwardAuth(app, web);
   registerLanguageSwitch(app, web);

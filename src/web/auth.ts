@@ -9,14 +9,26 @@ export function currentSession(web: WebContext, request: FastifyRequest): Promis
   return resumeSession(web.deps, readSessionCookie(web.deps.config, request));
 }
 
-/** The signed-in user, or undefined after sending the visitor to the log-in page. */
+/** Where a session that may only enrol a second factor is sent (REQUIRE_2FA=required, flows/sessions.ts). */
+export const ENROLMENT_PAGE = '/settings/security/two-step/setup';
+
+/**
+ * The signed-in user, or undefined after sending the visitor to the log-in page. A session that may only
+ * enrol a second factor is sent to enrol one, unless `enrolment` says this is where it does.
+ */
 export async function requireSignedIn(
   web: WebContext,
   request: FastifyRequest,
   reply: FastifyReply,
+  { enrolment = false } = {},
 ): Promise<SignedIn | undefined> {
   const current = await currentSession(web, request);
   if (current.status === 'active') return current.signedIn;
+  if (current.status === 'enrol') {
+    if (enrolment) return current.signedIn;
+    redirect(reply, ENROLMENT_PAGE);
+    return undefined;
+  }
   clearSessionCookie(web.deps.config, reply);
   redirect(reply, current.status === 'expired' ? '/login?notice=session-expired' : '/login');
   return undefined;

@@ -23,6 +23,8 @@ export interface CookieNames {
   device: string;
   /** The app Settings' "Back to the app" link returns to, for this browser session (core/return-to.ts). */
   returnTo: string;
+  /** A sign-in between its right password and its second step (flows/second-step.ts); never a session. */
+  secondStep: string;
   /**
    * The OpenID Connect provider's: its session (Path=/), and those of one sign-in, whose paths are the
    * sign-in's own (/interaction/<uid>, /oidc/auth/<uid>), so they carry __Secure- rather than __Host-.
@@ -41,6 +43,7 @@ export function cookieNames(config: Config): CookieNames {
     invite: `${prefix}invite`,
     device: `${prefix}device`,
     returnTo: `${prefix}return-to`,
+    secondStep: `${prefix}second-step`,
     provider: {
       session: `${prefix}app-session`,
       interaction: `${config.secureCookies ? '__Secure-' : ''}app-interaction`,

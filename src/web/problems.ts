@@ -16,6 +16,7 @@ const problemKeys: Record<ProblemKey<PlainProblem>, MessageKey> = {
   'locale.invalid': 'error.locale.invalid',
   'current.required': 'error.current.required',
   'current.wrong': 'error.current.wrong',
+  'current.step-up': 'error.current.step-up',
   'next.required': 'error.next.required',
   'next.same-as-current': 'error.next.same-as-current',
   'confirm.required': 'error.confirm.required',

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { logoutNoticeDelivery } from '../../src/apps/backchannel.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { Locale } from '../../src/core/locale.ts';
+import { newKeyText } from '../../src/core/secret-box.ts';
 import { createSignal } from '../../src/core/signal.ts';
 import { createDeps, createLogger, type Deps, type DevMailbox, openDatabase } from '../../src/deps.ts';
 import { addUser } from '../../src/flows/add-user.ts';
@@ -38,13 +39,22 @@ export interface TestDepsOptions {
   clockStart?: number;
 }
 
+/** One key for the whole run: deps that reopen a database (a restart) open what the first ones sealed. */
+export const TEST_ENCRYPTION_KEY = newKeyText();
+
 /**
  * Made as main.ts makes them: connect, migrate, the wake signal, the Deps, then the worker. With DATABASE_URL
  * in `env`, the deps open that database (to reopen one, as after a restart) and leave it.
  */
 export async function testDeps(env: Record<string, string> = {}, options: TestDepsOptions = {}): Promise<TestDeps> {
   const database = env.DATABASE_URL === undefined ? await createTestDatabase() : undefined;
-  const parsed = parseConfig({ NODE_ENV: 'test', DATABASE_URL: database?.url, LOG_LEVEL: 'info', ...env });
+  const parsed = parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database?.url,
+    LOG_LEVEL: 'info',
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    ...env,
+  });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const logs: string[] = [];
   const sink = new Writable({

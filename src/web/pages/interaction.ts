@@ -13,14 +13,16 @@ import {
   refusal,
   sessionAnswers,
 } from '../../apps/interactions.ts';
+import { PASSWORD_ONLY, TWO_FACTORS } from '../../flows/sessions.ts';
 import { currentSession } from '../auth.ts';
 import { redirect, sendPage } from '../render.ts';
 import { allowFormTarget } from '../security-headers.ts';
 import { ConsentView } from '../views/consent.tsx';
 import { ErrorView } from '../views/error-page.tsx';
-import { LoginView } from '../views/login.tsx';
+import { LoginView, withReturnTo } from '../views/login.tsx';
 import { pageContext, publicPageContext, type WebContext } from '../web-context.ts';
 import { submitLogin } from './login.ts';
+import { type SecondStepPage, showSecondStep, submitSecondStep } from './second-step.ts';
 
 type Params = { Params: { uid: string } };
 
@@ -58,6 +60,19 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     action: `/interaction/${interaction.uid}/login`,
     app: interaction.clientName,
     uiLocales: interaction.uiLocales,
+    secondStep: {
+      verify: `/interaction/${interaction.uid}/verify`,
+      // Enrolled, the user continues to the interaction, which the new session then answers.
+      enrol: withReturnTo('/login/two-step-setup', `/interaction/${interaction.uid}`),
+    },
+  });
+
+  const secondStep = (interaction: Interaction): SecondStepPage => ({
+    action: `/interaction/${interaction.uid}/verify`,
+    page: `/interaction/${interaction.uid}/verify`,
+    cancelHref: `/interaction/${interaction.uid}`,
+    restart: `/interaction/${interaction.uid}`,
+    uiLocales: interaction.uiLocales,
   });
 
   app.get<Params>('/interaction/:uid', async (request, reply) => {
@@ -70,7 +85,8 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     const signedIn = current.status === 'active' ? current.signedIn : undefined;
     if (interaction.prompt === 'login') {
       if (signedIn && sessionAnswers(interaction, signedIn.session, web.deps.clock.now())) {
-        return answer(request, reply, found, loginResult(signedIn.user.id, signedIn.session.created_at));
+        const { session } = signedIn;
+        return answer(request, reply, found, loginResult(signedIn.user.id, session.created_at, session.factors));
       }
       const ctx = pageContext(web, request, reply, signedIn?.user, interaction.uiLocales);
       return sendPage(reply, 200, LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction) }));
@@ -100,9 +116,25 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
       allowFormTarget(reply, appRedirect(found.interaction));
       const user = await submitLogin(web, request, reply, target(found.interaction));
       if (!user) return reply;
-      return answer(request, reply, found, loginResult(user.id, web.deps.clock.now()));
+      return answer(request, reply, found, loginResult(user.id, web.deps.clock.now(), PASSWORD_ONLY));
     },
   );
+
+  app.get<Params>('/interaction/:uid/verify', async (request, reply) => {
+    const found = await interactionOf(request, reply);
+    if (!found) return reply;
+    allowFormTarget(reply, appRedirect(found.interaction));
+    return showSecondStep(web, request, reply, secondStep(found.interaction));
+  });
+
+  app.post<Params>('/interaction/:uid/verify', { preHandler: web.protect }, async (request, reply) => {
+    const found = await interactionOf(request, reply);
+    if (!found) return reply;
+    allowFormTarget(reply, appRedirect(found.interaction));
+    const opened = await submitSecondStep(web, request, reply, secondStep(found.interaction));
+    if (!opened) return reply;
+    return answer(request, reply, found, loginResult(opened.user.id, web.deps.clock.now(), TWO_FACTORS));
+  });
 
   app.post<Params>('/interaction/:uid/consent', { preHandler: web.protect }, async (request, reply) => {
     const found = await interactionOf(request, reply);

@@ -11,13 +11,15 @@ import { renewCsrfSecret } from '../csrf.ts';
 import { csrfField, field, noticeOf, parseForm, passwordField } from '../forms.ts';
 import { redirect, sendPage, sendTooSoon } from '../render.ts';
 import { allowFormTarget } from '../security-headers.ts';
-import { type LoginForm, type LoginTarget, LoginView } from '../views/login.tsx';
+import { type LoginForm, type LoginTarget, LoginView, withReturnTo } from '../views/login.tsx';
 import { clientInfo, pageContext, type WebContext } from '../web-context.ts';
+import { setSecondStepCookie } from './second-step.ts';
 
 const notices = {
   'signed-out': 'login.signedOut',
   'session-expired': 'login.sessionExpired',
   'password-reset': 'login.passwordReset',
+  'second-step-expired': 'login.secondStepExpired',
 } as const;
 
 const loginBody = z.object({
@@ -34,11 +36,18 @@ const loginQuery = z.object({ return_to: z.string().optional() });
  */
 const HOME = '/settings';
 
-const directLogin = (returnTo: string | undefined): LoginTarget => ({ action: '/login', returnTo });
+const directLogin = (returnTo: string | undefined): LoginTarget => ({
+  action: '/login',
+  returnTo,
+  secondStep: {
+    verify: withReturnTo('/login/verify', returnTo),
+    enrol: withReturnTo('/login/two-step-setup', returnTo),
+  },
+});
 
 /**
  * The posted log-in form: the session started and its cookies set, returning the user; or the page that
- * says why not, sent, returning undefined.
+ * says why not, or the way to the second step, sent, returning undefined.
  */
 export async function submitLogin(
   web: WebContext,
@@ -78,6 +87,12 @@ export async function submitLogin(
       );
     }
     return outcome.user;
+  }
+  if (outcome.reason === 'second-step') {
+    setSecondStepCookie(web, reply, outcome.pendingToken);
+    renewCsrfSecret(web.deps.config, request, reply);
+    redirect(reply, outcome.stage === 'verify' ? target.secondStep.verify : target.secondStep.enrol);
+    return undefined;
   }
   if (outcome.reason === 'throttled') {
     form.alert = ctx.t('login.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });

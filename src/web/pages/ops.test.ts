@@ -74,6 +74,7 @@ describe('metrics', () => {
       NODE_ENV: 'production',
       PUBLIC_URL: 'https://accounts.example.test',
       SMTP_URL: 'smtp://127.0.0.1:1',
+      ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
     });
     expect((await new TestBrowser(service.url).get('/metrics')).status).toBe(404);
   });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { connectedApps, revokeApp } from '../../flows/app-access.ts';
 import { activeSessions, recentActivity, revokeSession, signOutEverywhereElse } from '../../flows/security.ts';
+import { twoStepStatus } from '../../flows/two-step.ts';
 import { requireSignedIn } from '../auth.ts';
 import { csrfField, field, noticeOf, parseForm } from '../forms.ts';
 import { redirect, sendPage } from '../render.ts';
@@ -16,6 +17,10 @@ const notices = {
   'not-found': 'security.notFound',
   'app-revoked': 'security.appRevoked',
   'app-not-found': 'security.appNotFound',
+  'two-step-off': 'twoStep.turnedOff',
+  required: 'twoStep.requiredRefused',
+  'already-on': 'twoStep.alreadyOn',
+  'not-on': 'twoStep.notOn',
 } as const;
 const revokeBody = z.object({ ...csrfField, session: field(64) });
 const revokeAppBody = z.object({ ...csrfField, client: field(64) });
@@ -26,12 +31,21 @@ export function registerSecurityPage(app: FastifyInstance, web: WebContext): voi
     if (!signedIn) return reply;
     const ctx = pageContext(web, request, reply, signedIn.user);
     const key = noticeOf(request, notices);
-    const [sessions, apps, events] = await Promise.all([
+    const [sessions, apps, events, twoStep] = await Promise.all([
       activeSessions(web.deps, signedIn),
       connectedApps(web.deps, signedIn.user.id),
       recentActivity(web.deps, signedIn),
+      twoStepStatus(web.deps, signedIn.user),
     ]);
-    return sendPage(reply, 200, SecurityView({ ctx, sessions, apps, events, notice: key && ctx.t(key) }));
+    const page = SecurityView({
+      ctx,
+      sessions,
+      apps,
+      events,
+      twoStep: { status: twoStep, since: signedIn.user.second_factor_at },
+      notice: key && ctx.t(key),
+    });
+    return sendPage(reply, 200, page);
   });
 
   app.post(`${PATH}/sessions/revoke`, { preHandler: web.protect }, async (request, reply) => {

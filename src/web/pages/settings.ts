@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isLocale } from '../../core/locale.ts';
 import { saveAccountDetails } from '../../flows/account-details.ts';
 import type { SignedIn } from '../../flows/sessions.ts';
+import { recentlyProven, secondFactorOwed } from '../../flows/two-step.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { requireSignedIn } from '../auth.ts';
 import { setSessionCookie } from '../cookies.ts';
@@ -45,7 +46,7 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
     if (!signedIn) return reply;
     const ctx = pageContext(web, request, reply, signedIn.user);
     const key = noticeOf(request, notices);
-    return sendPage(reply, 200, view(ctx, signedIn, { ...blankForm(signedIn), notice: key && ctx.t(key) }));
+    return sendPage(reply, 200, view(web, ctx, signedIn, { ...blankForm(signedIn), notice: key && ctx.t(key) }));
   });
 
   app.post('/settings/profile', { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
@@ -68,7 +69,7 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
       return sendPage(
         reply,
         422,
-        view(ctx, signedIn, withProblems(ctx, form, [{ field: 'locale', reason: 'invalid' }])),
+        view(web, ctx, signedIn, withProblems(ctx, form, [{ field: 'locale', reason: 'invalid' }])),
       );
     }
     form.locale = locale;
@@ -95,9 +96,9 @@ export function registerSettingsPages(app: FastifyInstance, web: WebContext): vo
     const ctx = pageContext(web, request, reply, signedIn.user);
     if (outcome.reason === 'throttled') {
       form.summary = [{ message: ctx.t('settings.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) }) }];
-      return sendTooSoon(reply, outcome.retryAfterMs, view(ctx, signedIn, form));
+      return sendTooSoon(reply, outcome.retryAfterMs, view(web, ctx, signedIn, form));
     }
-    return sendPage(reply, 422, view(ctx, signedIn, withProblems(ctx, form, outcome.problems)));
+    return sendPage(reply, 422, view(web, ctx, signedIn, withProblems(ctx, form, outcome.problems)));
   });
 }
 
@@ -106,8 +107,14 @@ function blankForm(signedIn: SignedIn): AccountDetailsForm {
   return { name: signedIn.user.name, locale, changePassword: false, errors: {}, summary: [] };
 }
 
-function view(ctx: PageContext, signedIn: SignedIn, form: AccountDetailsForm) {
-  return SettingsProfileView({ ctx, email: signedIn.user.email, form });
+function view(web: WebContext, ctx: PageContext, signedIn: SignedIn, form: AccountDetailsForm) {
+  const { deps } = web;
+  // SECURITY 89: with a second factor, the password changes only after "confirm it's you" lately.
+  const stepUp =
+    secondFactorOwed(deps, signedIn.user) && !recentlyProven(deps, signedIn.session)
+      ? `/settings/security/confirm?next=${encodeURIComponent('/settings/profile')}`
+      : undefined;
+  return SettingsProfileView({ ctx, email: signedIn.user.email, form: { ...form, stepUp } });
 }
 
 function withProblems(ctx: PageContext, form: AccountDetailsForm, problems: FieldProblem[]): AccountDetailsForm {

@@ -46,9 +46,11 @@ export function TextField(
     maxLength?: number;
     readOnly?: boolean;
     required?: boolean;
+    /** 'numeric' for a code: phones show the digit pad. */
+    inputMode?: 'numeric' | 'text';
   },
 ) {
-  const { name, error, hint, value, type = 'text', autocomplete, maxLength, readOnly, required } = props;
+  const { name, error, hint, value, type = 'text', autocomplete, maxLength, readOnly, required, inputMode } = props;
   return (
     <FieldFrame {...props}>
       <input
@@ -61,6 +63,8 @@ export function TextField(
         maxLength={maxLength}
         readOnly={readOnly}
         required={required}
+        inputMode={inputMode}
+        autocapitalize={inputMode === undefined ? undefined : 'off'}
         spellcheck={false}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy(name, error, hint, props.describedBy)}

@@ -9,6 +9,8 @@ export interface LoginTarget {
   uiLocales?: string;
   /** Where to go once signed in (an allow-listed return_to, pages/login.ts), through Forgot password too. */
   returnTo?: string;
+  /** The second step after a right password, when the account owes one (pages/second-step.ts). */
+  secondStep: { verify: string; enrol: string };
 }
 
 import { Document } from './document.tsx';

@@ -2,6 +2,7 @@
 // the user in (each can be revoked), and recent activity.
 import type { ConnectedApp } from '../../flows/app-access.ts';
 import type { ActiveSession, Activity } from '../../flows/security.ts';
+import type { TwoStepStatus } from '../../flows/two-step.ts';
 import { formatList, formatMoment } from '../../i18n/index.ts';
 import { describeUserAgent } from '../user-agent.ts';
 import type { PageContext } from './context.ts';
@@ -9,6 +10,7 @@ import { Notice } from './form.tsx';
 import { Moment, momentMark, WithMoment } from './moment.tsx';
 import { SettingsLayout } from './settings-layout.tsx';
 import { CsrfField } from './shell.tsx';
+import { TwoStepCard } from './two-step.tsx';
 
 function device(ctx: PageContext, userAgent: string): string {
   const described = describeUserAgent(userAgent);
@@ -20,12 +22,14 @@ export function SecurityView({
   sessions,
   apps,
   events,
+  twoStep,
   notice,
 }: {
   ctx: PageContext;
   sessions: ActiveSession[];
   apps: ConnectedApp[];
   events: Activity[];
+  twoStep: { status: TwoStepStatus; since: number | null };
   notice?: string;
 }) {
   const { t } = ctx;
@@ -33,6 +37,7 @@ export function SecurityView({
   return (
     <SettingsLayout ctx={ctx} section="security" intro={t('security.intro')}>
       {notice && <Notice message={notice} />}
+      <TwoStepCard ctx={ctx} status={twoStep.status} since={twoStep.since} />
       <section class="card" aria-labelledby="active-sessions">
         <div class="card-header">
           <h3 id="active-sessions">{t('security.sessions')}</h3>
@@ -118,7 +123,7 @@ export function SecurityView({
               </thead>
               <tbody>
                 {events.map((event) => (
-                  <tr class={event.kind === 'sign-in-failed' ? 'activity-warning' : undefined}>
+                  <tr class={warnings.has(event.kind) ? 'activity-warning' : undefined}>
                     <td>{t(`event.${event.kind}`)}</td>
                     <td>
                       <Moment ctx={ctx} at={event.at} />
@@ -137,6 +142,14 @@ export function SecurityView({
     </SettingsLayout>
   );
 }
+
+/** Events the owner should look at twice. */
+const warnings = new Set<Activity['kind']>([
+  'sign-in-failed',
+  'second-step-failed',
+  'two-step-disabled',
+  'two-step-reset',
+]);
 
 const scopeWords = ['profile', 'email', 'offline_access'] as const;
 

@@ -15,6 +15,8 @@ export interface AccountDetailsForm {
   /** In the order the fields appear, for the summary at the top. */
   summary: Array<{ field?: string; message: string }>;
   notice?: string;
+  /** The account has a second factor not proven lately: the password changes after "confirm it's you". */
+  stepUp?: string;
 }
 
 export function SettingsProfileView({
@@ -72,6 +74,11 @@ export function SettingsProfileView({
               {t('settings.changePassword')}
             </label>
             <div class="password-fields" id="password-fields">
+              {form.stepUp && (
+                <p class="callout step-up-callout">
+                  {t('stepUp.passwordCallout')} <a href={form.stepUp}>{t('stepUp.confirmLink')}</a>
+                </p>
+              )}
               <div class="stack">
                 <PasswordField
                   name="current_password"
