@@ -188,7 +188,7 @@ function cookieDomain(given: string): string | Must {
  * SECURITY 81, 82: exact origins, each written in full; "*" is refused, since it would let any site read who
  * is signed in and send users anywhere after signing in.
  */
-/** SECURITY 85: 32 random bytes each, base64; several, comma-separated, while a key is being replaced. */
+/** 32 random bytes each, base64; several, comma-separated, while a key is being replaced. */
 function encryptionKeys(given: string): Buffer[] | Must {
   const keys = given.split(',').map(parseKey);
   if (keys.some((key) => key === undefined))

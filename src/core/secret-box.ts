@@ -1,5 +1,5 @@
 // Secrets the service must read back (an authenticator app's key) are sealed with ENCRYPTION_KEY, so a copy
-// of the database alone opens nothing (SECURITY 85). AES-256-GCM with a fresh 96-bit nonce per seal; the
+// of the database alone opens nothing (README "Two-step verification"). AES-256-GCM with a fresh 96-bit nonce per seal; the
 // associated data binds a sealed value to what it belongs to (an account, a session), so it cannot be moved.
 // Keys are a list: the first seals, every one opens, so a key is rotated by putting the new one first.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';

@@ -67,7 +67,7 @@ export async function revokeAllSessions(deps: Deps, email: string): Promise<Admi
 
 /**
  * `users reset-2fa`: for a user who lost every factor and every recovery code. The factors go, every
- * session ends with what the apps were given, and the owner is told by email (SECURITY 90).
+ * session ends with what the apps were given, and the owner is told by email (SECURITY 85: no reset by email removes it).
  */
 export async function resetTwoStep(deps: Deps, email: string): Promise<AdministerOutcome> {
   const user = await findUserByEmail(deps.db, normaliseEmail(email));

@@ -1,7 +1,7 @@
 // The second step of a sign-in (« Vérification en deux étapes »): after a right password, an account with a
 // second factor gets a half-finished sign-in instead of a session, and gives a code from its authenticator
 // app or a recovery code; under REQUIRE_2FA=required, an account without one enrols one there and then.
-// SECURITY 88: the half-finished sign-in grants nothing else (its own cookie and table, never a session),
+// SECURITY 90: the half-finished sign-in grants nothing else (its own cookie and table, never a session),
 // lives five minutes, is bound to the browser that gave the password, and dies with a password change, a
 // reset or "sign out everywhere"; the known-device and throttling rules of the first step still apply.
 import type { ClientInfo } from '../core/client-address.ts';

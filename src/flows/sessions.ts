@@ -61,7 +61,7 @@ export async function startSession(
 }
 
 /**
- * SECURITY 88: what a live session may do. One proven without the second factor its account has now (signed
+ * SECURITY 85: what a live session may do. One proven without the second factor its account has now (signed
  * in while REQUIRE_2FA was off, or before a factor was added elsewhere) is over; under REQUIRE_2FA=required,
  * one of an account without a factor may only enrol one.
  */

@@ -1,9 +1,10 @@
 // Settings → Security → Two-step verification: the authenticator app (enrol, remove), the recovery codes
 // (renew), and the proof of a factor that sensitive changes ask for (step-up). The second step of a sign-in
 // is flows/second-step.ts; both prove factors here.
-// SECURITY 85 (keys sealed with ENCRYPTION_KEY, bound to the account), 86 (±1 step, each step once, guesses
-// throttled), 87 (recovery codes random, single use, keyed digests), 89 (step-up within ten minutes, each
-// change announced and recorded), 88 (enrolling ends every other session and what apps were given from them).
+// Keys sealed with ENCRYPTION_KEY and bound to the account (README "Two-step verification"). SECURITY 86 (±1
+// step, each step once, guesses throttled), 87 (recovery codes random, single use, keyed digests), 89
+// (step-up within ten minutes, each change announced and recorded), 85 (enrolling ends every other session,
+// and what apps were given from them: from now on the factor holds everywhere).
 import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
 import { MINUTE } from '../core/duration.ts';
@@ -211,7 +212,7 @@ export interface TotpSetup {
 /**
  * A new key for an authenticator app, not saved: it counts once its first code confirms it. It is sealed to
  * `holder` (the session, or the half-finished sign-in, that asked for it): nobody else can confirm it, or
- * read it back, even with the account's password (SECURITY 88).
+ * read it back, even with the account’s password (SECURITY 89).
  */
 export function beginTotpSetup(deps: Deps, userId: string, holder: string): TotpSetup | undefined {
   if (!deps.secrets || deps.config.twoStep === 'off') return undefined;

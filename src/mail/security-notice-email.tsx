@@ -1,5 +1,5 @@
-// "Two-step verification was turned on" and the other changes to how the account signs in (SECURITY 89,
-// 90): what happened and when, and what to do if it was not the owner; no secret, no link that signs in.
+// "Two-step verification was turned on" and the other changes to how the account signs in (SECURITY 87,
+// 89): what happened and when, and what to do if it was not the owner; no secret, no link that signs in.
 import type { Locale } from '../core/locale.ts';
 import { formatMoment, translator } from '../i18n/index.ts';
 import type { SecurityNotice } from '../store/outbox.ts';
