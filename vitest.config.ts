@@ -39,7 +39,12 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'sqlite',
-          exclude: [...shared.exclude, 'test/multi-instance.test.ts', 'src/store/postgres-connection.test.ts'],
+          exclude: [
+            ...shared.exclude,
+            'test/multi-instance.test.ts',
+            'test/two-step-instances.test.ts',
+            'src/store/postgres-connection.test.ts',
+          ],
           provide: { postgresRunUrl: undefined },
         },
       },

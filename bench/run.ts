@@ -3,8 +3,8 @@
 // Writes bench/results/<date>.json and bench/results/latest.json; BENCHMARKS.md explains and records them.
 // Environment: BENCH_SECONDS (default 10), BENCH_GROWTH (users for the growth test, default 1000000),
 // BENCH_PAIRS (timing pairs, default 1000), TEST_POSTGRES_URL (PostgreSQL server for the growth test),
-// BENCH_ONLY (sections to run, e.g. 1,7, 11 for OpenID Connect, 12 for forward-auth; such a partial run leaves
-// bench/results/latest.json alone).
+// BENCH_ONLY (sections to run, e.g. 1,7, 11 for OpenID Connect, 12 for forward-auth, 13 for two-step
+// verification; such a partial run leaves bench/results/latest.json alone).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -22,11 +22,12 @@ import {
   registerApp,
   signInLoop,
 } from './lib/oidc.ts';
-import { cpuMsByThread, cpuMsOfProcesses, memoryMiB, resetPeak } from './lib/processes.ts';
+import { cpuMs, cpuMsByThread, cpuMsOfProcesses, memoryMiB, resetPeak } from './lib/processes.ts';
 import { migrate, postgresDatabase, seed } from './lib/seed.ts';
 import { startSmtpSink } from './lib/smtp-sink.ts';
 import { auc, median, percentile, round } from './lib/stats.ts';
 import { addUsers, type Ours, PASSWORD, PUBLIC_URL, sqliteUrl, startOurs, startPeer } from './lib/systems.ts';
+import { signInAs, twoStepAccounts } from './lib/two-step.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 1_000_000);
@@ -893,6 +894,50 @@ if (wanted('12')) {
     throughput: { ratios: throughputRatios, forwardAuth: forwardAuthCpu, session: sessionCpu, turns },
     flood,
     fullFlood,
+  };
+}
+
+// ---- 13. Two-step verification --------------------------------------------------------------------------
+// The CPU of a whole sign-in with an authenticator app's code (the log-in page, the password, the second
+// step's page, the code) against a sign-in with the password alone (the page, the password), one at a time so
+// that the service's CPU counts them and nothing else, in rounds of five of each in alternating order. Each
+// account signs in once (a code is accepted once per step), from a browser new to it, so both insert a
+// known device and neither is throttled.
+if (wanted('13')) {
+  log('13. two-step verification: the CPU of a sign-in with a code beside one with the password alone');
+  const ROUNDS = 20;
+  const PER_ROUND = 5;
+  const count = ROUNDS * PER_ROUND;
+  const accounts = {
+    password: twoStepAccounts(databaseUrl, { prefix: 'bench-pwd', count, passwordHash: phc, withApp: false }),
+    code: twoStepAccounts(databaseUrl, { prefix: 'bench-otp', count, passwordHash: phc, withApp: true }),
+  };
+  const cpu = { password: [] as number[], code: [] as number[] };
+  const pid = ours.child.pid!;
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['password', 'code'] as const) : (['code', 'password'] as const);
+    for (const kind of order) {
+      const before = cpuMs(pid);
+      for (let i = 0; i < PER_ROUND; i++) {
+        const account = accounts[kind][round * PER_ROUND + i]!;
+        await signInAs(ours.url, account.email, account.secret);
+      }
+      cpu[kind].push((cpuMs(pid) - before) / PER_ROUND);
+    }
+  }
+  const roundRatios = cpu.code.map((ms, i) => ms / cpu.password[i]!);
+  ratio(
+    '13a',
+    `server CPU of a sign-in with an authenticator app's code ÷ of one with the password alone, median of ${ROUNDS} rounds`,
+    median(roundRatios),
+    [0, 1.05],
+  );
+  log(
+    `  per sign-in: with the code ${round(median(cpu.code), 2)} CPU-ms, password alone ${round(median(cpu.password), 2)} CPU-ms (medians); rounds ${roundRatios.map((value) => round(value, 3)).join(', ')}`,
+  );
+  results.twoStep = {
+    cpuMsPerSignIn: { code: cpu.code.map((ms) => round(ms, 2)), password: cpu.password.map((ms) => round(ms, 2)) },
+    roundRatios: roundRatios.map((value) => round(value, 3)),
   };
 }
 

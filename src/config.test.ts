@@ -238,3 +238,61 @@ describe('configuration from the environment', () => {
     expect(problems({ ...production, ALLOWED_APP_ORIGINS: 'https://app.example.com' })).toEqual([]);
   });
 });
+
+describe('two-step verification settings', () => {
+  const key = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+  const otherKey = Buffer.alloc(32, 7).toString('base64url');
+  const production = { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.com', SMTP_URL: 'smtp://mail' };
+  const keyMessage =
+    'ENCRYPTION_KEY must be 32 random bytes in base64 (openssl rand -base64 32), several separated by commas';
+
+  it('needs ENCRYPTION_KEY in production, unless REQUIRE_2FA=off', () => {
+    expect(problems(production)).toEqual([
+      'ENCRYPTION_KEY must be set when NODE_ENV=production (32 random bytes in base64: openssl rand -base64 32), unless REQUIRE_2FA=off',
+    ]);
+    expect(problems({ ...production, REQUIRE_2FA: 'required' })).toHaveLength(1);
+    expect(problems({ ...production, REQUIRE_2FA: 'off' })).toEqual([]);
+    expect(problems({ ...production, ENCRYPTION_KEY: key })).toEqual([]);
+    // Outside production the service keeps a development key of its own.
+    expect(parseConfig({})).toMatchObject({ ok: true, config: { encryptionKeys: [] } });
+  });
+
+  it('reads several keys, the first one sealing, in the order given', () => {
+    const result = parseConfig({ ENCRYPTION_KEY: `${otherKey}, ${key}` });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.encryptionKeys).toEqual([Buffer.alloc(32, 7), Buffer.alloc(32)]);
+    expect(Object.isFrozen(result.config.encryptionKeys)).toBe(true);
+  });
+
+  it('refuses a key that is not 32 bytes of base64, and never echoes what was given', () => {
+    const almost = Buffer.alloc(31, 9).toString('base64');
+    for (const given of [
+      'hunter2-hunter2',
+      almost,
+      `${key},${almost}`,
+      `${key},`,
+      Buffer.alloc(32, 9).toString('hex'),
+    ]) {
+      const lines = problems({ ENCRYPTION_KEY: given });
+      expect(lines, given).toEqual([keyMessage]);
+      for (const part of given.split(',').filter(Boolean)) expect(lines.join('\n')).not.toContain(part);
+    }
+    // Neither is a production key, when another setting is wrong beside it.
+    const lines = problems({ ...production, ENCRYPTION_KEY: almost, PUBLIC_URL: 'http://accounts.example.com' });
+    expect(lines).toContain(keyMessage);
+    expect(lines.join('\n')).not.toContain(almost);
+  });
+
+  it('reads REQUIRE_2FA as off, optional (the default) or required, and nothing else', () => {
+    expect(parseConfig({})).toMatchObject({ ok: true, config: { twoStep: 'optional' } });
+    for (const policy of ['off', 'optional', 'required'] as const) {
+      expect(parseConfig({ REQUIRE_2FA: policy })).toMatchObject({ ok: true, config: { twoStep: policy } });
+    }
+    for (const bad of ['yes', 'true', 'Required', 'on']) {
+      expect(problems({ REQUIRE_2FA: bad }), bad).toEqual([
+        `REQUIRE_2FA must be one of off, optional, required (got "${bad}")`,
+      ]);
+    }
+  });
+});

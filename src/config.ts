@@ -184,10 +184,6 @@ function cookieDomain(given: string): string | Must {
   return must(`must be a domain name with at least two labels, such as example.com ${shown(given)}`);
 }
 
-/**
- * SECURITY 81, 82: exact origins, each written in full; "*" is refused, since it would let any site read who
- * is signed in and send users anywhere after signing in.
- */
 /** 32 random bytes each, base64; several, comma-separated, while a key is being replaced. */
 function encryptionKeys(given: string): Buffer[] | Must {
   const keys = given.split(',').map(parseKey);
@@ -196,6 +192,10 @@ function encryptionKeys(given: string): Buffer[] | Must {
   return keys as Buffer[];
 }
 
+/**
+ * SECURITY 81, 82: exact origins, each written in full; "*" is refused, since it would let any site read who
+ * is signed in and send users anywhere after signing in.
+ */
 function appOrigins(given: string): string[] | Must {
   const entries = given
     .split(',')

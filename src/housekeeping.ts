@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { deleteDevicesBefore } from './store/devices.ts';
 import { deleteEventsBefore } from './store/events.ts';
 import { deleteExpiredPendingSignIns } from './store/factors.ts';
+import { deleteSpentChallengesBefore } from './store/passkeys.ts';
 import { deleteExpiredPayloads } from './store/oidc-payloads.ts';
 import { deleteSettledEmails, deleteSilentWorkers } from './store/outbox.ts';
 import { deleteKeys, listKeys } from './store/provider-keys.ts';
@@ -43,6 +44,7 @@ export async function sweep(deps: Deps): Promise<void> {
   await deleteDevicesBefore(deps.db, now - KNOWN_DEVICE_MS);
   await deleteExpiredPayloads(deps.db, now);
   await deleteExpiredPendingSignIns(deps.db, now);
+  await deleteSpentChallengesBefore(deps.db, now);
   for (const use of ['signing', 'cookie'] as const) {
     const retired = retiredGenerations(await listKeys(deps.db, use), now);
     await deleteKeys(

@@ -9,6 +9,8 @@ import { freePort, type Running, startProcess } from './processes.ts';
 
 export const PUBLIC_URL = 'https://accounts.bench.test';
 export const PASSWORD = 'Velvet-Otter-9';
+/** What seals the authenticator apps' keys in the benchmark's service (section 13 seals its own with it). */
+export const BENCH_ENCRYPTION_KEY = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export interface Ours extends Running {
   databaseUrl: string;
@@ -38,7 +40,7 @@ export function cliEnvironment(databaseUrl: string): Record<string, string> {
     NODE_ENV: 'production',
     PUBLIC_URL,
     SMTP_URL: 'smtp://127.0.0.1:1',
-    ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY,
   };
 }
 
@@ -83,7 +85,7 @@ export async function startOurs(options: {
       PUBLIC_URL,
       DATABASE_URL: options.databaseUrl,
       SMTP_URL: options.smtpUrl,
-      ENCRYPTION_KEY: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY,
       // Each benchmark request comes from a client address of its own, as real traffic does.
       TRUST_PROXY: '1',
       LOG_LEVEL: 'warn',

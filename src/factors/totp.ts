@@ -36,6 +36,8 @@ export function typedCode(text: string): string | undefined {
  * (replay: SECURITY 86); otherwise undefined.
  */
 export function acceptedStep(secret: string, code: string, now: number, lastStep: number): number | undefined {
+  // otplib throws on a code of another length: not one of ours, whoever calls.
+  if (!/^\d{6}$/.test(code)) return undefined;
   const result = verifySync({
     secret,
     token: code,

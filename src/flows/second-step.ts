@@ -10,10 +10,12 @@ import { MINUTE } from '../core/duration.ts';
 import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
-import { insertDevice } from '../store/devices.ts';
+import { deviceOwner, insertDevice } from '../store/devices.ts';
 import { recordEvent } from '../store/events.ts';
 import { deletePendingSignIn, findPendingSignIn, insertPendingSignIn, type PendingSignIn } from '../store/factors.ts';
 import { findUserById, lockUser, type User } from '../store/users.ts';
+import { KNOWN_DEVICE_MS } from '../throttles.ts';
+import { provePasskey } from './passkeys.ts';
 import { replaceSession, startSession, TWO_FACTORS } from './sessions.ts';
 import { confirmTotp, type FactorProof, guessFactor } from './two-step.ts';
 
@@ -70,6 +72,8 @@ export interface SessionOpened {
   ok: true;
   user: User;
   token: string;
+  /** How the session was proven (amr): 'pwd otp mfa', 'pwd swk mfa', 'hwk mfa'… */
+  factors: string;
   /** A new known-device cookie, when the browser had none for the account (SECURITY 21). */
   deviceToken?: string;
 }
@@ -82,27 +86,53 @@ export interface SessionOpened {
 async function openSession(
   deps: Deps,
   from: Pending,
-  input: { token: string; client: ClientInfo; previousToken?: string },
+  input: { token: string; client: ClientInfo; previousToken?: string; factors: string },
 ): Promise<SessionOpened | undefined> {
   const { pending, user } = from;
-  const deviceToken = pending.known_device === 1 ? undefined : newToken();
+  return startProvenSession(deps, user, {
+    ...input,
+    knownDevice: pending.known_device === 1,
+    // The half-finished sign-in is spent once, and only while the password is still the one it was given.
+    claim: async (tx) => {
+      if (!(await deletePendingSignIn(tx, digest(input.token)))) return false;
+      const current = await lockUser(tx, user.id);
+      return current !== undefined && current.password_hash === pending.password_hash && current.disabled_at === null;
+    },
+  });
+}
+
+/**
+ * A session proven with `factors`, and what a sign-in does with it: the known device, the event, the session
+ * the browser sent in ended. Undefined when `claim` says the sign-in it finishes is no longer good.
+ */
+export async function startProvenSession(
+  deps: Deps,
+  user: User,
+  input: {
+    client: ClientInfo;
+    previousToken?: string;
+    knownDevice: boolean;
+    factors: string;
+    claim: (tx: Executor) => Promise<boolean>;
+  },
+): Promise<SessionOpened | undefined> {
+  const deviceToken = input.knownDevice ? undefined : newToken();
   let appsOwed = false;
   const token = await deps.db.transaction().execute(async (tx) => {
-    if (!(await deletePendingSignIn(tx, digest(input.token)))) return undefined;
-    const current = await lockUser(tx, user.id);
-    if (!current || current.password_hash !== pending.password_hash || current.disabled_at !== null) return undefined;
+    if (!(await input.claim(tx))) return undefined;
     const now = deps.clock.now();
     await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
     if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
-    const started = await startSession(tx, now, user.id, input.client, TWO_FACTORS);
+    const started = await startSession(tx, now, user.id, input.client, input.factors);
     appsOwed = await replaceSession(tx, now, input.previousToken, { userId: user.id, token: started });
     return started;
   });
   if (appsOwed) deps.wakeOutbox();
   if (token === undefined) return undefined;
-  deps.log.info({ event: 'sign-in', outcome: 'succeeded', userId: user.id, factors: TWO_FACTORS });
+  deps.log.info({ event: 'sign-in', outcome: 'succeeded', userId: user.id, factors: input.factors });
   deps.metrics.signIns.inc({ outcome: 'succeeded' });
-  return deviceToken ? { ok: true, user, token, deviceToken } : { ok: true, user, token };
+  const { factors } = input;
+  return deviceToken ? { ok: true, user, token, factors, deviceToken } : { ok: true, user, token, factors };
 }
 
 export type SecondStepOutcome =
@@ -123,9 +153,60 @@ export async function completeSecondStep(
     knownDevice: from.pending.known_device === 1,
   });
   if (!guessed.ok) return guessed;
-  const opened = await openSession(deps, from, { ...input, token: input.token });
+  const opened = await openSession(deps, from, { ...input, token: input.token, factors: TWO_FACTORS });
   if (!opened) return { ok: false, reason: 'expired' };
   return { ...opened, usedRecoveryCode: guessed.usedRecoveryCode };
+}
+
+export type PasskeyStepOutcome = SessionOpened | { ok: false; reason: 'expired' | 'failed' };
+
+/** The second step with one of the account's passkeys, answering the ceremony its page began. */
+export async function completeSecondStepWithPasskey(
+  deps: Deps,
+  input: { token: string | undefined; sealed: string; credential: string; client: ClientInfo; previousToken?: string },
+): Promise<PasskeyStepOutcome> {
+  const from = await pendingSignIn(deps, input.token);
+  if (!from || from.pending.stage !== 'verify' || input.token === undefined) return { ok: false, reason: 'expired' };
+  const proven = await provePasskey(deps, {
+    purpose: 'second-step',
+    holder: from.pending.token_hash,
+    sealed: input.sealed,
+    credential: input.credential,
+    userId: from.user.id,
+  });
+  if (!proven.ok) return { ok: false, reason: proven.reason };
+  const opened = await openSession(deps, from, { ...input, token: input.token, factors: `pwd ${proven.amr} mfa` });
+  return opened ?? { ok: false, reason: 'expired' };
+}
+
+/**
+ * "Sign in with a passkey", on its own: any discoverable passkey of this site, with user verification, signs
+ * its account in (amr hwk or swk, and mfa); no password, no second step.
+ */
+export async function signInWithPasskey(
+  deps: Deps,
+  input: { sealed: string; credential: string; client: ClientInfo; previousToken?: string; deviceToken?: string },
+): Promise<PasskeyStepOutcome> {
+  const proven = await provePasskey(deps, { purpose: 'sign-in', holder: '', ...input });
+  if (!proven.ok) {
+    deps.log.info({ event: 'sign-in', outcome: 'failed', with: 'passkey' });
+    return { ok: false, reason: proven.reason };
+  }
+  const { user } = proven;
+  const knownDevice =
+    input.deviceToken !== undefined &&
+    isTokenShaped(input.deviceToken) &&
+    (await deviceOwner(deps.db, digest(input.deviceToken), deps.clock.now() - KNOWN_DEVICE_MS)) === user.id;
+  const opened = await startProvenSession(deps, user, {
+    ...input,
+    knownDevice,
+    factors: `${proven.amr} mfa`,
+    claim: async (tx) => {
+      const current = await lockUser(tx, user.id);
+      return current !== undefined && current.disabled_at === null;
+    },
+  });
+  return opened ?? { ok: false, reason: 'failed' };
 }
 
 export type EnrolmentOutcome =
@@ -151,7 +232,7 @@ export async function completeEnrolment(
       return { ok: false, reason: confirmed.reason };
     return { ok: false, reason: 'expired' };
   }
-  const opened = await openSession(deps, from, { ...input, token: input.token });
+  const opened = await openSession(deps, from, { ...input, token: input.token, factors: TWO_FACTORS });
   if (!opened) return { ok: false, reason: 'expired' };
   return { ...opened, codes: confirmed.codes };
 }

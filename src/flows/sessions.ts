@@ -72,7 +72,8 @@ function standing(deps: Deps, found: SignedIn): 'full' | 'enrol' | 'over' {
   return policy === 'required' ? 'enrol' : 'full';
 }
 
-export const hasSecondFactor = (session: SessionRow): boolean => session.factors.split(' ').includes('otp');
+/** Proven with more than one factor: a password and a code or passkey, or a passkey alone (amr mfa). */
+export const hasSecondFactor = (session: SessionRow): boolean => session.factors.split(' ').includes('mfa');
 
 export async function resumeSession(deps: Deps, token: string | undefined): Promise<ResumeOutcome> {
   if (token === undefined || !isTokenShaped(token)) return { status: 'none' };

@@ -9,6 +9,7 @@ import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
 import { MINUTE } from '../core/duration.ts';
 import { normalisePassword } from '../core/password-policy.ts';
+import type { SecretBox } from '../core/secret-box.ts';
 import type { Deps } from '../deps.ts';
 import { newRecoveryCodes, typedRecoveryCode } from '../factors/recovery-codes.ts';
 import { acceptedStep, newTotpSecret, typedCode } from '../factors/totp.ts';
@@ -28,6 +29,7 @@ import { enqueueEmail, type SecurityNotice } from '../store/outbox.ts';
 import { deleteSessionsOfUser, markSessionProven, type SessionRow } from '../store/sessions.ts';
 import { lockUser, type User } from '../store/users.ts';
 import { endAppAccess } from './app-access.ts';
+import { type PasskeySummary, passkeysAvailable, passkeysOf, provePasskey } from './passkeys.ts';
 import { PASSWORD_ONLY, renewSessionId, type SignedIn, TWO_FACTORS } from './sessions.ts';
 
 /** How long a proof of a factor (or, without one, of the password) lets sensitive changes through. */
@@ -41,7 +43,11 @@ export type FactorProof = { kind: 'totp'; code: string } | { kind: 'recovery'; c
 export interface TwoStepStatus {
   /** The policy lets users enrol (REQUIRE_2FA is not off) and the service can seal keys. */
   available: boolean;
+  /** The account has a second factor: an authenticator app, a passkey, or both. */
   enrolled: boolean;
+  /** It has an authenticator app. */
+  app: boolean;
+  passkeys: PasskeySummary[];
   required: boolean;
   recoveryCodesLeft: number;
 }
@@ -49,11 +55,18 @@ export interface TwoStepStatus {
 export async function twoStepStatus(deps: Deps, user: User): Promise<TwoStepStatus> {
   const enrolled = user.second_factor_at !== null;
   return {
-    available: deps.config.twoStep !== 'off' && deps.secrets !== undefined,
+    available: passkeysAvailable(deps),
     enrolled,
+    app: enrolled && (await hasApp(deps, user.id)),
+    passkeys: await passkeysOf(deps, user.id),
     required: deps.config.twoStep === 'required',
     recoveryCodesLeft: enrolled ? await countUnusedRecoveryCodes(deps.db, user.id) : 0,
   };
+}
+
+/** Whether the account has an authenticator app (it may have passkeys only). */
+export async function hasApp(deps: Deps, userId: string): Promise<boolean> {
+  return (await findTotpFactor(deps.db, userId)) !== undefined;
 }
 
 /** Whether the account's second factor is asked for at all (REQUIRE_2FA=off asks for none). */
@@ -68,6 +81,11 @@ export function recentlyProven(deps: Deps, session: SessionRow): boolean {
 const sealedTo = (userId: string) => `totp:${userId}`;
 const setupBoundTo = (userId: string, holder: string) => `totp-setup:${userId}:${holder}`;
 const recoveryPurpose = (userId: string) => `recovery-code:${userId}`;
+
+/** What is stored of new recovery codes: each one's digest under the sealing key. */
+export function recoveryCodeDigests(secrets: SecretBox, userId: string, codes: string[]): string[] {
+  return codes.map((code) => secrets.digests(recoveryPurpose(userId), code)[0] as string);
+}
 
 export type ProofOutcome = 'proven' | 'wrong' | 'unavailable';
 
@@ -149,13 +167,17 @@ export async function announce(
   notice: SecurityNotice['notice'],
   client: ClientInfo,
   now: number,
-  extra: { left?: number } = {},
+  extra: { left?: number; passkey?: string } = {},
 ): Promise<void> {
   await recordEvent(tx, user.id, notice satisfies SecurityEventKind, client, now);
   await enqueueEmail(tx, 'security-notice', user.id, { notice, at: now, ...extra } satisfies SecurityNotice, now);
 }
 
-export type StepUpProof = FactorProof | { kind: 'password'; password: string };
+export type StepUpProof =
+  | FactorProof
+  | { kind: 'password'; password: string }
+  /** A passkey's answer to the ceremony the confirm page began (flows/passkeys.ts). */
+  | { kind: 'passkey'; sealed: string; credential: string };
 
 export type StepUpOutcome =
   | { ok: true }
@@ -174,15 +196,25 @@ export async function stepUp(
   client: ClientInfo,
 ): Promise<StepUpOutcome> {
   const { user, session } = signedIn;
-  if (secondFactorOwed(deps, user)) {
+  if (!secondFactorOwed(deps, user)) {
+    if (proof.kind !== 'password') return { ok: false, reason: 'wrong' };
+    const verified = await verifyPassword(deps, user, proof.password, client);
+    if (!verified.ok) return verified;
+  } else if (proof.kind === 'passkey') {
+    const { sealed, credential } = proof;
+    const proven = await provePasskey(deps, {
+      purpose: 'step-up',
+      holder: session.id_hash,
+      sealed,
+      credential,
+      userId: user.id,
+    });
+    if (!proven.ok) return { ok: false, reason: 'wrong' };
+  } else {
     if (proof.kind === 'password') return { ok: false, reason: 'wrong' };
     const guessed = await guessFactor(deps, user, proof, { client, knownDevice: true });
     if (!guessed.ok && guessed.reason === 'throttled') return guessed;
     if (!guessed.ok) return { ok: false, reason: guessed.reason === 'wrong-code' ? 'wrong' : 'unavailable' };
-  } else {
-    if (proof.kind !== 'password') return { ok: false, reason: 'wrong' };
-    const verified = await verifyPassword(deps, user, proof.password, client);
-    if (!verified.ok) return verified;
   }
   await markSessionProven(deps.db, session.id_hash, session.factors, deps.clock.now());
   return { ok: true };
@@ -254,16 +286,18 @@ export async function confirmTotp(
   const step = code === undefined ? undefined : acceptedStep(setup.secret, code, now, 0);
   if (step === undefined) return { ok: false, reason: 'wrong-code' };
   const secrets = deps.secrets;
-  const codes = newRecoveryCodes();
-  const codeDigests = codes.map((code) => secrets.digests(recoveryPurpose(user.id), code)[0] as string);
   const done = await deps.db.transaction().execute(async (tx) => {
     const current = await lockUser(tx, user.id);
     if (!current || current.disabled_at !== null) return { ok: false as const, reason: 'expired' as const };
-    if (current.second_factor_at !== null) return { ok: false as const, reason: 'already-enrolled' as const };
+    if (await findTotpFactor(tx, user.id)) return { ok: false as const, reason: 'already-enrolled' as const };
+    // Recovery codes come with the account's first factor; an app added beside a passkey keeps them.
+    const first = current.second_factor_at === null;
+    const codes = first ? newRecoveryCodes() : [];
     const secret = secrets.seal(setup.secret, sealedTo(user.id));
+    const codeDigests = recoveryCodeDigests(secrets, user.id, codes);
     await insertTotpFactor(tx, { userId: user.id, secret, lastStep: step, codeDigests }, now);
     await announce(tx, user, 'two-step-enabled', input.client, now);
-    if (!session) return { ok: true as const, codes, token: undefined };
+    if (!session || !first) return { ok: true as const, codes, token: undefined };
     await deleteSessionsOfUser(tx, user.id, session.id_hash);
     await endAppAccess(tx, { accountId: user.id, exceptSession: session.id_hash }, now);
     await markSessionProven(tx, session.id_hash, TWO_FACTORS, now);
@@ -315,8 +349,7 @@ export async function renewRecoveryCodes(
   const codes = newRecoveryCodes();
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (tx) => {
-    const digests = codes.map((code) => secrets.digests(recoveryPurpose(user.id), code)[0] as string);
-    await replaceRecoveryCodes(tx, user.id, digests, now);
+    await replaceRecoveryCodes(tx, user.id, recoveryCodeDigests(secrets, user.id, codes), now);
     await announce(tx, user, 'recovery-codes-renewed', client, now);
   });
   deps.wakeOutbox();

@@ -315,7 +315,7 @@ export const en = {
   'event.two-step-disabled': 'Two-step verification turned off',
   'event.two-step-reset': 'Two-step verification reset by an administrator',
   'event.second-step-failed': 'Incorrect two-step verification code',
-  'event.recovery-code-used': 'Signed in with a recovery code',
+  'event.recovery-code-used': 'Recovery code used',
   'event.recovery-codes-renewed': 'New recovery codes generated',
   'email.notice.two-step-enabled.subject': 'Two-step verification is on for your {brand} account',
   'email.notice.two-step-enabled.intro':
@@ -326,8 +326,9 @@ export const en = {
   'email.notice.two-step-reset.subject': 'Your {brand} two-step verification was reset',
   'email.notice.two-step-reset.intro':
     'An administrator removed the two-step verification of your {brand} account on {date}, and signed you out everywhere. You can set it up again under Settings → Security.',
-  'email.notice.recovery-code-used.subject': 'A recovery code was used to sign in to {brand}',
-  'email.notice.recovery-code-used.intro': 'A recovery code was used to sign in to your {brand} account on {date}.',
+  'email.notice.recovery-code-used.subject': 'A recovery code of your {brand} account was used',
+  'email.notice.recovery-code-used.intro':
+    'One of the recovery codes of your {brand} account was used on {date}, to sign in or to confirm a change.',
   'email.notice.recovery-codes-renewed.subject': 'New {brand} recovery codes',
   'email.notice.recovery-codes-renewed.intro':
     'New recovery codes were generated for your {brand} account on {date}. The previous ones no longer work.',
@@ -336,4 +337,47 @@ export const en = {
   'email.notice.notYou':
     'If this wasn’t you, change your password right away, check your sessions under Settings → Security, and tell your administrator.',
   'email.notice.button': 'Review my security settings',
+  'passkeys.title': 'Passkeys',
+  'passkeys.intro':
+    'Sign in with your fingerprint, face, screen lock or security key. A passkey works only on this site, so it cannot be phished, and it signs you in on its own.',
+  'passkeys.none': 'No passkey yet.',
+  'passkeys.add': 'Add a passkey',
+  'passkeys.addIntro':
+    'Your browser will ask you to create a passkey with your fingerprint, face, screen lock or security key.',
+  'passkeys.name': 'Name',
+  'passkeys.nameHint': 'So you can tell your passkeys apart, such as “Work laptop”.',
+  'passkeys.create': 'Create passkey',
+  'passkeys.needsScript': 'Passkeys need JavaScript, and a browser that supports them.',
+  'passkeys.cancelled': 'No passkey was used. Try again when you are ready.',
+  'passkeys.failed': 'That passkey could not be verified. Try again.',
+  'passkeys.added': 'Your passkey has been added.',
+  'passkeys.removed': 'That passkey has been removed.',
+  'passkeys.renamed': 'That passkey has been renamed.',
+  'passkeys.notFound': 'That passkey no longer exists.',
+  'passkeys.addedOn': 'Added {date}',
+  'passkeys.lastUsed': 'Last used {date}',
+  'passkeys.neverUsed': 'Never used',
+  'passkeys.synced': 'Synced across your devices',
+  'passkeys.deviceBound': 'On one device',
+  'passkeys.rename': 'Rename',
+  'passkeys.renameLabel': 'New name for {name}',
+  'passkeys.remove': 'Remove',
+  'passkeys.removeLabel': 'Remove the passkey {name}',
+  'passkeys.nameInvalid': 'Give the passkey a name of 1 to 60 characters on one line.',
+  'secondStep.usePasskey': 'Use a passkey',
+  'login.passkey': 'Sign in with a passkey',
+  'login.passkeyFailed': 'That passkey could not sign you in. Try again, or sign in with your password.',
+  'login.or': 'or',
+  'event.passkey-added': 'Passkey added',
+  'event.passkey-removed': 'Passkey removed',
+  'email.notice.passkey-added.subject': 'A passkey was added to your {brand} account',
+  'email.notice.passkey-added.intro':
+    'A passkey named “{passkey}” was added to your {brand} account on {date}. It can sign in to your account on its own.',
+  'email.notice.passkey-removed.subject': 'A passkey was removed from your {brand} account',
+  'email.notice.passkey-removed.intro': 'The passkey named “{passkey}” was removed from your {brand} account on {date}.',
+  'secondStep.passkeyIntro': 'Use your passkey to finish signing in.',
+  'stepUp.introPasskey': 'For your security, use your passkey to continue.',
+  'email.notice.codeLeft': 'You have one recovery code left. Get new ones under Settings → Security.',
+  'email.notice.noCodesLeft':
+    'You have no recovery codes left. Get new ones under Settings → Security before you need one.',
 } as const satisfies Record<string, string>;

@@ -330,7 +330,7 @@ export const fr = {
   'event.two-step-disabled': 'Vérification en deux étapes désactivée',
   'event.two-step-reset': 'Vérification en deux étapes réinitialisée par un administrateur',
   'event.second-step-failed': 'Code de vérification en deux étapes incorrect',
-  'event.recovery-code-used': 'Connexion avec un code de secours',
+  'event.recovery-code-used': 'Code de secours utilisé',
   'event.recovery-codes-renewed': 'Nouveaux codes de secours générés',
   'email.notice.two-step-enabled.subject': 'La vérification en deux étapes est activée sur votre compte {brand}',
   'email.notice.two-step-enabled.intro':
@@ -341,9 +341,9 @@ export const fr = {
   'email.notice.two-step-reset.subject': 'Votre vérification en deux étapes {brand} a été réinitialisée',
   'email.notice.two-step-reset.intro':
     'Un administrateur a supprimé la vérification en deux étapes de votre compte {brand} le {date} et vous a déconnecté partout. Vous pouvez la configurer à nouveau dans Paramètres → Sécurité.',
-  'email.notice.recovery-code-used.subject': 'Un code de secours a servi à vous connecter à {brand}',
+  'email.notice.recovery-code-used.subject': 'Un code de secours de votre compte {brand} a été utilisé',
   'email.notice.recovery-code-used.intro':
-    'Un code de secours a servi à vous connecter à votre compte {brand} le {date}.',
+    'L’un des codes de secours de votre compte {brand} a été utilisé le {date}, pour vous connecter ou pour confirmer une modification.',
   'email.notice.recovery-codes-renewed.subject': 'Nouveaux codes de secours {brand}',
   'email.notice.recovery-codes-renewed.intro':
     'De nouveaux codes de secours ont été générés pour votre compte {brand} le {date}. Les précédents ne fonctionnent plus.',
@@ -352,4 +352,49 @@ export const fr = {
   'email.notice.notYou':
     'Si ce n’était pas vous, modifiez votre mot de passe immédiatement, vérifiez vos sessions dans Paramètres → Sécurité et prévenez votre administrateur.',
   'email.notice.button': 'Vérifier mes paramètres de sécurité',
+  'passkeys.title': 'Clés d’accès',
+  'passkeys.intro':
+    'Connectez-vous avec votre empreinte, votre visage, le verrouillage de votre écran ou une clé de sécurité. Une clé d’accès ne fonctionne que sur ce site : elle ne peut pas être hameçonnée, et elle vous connecte à elle seule.',
+  'passkeys.none': 'Aucune clé d’accès pour l’instant.',
+  'passkeys.add': 'Ajouter une clé d’accès',
+  'passkeys.addIntro':
+    'Votre navigateur vous demandera de créer une clé d’accès avec votre empreinte, votre visage, le verrouillage de votre écran ou une clé de sécurité.',
+  'passkeys.name': 'Nom',
+  'passkeys.nameHint': 'Pour distinguer vos clés d’accès, par exemple « Ordinateur du bureau ».',
+  'passkeys.create': 'Créer la clé d’accès',
+  'passkeys.needsScript': 'Les clés d’accès demandent JavaScript et un navigateur qui les prend en charge.',
+  'passkeys.cancelled': 'Aucune clé d’accès n’a été utilisée. Réessayez quand vous serez prêt.',
+  'passkeys.failed': 'Cette clé d’accès n’a pas pu être vérifiée. Réessayez.',
+  'passkeys.added': 'Votre clé d’accès a été ajoutée.',
+  'passkeys.removed': 'Cette clé d’accès a été supprimée.',
+  'passkeys.renamed': 'Cette clé d’accès a été renommée.',
+  'passkeys.notFound': 'Cette clé d’accès n’existe plus.',
+  'passkeys.addedOn': 'Ajoutée {date}',
+  'passkeys.lastUsed': 'Dernière utilisation {date}',
+  'passkeys.neverUsed': 'Jamais utilisée',
+  'passkeys.synced': 'Synchronisée entre vos appareils',
+  'passkeys.deviceBound': 'Sur un seul appareil',
+  'passkeys.rename': 'Renommer',
+  'passkeys.renameLabel': 'Nouveau nom pour {name}',
+  'passkeys.remove': 'Supprimer',
+  'passkeys.removeLabel': 'Supprimer la clé d’accès {name}',
+  'passkeys.nameInvalid': 'Donnez à la clé d’accès un nom de 1 à 60 caractères sur une seule ligne.',
+  'secondStep.usePasskey': 'Utiliser une clé d’accès',
+  'login.passkey': 'Se connecter avec une clé d’accès',
+  'login.passkeyFailed':
+    'Cette clé d’accès n’a pas pu vous connecter. Réessayez, ou connectez-vous avec votre mot de passe.',
+  'login.or': 'ou',
+  'event.passkey-added': 'Clé d’accès ajoutée',
+  'event.passkey-removed': 'Clé d’accès supprimée',
+  'email.notice.passkey-added.subject': 'Une clé d’accès a été ajoutée à votre compte {brand}',
+  'email.notice.passkey-added.intro':
+    'Une clé d’accès nommée « {passkey} » a été ajoutée à votre compte {brand} le {date}. Elle peut vous connecter à elle seule.',
+  'email.notice.passkey-removed.subject': 'Une clé d’accès a été supprimée de votre compte {brand}',
+  'email.notice.passkey-removed.intro':
+    'La clé d’accès nommée « {passkey} » a été supprimée de votre compte {brand} le {date}.',
+  'secondStep.passkeyIntro': 'Utilisez votre clé d’accès pour terminer la connexion.',
+  'stepUp.introPasskey': 'Pour votre sécurité, utilisez votre clé d’accès pour continuer.',
+  'email.notice.codeLeft': 'Il vous reste un seul code de secours. Générez-en de nouveaux dans Paramètres → Sécurité.',
+  'email.notice.noCodesLeft':
+    'Il ne vous reste aucun code de secours. Générez-en de nouveaux dans Paramètres → Sécurité avant d’en avoir besoin.',
 } as const satisfies Catalogue;

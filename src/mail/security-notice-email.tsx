@@ -27,10 +27,18 @@ export function securityNoticeEmail({
   const date = formatMoment(locale, notice.at);
   const blocks: EmailBlock[] = [
     { kind: 'paragraph', text: t('email.greeting', { name }) },
-    { kind: 'paragraph', text: t(`email.notice.${notice.notice}.intro`, { brand, date }) },
+    { kind: 'paragraph', text: t(`email.notice.${notice.notice}.intro`, { brand, date, passkey: notice.passkey ?? '' }) },
   ];
-  if (notice.notice === 'recovery-code-used')
-    blocks.push({ kind: 'paragraph', text: t('email.notice.codesLeft', { count: String(notice.left ?? 0) }) });
+  if (notice.notice === 'recovery-code-used') {
+    const left = notice.left ?? 0;
+    const text =
+      left === 0
+        ? t('email.notice.noCodesLeft')
+        : left === 1
+          ? t('email.notice.codeLeft')
+          : t('email.notice.codesLeft', { count: String(left) });
+    blocks.push({ kind: 'paragraph', text });
+  }
   blocks.push(
     { kind: 'paragraph', text: t('email.notice.notYou') },
     { kind: 'button', label: t('email.notice.button'), href: securityUrl },

@@ -65,6 +65,30 @@ export interface PendingSignInsTable {
   expires_at: number;
 }
 
+/** A passkey of an account (factors/passkeys.ts). */
+export interface PasskeysTable {
+  /** base64url, as WebAuthn names it. */
+  credential_id: string;
+  user_id: string;
+  /** What its owner called it (Settings → Security). */
+  name: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of transports ("internal", "hybrid", "usb"…). */
+  transports: string;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A WebAuthn challenge answered already: the answer to it counts once (flows/passkeys.ts). */
+export interface SpentChallengesTable {
+  challenge_hash: string;
+  expires_at: number;
+}
+
 export interface ThrottlesTable {
   key: string;
   failures: number;
@@ -134,7 +158,9 @@ export type SecurityEventKind =
   | 'two-step-reset'
   | 'second-step-failed'
   | 'recovery-code-used'
-  | 'recovery-codes-renewed';
+  | 'recovery-codes-renewed'
+  | 'passkey-added'
+  | 'passkey-removed';
 
 export interface SecurityEventsTable {
   id: string;
@@ -207,6 +233,8 @@ export interface Database {
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
   pending_sign_ins: PendingSignInsTable;
+  passkeys: PasskeysTable;
+  spent_challenges: SpentChallengesTable;
 }
 
 /** Store functions take either the database or an open transaction. */

@@ -37,16 +37,30 @@ export async function insertTotpFactor(
     .insertInto('totp_factors')
     .values({ user_id: factor.userId, secret: factor.secret, last_step: factor.lastStep, created_at: now })
     .execute();
-  await replaceRecoveryCodes(db, factor.userId, factor.codeDigests, now);
-  await db.updateTable('users').set({ second_factor_at: now }).where('id', '=', factor.userId).execute();
+  if (factor.codeDigests.length > 0) await replaceRecoveryCodes(db, factor.userId, factor.codeDigests, now);
+  await markSecondFactor(db, factor.userId, now);
 }
 
-/** Every factor and recovery code of the account gone: true if it had any. */
+/** Every factor (app and passkeys) and recovery code of the account gone: true if it had any. */
 export async function deleteFactors(db: Executor, userId: string): Promise<boolean> {
-  const removed = await db.deleteFrom('totp_factors').where('user_id', '=', userId).executeTakeFirst();
+  const app = await db.deleteFrom('totp_factors').where('user_id', '=', userId).executeTakeFirst();
+  const passkeys = await db.deleteFrom('passkeys').where('user_id', '=', userId).executeTakeFirst();
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
   await db.updateTable('users').set({ second_factor_at: null }).where('id', '=', userId).execute();
-  return removed.numDeletedRows > 0n;
+  return app.numDeletedRows + passkeys.numDeletedRows > 0n;
+}
+
+/** Marks the account as having a second factor from now (its first: an app or a passkey). */
+export async function markSecondFactor(db: Executor, userId: string, now: number): Promise<void> {
+  await db.updateTable('users').set({ second_factor_at: now }).where('id', '=', userId).execute();
+}
+
+/** After a factor was removed: the account keeps its mark only while it has another. */
+export async function hasAnyFactor(db: Executor, userId: string): Promise<boolean> {
+  const app = await db.selectFrom('totp_factors').select('user_id').where('user_id', '=', userId).executeTakeFirst();
+  if (app) return true;
+  const passkey = await db.selectFrom('passkeys').select('user_id').where('user_id', '=', userId).executeTakeFirst();
+  return passkey !== undefined;
 }
 
 export async function replaceRecoveryCodes(db: Executor, userId: string, digests: string[], now: number) {

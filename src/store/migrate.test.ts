@@ -526,3 +526,59 @@ describe('0010: where a reset link leads back to', () => {
     ]);
   });
 });
+
+describe('0011: two-step verification', () => {
+  it('leaves every account without a second factor and every session proven with the password only', async () => {
+    const { db } = connection;
+    await migrateUpTo('0010-return-to');
+    const ada = {
+      id: 'u',
+      email: 'u@example.com',
+      name: 'u',
+      locale: 'en',
+      locale_chosen_at: 1,
+      email_verified_at: 2,
+      password_hash: 'h',
+      created_at: 1,
+      updated_at: 3,
+      disabled_at: null,
+    };
+    await db
+      .insertInto('users')
+      .values(ada as never)
+      .execute();
+    const session = {
+      id_hash: 's',
+      user_id: 'u',
+      created_at: 4,
+      last_seen_at: 5,
+      client_address: '203.0.113.7',
+      user_agent: 'test',
+    };
+    await db
+      .insertInto('sessions')
+      .values(session as never)
+      .execute();
+
+    expect(await migrate(db)).toEqual(migrationsAfter('0010-return-to'));
+    expect(await db.selectFrom('users').selectAll().execute()).toEqual([{ ...ada, second_factor_at: null }]);
+    expect(await db.selectFrom('sessions').selectAll().execute()).toEqual([
+      { ...session, factors: 'pwd', proven_at: null },
+    ]);
+    for (const table of ['totp_factors', 'recovery_codes', 'pending_sign_ins'] as const) {
+      expect(await db.selectFrom(table).selectAll().execute()).toEqual([]);
+    }
+    // A session written by a build that does not know the column is proven with the password only too.
+    await db
+      .insertInto('sessions')
+      .values({ ...session, id_hash: 't' } as never)
+      .execute();
+    expect(await db.selectFrom('sessions').select('factors').where('id_hash', '=', 't').executeTakeFirst()).toEqual({
+      factors: 'pwd',
+    });
+    // One set of recovery codes per account: the same digest twice is refused.
+    const code = { user_id: 'u', code_digest: 'd', created_at: 6, used_at: null };
+    await db.insertInto('recovery_codes').values(code).execute();
+    await expect(db.insertInto('recovery_codes').values(code).execute()).rejects.toThrow();
+  });
+});

@@ -14,6 +14,7 @@ import * as localeChosen from './migrations/0008-locale-chosen.ts';
 import * as apps from './migrations/0009-apps.ts';
 import * as returnTo from './migrations/0010-return-to.ts';
 import * as twoStep from './migrations/0011-two-step.ts';
+import * as passkeys from './migrations/0012-passkeys.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '0009-apps': apps,
   '0010-return-to': returnTo,
   '0011-two-step': twoStep,
+  '0012-passkeys': passkeys,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

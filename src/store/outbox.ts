@@ -22,10 +22,19 @@ export async function enqueueEmail(
 
 /** The data of a 'security-notice' email: a change to how the account signs in (flows/two-step.ts). */
 export interface SecurityNotice {
-  notice: 'two-step-enabled' | 'two-step-disabled' | 'two-step-reset' | 'recovery-code-used' | 'recovery-codes-renewed';
+  notice:
+    | 'two-step-enabled'
+    | 'two-step-disabled'
+    | 'two-step-reset'
+    | 'recovery-code-used'
+    | 'recovery-codes-renewed'
+    | 'passkey-added'
+    | 'passkey-removed';
   at: number;
   /** After a recovery code was used: how many are left. */
   left?: number;
+  /** The passkey added or removed, by the name its owner gave it. */
+  passkey?: string;
 }
 
 /** A row to send: one tied to an account. */

@@ -16,6 +16,7 @@ import { registerForgotPassword } from './pages/forgot-password.ts';
 import { registerForwardAuth } from './pages/forward-auth.ts';
 import { registerLanguageSwitch } from './pages/language.ts';
 import { registerLoginPage } from './pages/login.ts';
+import { registerPasskeyPages } from './pages/passkeys.ts';
 import { registerOps } from './pages/ops.ts';
 import { registerResetPassword } from './pages/reset-password.ts';
 import { registerSecondStep } from './pages/second-step.ts';
@@ -54,6 +55,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerSettingsPages(app, web);
   registerSecurityPage(app, web);
   registerTwoStepPages(app, web);
+  registerPasskeyPages(app, web);
   registerSessionApi(app, web);
   registerForwardAuth(app, web);
   registerLanguageSwitch(app, web);

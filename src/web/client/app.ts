@@ -1,9 +1,10 @@
 // Progressive enhancement, bundled by esbuild into /assets/app.js. Every page works without it; with it the
 // rule note ticks live (the same core/password-policy.ts the server runs), passwords can be shown, the gear
-// menu closes like a menu, moments read in the viewer's time zone, and a page with errors puts the focus on
-// their summary or first field in error.
+// menu closes like a menu, moments read in the viewer's time zone, a page with errors puts the focus on
+// their summary or first field in error, and the recovery codes can be copied and printed.
 import { MOMENT_STYLE } from '../../core/locale.ts';
 import { checkPassword, type PolicyProfile, type Rule } from '../../core/password-policy.ts';
+import { enhancePasskeyForms } from './passkeys.ts';
 
 function enhanceRuleNotes(): void {
   for (const note of document.querySelectorAll<HTMLElement>('[data-rule-note]')) {
@@ -119,9 +120,56 @@ function submitMarkedForms(): void {
   }
 }
 
+/** How long "Copied" stays on the Copy button. */
+const COPIED_MS = 2000;
+
+/**
+ * The recovery codes' Copy and Print buttons, hidden without JavaScript (Download is a plain link): Copy
+ * puts the codes on the clipboard, one per line, and says so for a moment; Print prints the page, which
+ * the stylesheet's print rules reduce to the codes.
+ */
+function enhanceRecoveryCodes(): void {
+  for (const block of document.querySelectorAll<HTMLElement>('[data-recovery-codes]')) {
+    const copy = block.querySelector<HTMLButtonElement>('button[data-copy-codes]');
+    // The clipboard is there in secure contexts only (https, or the loopback of development).
+    if (copy && navigator.clipboard?.writeText) {
+      const label = copy.textContent ?? '';
+      // The button's new word is not read out by itself: a status beside it is.
+      const status = document.createElement('span');
+      status.className = 'visually-hidden';
+      status.setAttribute('role', 'status');
+      copy.after(status);
+      let restore: ReturnType<typeof setTimeout> | undefined;
+      copy.addEventListener('click', async () => {
+        const codes = [...block.querySelectorAll('.code-list code')].map((code) => code.textContent?.trim() ?? '');
+        try {
+          await navigator.clipboard.writeText(codes.join('\n'));
+        } catch {
+          return; // Refused (no permission, page not focused): the codes stay on screen to copy by hand.
+        }
+        copy.textContent = copy.dataset.copied ?? label;
+        status.textContent = copy.dataset.copied ?? '';
+        clearTimeout(restore);
+        restore = setTimeout(() => {
+          copy.textContent = label;
+          status.textContent = '';
+        }, COPIED_MS);
+      });
+      copy.hidden = false;
+    }
+    const print = block.querySelector<HTMLButtonElement>('button[data-print]');
+    if (print && typeof window.print === 'function') {
+      print.addEventListener('click', () => window.print());
+      print.hidden = false;
+    }
+  }
+}
+
 enhanceRuleNotes();
 localiseMoments();
 enhancePasswordFields();
 enhanceMenus();
 focusErrors();
 submitMarkedForms();
+enhanceRecoveryCodes();
+enhancePasskeyForms();

@@ -13,15 +13,16 @@ import {
   refusal,
   sessionAnswers,
 } from '../../apps/interactions.ts';
-import { PASSWORD_ONLY, TWO_FACTORS } from '../../flows/sessions.ts';
+import { PASSWORD_ONLY } from '../../flows/sessions.ts';
 import { currentSession } from '../auth.ts';
 import { redirect, sendPage } from '../render.ts';
 import { allowFormTarget } from '../security-headers.ts';
 import { ConsentView } from '../views/consent.tsx';
 import { ErrorView } from '../views/error-page.tsx';
-import { LoginView, withReturnTo } from '../views/login.tsx';
+import { type LoginForm, LoginView, withReturnTo } from '../views/login.tsx';
 import { pageContext, publicPageContext, type WebContext } from '../web-context.ts';
-import { submitLogin } from './login.ts';
+import { loginCeremony, submitLogin } from './login.ts';
+import { submitPasskeySignIn, submitPasskeyStep } from './passkeys.ts';
 import { type SecondStepPage, showSecondStep, submitSecondStep } from './second-step.ts';
 
 type Params = { Params: { uid: string } };
@@ -58,6 +59,7 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
 
   const target = (interaction: Interaction) => ({
     action: `/interaction/${interaction.uid}/login`,
+    passkey: `/interaction/${interaction.uid}/passkey`,
     app: interaction.clientName,
     uiLocales: interaction.uiLocales,
     secondStep: {
@@ -89,12 +91,17 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
         return answer(request, reply, found, loginResult(signedIn.user.id, session.created_at, session.factors));
       }
       const ctx = pageContext(web, request, reply, signedIn?.user, interaction.uiLocales);
-      return sendPage(reply, 200, LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction) }));
+      const form: LoginForm = { email: '', errors: {} };
+      if (new URLSearchParams(request.url.split('?')[1] ?? '').get('passkey') === 'failed')
+        form.alert = ctx.t('login.passkeyFailed');
+      const passkey = await loginCeremony(web);
+      return sendPage(reply, 200, LoginView({ ctx, form, target: target(interaction), passkey }));
     }
     // Consent: the provider asks only once its session is our session's account (provider.ts).
     if (!signedIn || signedIn.user.id !== interaction.details.session?.accountId) {
       const ctx = pageContext(web, request, reply, undefined, interaction.uiLocales);
-      return sendPage(reply, 200, LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction) }));
+      const passkey = await loginCeremony(web);
+      return sendPage(reply, 200, LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction), passkey }));
     }
     if (interaction.firstParty) return answer(request, reply, found, await grantConsent(found.provider, interaction));
     const ctx = pageContext(web, request, reply, signedIn.user, interaction.uiLocales);
@@ -120,6 +127,27 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     },
   );
 
+  app.post<Params>('/interaction/:uid/passkey', { preHandler: web.protect }, async (request, reply) => {
+    const found = await interactionOf(request, reply);
+    if (!found) return reply;
+    allowFormTarget(reply, appRedirect(found.interaction));
+    const failed = `/interaction/${found.interaction.uid}?passkey=failed`;
+    const opened = await submitPasskeySignIn(web, request, reply, failed);
+    if (!opened) return reply;
+    return answer(request, reply, found, loginResult(opened.user.id, web.deps.clock.now(), opened.factors));
+  });
+
+  app.post<Params>('/interaction/:uid/verify/passkey', { preHandler: web.protect }, async (request, reply) => {
+    const found = await interactionOf(request, reply);
+    if (!found) return reply;
+    allowFormTarget(reply, appRedirect(found.interaction));
+    const { uid } = found.interaction;
+    const after = { failed: `/interaction/${uid}/verify?passkey=failed`, restart: `/interaction/${uid}` };
+    const opened = await submitPasskeyStep(web, request, reply, after);
+    if (!opened) return reply;
+    return answer(request, reply, found, loginResult(opened.user.id, web.deps.clock.now(), opened.factors));
+  });
+
   app.get<Params>('/interaction/:uid/verify', async (request, reply) => {
     const found = await interactionOf(request, reply);
     if (!found) return reply;
@@ -133,7 +161,7 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     allowFormTarget(reply, appRedirect(found.interaction));
     const opened = await submitSecondStep(web, request, reply, secondStep(found.interaction));
     if (!opened) return reply;
-    return answer(request, reply, found, loginResult(opened.user.id, web.deps.clock.now(), TWO_FACTORS));
+    return answer(request, reply, found, loginResult(opened.user.id, web.deps.clock.now(), opened.factors));
   });
 
   app.post<Params>('/interaction/:uid/consent', { preHandler: web.protect }, async (request, reply) => {

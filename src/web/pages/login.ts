@@ -1,6 +1,7 @@
 // GET/POST /login: the "Sales Connect log-in" page. Flow: flows/sign-in.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { beginAssertion, type Ceremony } from '../../flows/passkeys.ts';
 import type { SignedIn } from '../../flows/sessions.ts';
 import { signIn } from '../../flows/sign-in.ts';
 import { formatWait } from '../../i18n/index.ts';
@@ -28,7 +29,7 @@ const loginBody = z.object({
   password: passwordField,
   return_to: field(4096).optional(),
 });
-const loginQuery = z.object({ return_to: z.string().optional() });
+const loginQuery = z.object({ return_to: z.string().optional(), notice: z.string().optional() });
 
 /**
  * After signing in: Settings, or the return_to an app asked for if its origin is allow-listed (SECURITY 25,
@@ -38,6 +39,7 @@ const HOME = '/settings';
 
 const directLogin = (returnTo: string | undefined): LoginTarget => ({
   action: '/login',
+  passkey: '/login/passkey',
   returnTo,
   secondStep: {
     verify: withReturnTo('/login/verify', returnTo),
@@ -61,10 +63,11 @@ export async function submitLogin(
   const profile = await signedInProfile(web, request);
   const ctx = pageContext(web, request, reply, profile, target.uiLocales);
   const form: LoginForm = { email: body.email, errors: {} };
+  const page = async () => LoginView({ ctx, form, target, passkey: await loginCeremony(web) });
   if (body.email.trim() === '') form.errors.email = ctx.t('error.email.required');
   if (body.password === '') form.errors.password = ctx.t('error.password.required');
   if (form.errors.email || form.errors.password) {
-    sendPage(reply, 422, LoginView({ ctx, form, target }));
+    sendPage(reply, 422, await page());
     return undefined;
   }
 
@@ -96,13 +99,18 @@ export async function submitLogin(
   }
   if (outcome.reason === 'throttled') {
     form.alert = ctx.t('login.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
-    sendTooSoon(reply, outcome.retryAfterMs, LoginView({ ctx, form, target }));
+    sendTooSoon(reply, outcome.retryAfterMs, await page());
     return undefined;
   }
   // SECURITY 17: one message for an unknown address, a wrong password and a disabled account.
   form.alert = ctx.t('login.invalid');
-  sendPage(reply, 401, LoginView({ ctx, form, target }));
+  sendPage(reply, 401, await page());
   return undefined;
+}
+
+/** "Sign in with a passkey", where passkeys are offered: a ceremony any passkey of this site may answer. */
+export function loginCeremony(web: WebContext): Promise<Ceremony | undefined> {
+  return beginAssertion(web.deps, 'sign-in', '');
 }
 
 export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
@@ -117,9 +125,11 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
     const ctx = pageContext(web, request, reply);
     const key = noticeOf(request, notices);
     const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
+    if (loginQuery.safeParse(request.query).data?.notice === 'passkey-failed') form.alert = ctx.t('login.passkeyFailed');
     // Chromium holds the redirects after a form post to form-action too: the app returned to joins it.
     allowFormTarget(reply, returnTo);
-    return sendPage(reply, 200, LoginView({ ctx, form, target: directLogin(returnTo) }));
+    const passkey = await loginCeremony(web);
+    return sendPage(reply, 200, LoginView({ ctx, form, target: directLogin(returnTo), passkey }));
   });
 
   app.post('/login', { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {

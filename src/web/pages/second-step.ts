@@ -13,7 +13,8 @@ import {
   pendingSignIn,
   type SessionOpened,
 } from '../../flows/second-step.ts';
-import { beginTotpSetup, type FactorProof, openTotpSetup, type TotpSetup } from '../../flows/two-step.ts';
+import { beginAssertion, type Ceremony } from '../../flows/passkeys.ts';
+import { beginTotpSetup, type FactorProof, hasApp, openTotpSetup, type TotpSetup } from '../../flows/two-step.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { KNOWN_DEVICE_MS } from '../../throttles.ts';
 import { cookieOptions, readSessionCookie, setSessionCookie } from '../cookies.ts';
@@ -36,7 +37,11 @@ const HOME = '/settings';
 const VERIFY = '/login/verify';
 const ENROL = '/login/two-step-setup';
 
-const stepQuery = z.object({ return_to: z.string().optional(), with: z.string().optional() });
+const stepQuery = z.object({
+  return_to: z.string().optional(),
+  with: z.string().optional(),
+  passkey: z.string().optional(),
+});
 const stepBody = z.object({
   ...csrfField,
   code: field(64).optional(),
@@ -63,8 +68,8 @@ function startAgain(web: WebContext, reply: FastifyReply, restart: string) {
   return redirect(reply, restart);
 }
 
-/** The session's cookies, once the second step opened it. */
-function signedInCookies(web: WebContext, request: FastifyRequest, reply: FastifyReply, opened: SessionOpened) {
+/** The session's cookies, once the second step (or a passkey alone) opened it. */
+export function signedInCookies(web: WebContext, request: FastifyRequest, reply: FastifyReply, opened: SessionOpened) {
   const { config } = web.deps;
   reply.clearCookie(web.cookies.secondStep, cookieOptions(config));
   setSessionCookie(config, reply, opened.token);
@@ -85,9 +90,36 @@ export interface SecondStepPage {
   uiLocales?: string;
 }
 
-function stepView(ctx: PageContext, from: Pending, target: SecondStepPage, recovery: boolean, form: StepForm) {
+interface StepChoices {
+  app: boolean;
+  passkey?: { ceremony: Ceremony; action: string };
+}
+
+/** What the account can prove itself with: its authenticator app, its passkeys (a ceremony for them). */
+async function choicesOf(web: WebContext, from: Pending, target: SecondStepPage): Promise<StepChoices> {
+  const app = await hasApp(web.deps, from.user.id);
+  const ceremony = await beginAssertion(web.deps, 'second-step', from.pending.token_hash, from.user);
+  return { app, passkey: ceremony && { ceremony, action: `${target.action}/passkey` } };
+}
+
+function stepView(
+  ctx: PageContext,
+  from: Pending,
+  target: SecondStepPage,
+  choices: StepChoices,
+  recovery: boolean,
+  form: StepForm,
+) {
   const switchHref = recovery ? target.page : `${target.page}${target.page.includes('?') ? '&' : '?'}with=recovery`;
-  return SecondStepView({ ctx, email: from.user.email, recovery, form, switchHref, cancelHref: target.cancelHref });
+  return SecondStepView({
+    ctx,
+    email: from.user.email,
+    recovery,
+    form,
+    switchHref,
+    cancelHref: target.cancelHref,
+    ...choices,
+  });
 }
 
 /** GET of the second step: the code form, or the recovery code's with ?with=recovery. */
@@ -99,11 +131,13 @@ export async function showSecondStep(
 ) {
   const from = await pendingOf(web, request);
   if (!from || from.pending.stage !== 'verify') return startAgain(web, reply, target.restart);
-  const recovery = stepQuery.safeParse(request.query).data?.with === 'recovery';
+  const query = stepQuery.safeParse(request.query).data;
+  const recovery = query?.with === 'recovery';
   const ctx = pageContext(web, request, reply, from.user, target.uiLocales);
   allowFormTarget(reply, target.returnTo);
-  const form: StepForm = { action: target.action, returnTo: target.returnTo };
-  return sendPage(reply, 200, stepView(ctx, from, target, recovery, form));
+  const alert = query?.passkey === 'failed' ? ctx.t('passkeys.failed') : undefined;
+  const form: StepForm = { action: target.action, returnTo: target.returnTo, alert };
+  return sendPage(reply, 200, stepView(ctx, from, target, await choicesOf(web, from, target), recovery, form));
 }
 
 /**
@@ -127,8 +161,9 @@ export async function submitSecondStep(
   const typed = (recovery ? body.recovery_code : body.code)?.trim() ?? '';
   const ctx = pageContext(web, request, reply, from.user, target.uiLocales);
   const form: StepForm = { action: target.action, returnTo: target.returnTo };
+  const choices = await choicesOf(web, from, target);
   const send = (status: number, changes: Partial<StepForm>) =>
-    sendPage(reply, status, stepView(ctx, from, target, recovery, { ...form, ...changes }));
+    sendPage(reply, status, stepView(ctx, from, target, choices, recovery, { ...form, ...changes }));
   if (typed === '') {
     send(422, { error: ctx.t(recovery ? 'secondStep.recoveryRequired' : 'secondStep.codeRequired') });
     return undefined;
@@ -147,7 +182,7 @@ export async function submitSecondStep(
   if (outcome.reason === 'expired') startAgain(web, reply, target.restart);
   else if (outcome.reason === 'throttled') {
     const alert = ctx.t('secondStep.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
-    sendTooSoon(reply, outcome.retryAfterMs, stepView(ctx, from, target, recovery, { ...form, alert }));
+    sendTooSoon(reply, outcome.retryAfterMs, stepView(ctx, from, target, choices, recovery, { ...form, alert }));
   } else if (outcome.reason === 'unavailable') send(503, { alert: ctx.t('secondStep.unavailable') });
   else send(401, { error: ctx.t(recovery ? 'secondStep.wrongRecovery' : 'secondStep.wrongCode') });
   return undefined;

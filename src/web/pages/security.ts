@@ -21,6 +21,11 @@ const notices = {
   required: 'twoStep.requiredRefused',
   'already-on': 'twoStep.alreadyOn',
   'not-on': 'twoStep.notOn',
+  'passkey-added': 'passkeys.added',
+  'passkey-removed': 'passkeys.removed',
+  'passkey-renamed': 'passkeys.renamed',
+  'passkey-name': 'passkeys.nameInvalid',
+  'passkey-gone': 'passkeys.notFound',
 } as const;
 const revokeBody = z.object({ ...csrfField, session: field(64) });
 const revokeAppBody = z.object({ ...csrfField, client: field(64) });

@@ -4,9 +4,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SignedIn } from '../../flows/sessions.ts';
+import { beginAssertion } from '../../flows/passkeys.ts';
 import {
   beginTotpSetup,
   confirmTotp,
+  hasApp,
   openTotpSetup,
   recentlyProven,
   removeTwoStep,
@@ -31,7 +33,7 @@ const CODES = `${SECURITY}/two-step/recovery-codes`;
 const CONFIRM = `${SECURITY}/confirm`;
 
 /** Where "confirm it's you" may send the user back to: these pages of ours, nothing else. */
-const afterConfirm = new Set([SETUP, OFF, CODES, '/settings/profile']);
+const afterConfirm = new Set([SECURITY, SETUP, OFF, CODES, `${SECURITY}/passkeys/add`, '/settings/profile']);
 const nextOf = (value: unknown) => (typeof value === 'string' && afterConfirm.has(value) ? value : SECURITY);
 const confirmFirst = (next: string) => `${CONFIRM}?next=${encodeURIComponent(next)}`;
 
@@ -43,6 +45,9 @@ const confirmBody = z.object({
   code: field(64).optional(),
   recovery_code: field(64).optional(),
   password: passwordField.optional(),
+  // A passkey's answer (views/passkeys.tsx).
+  ceremony: field(2048).optional(),
+  credential: field(16_384).optional(),
 });
 
 export function registerTwoStepPages(app: FastifyInstance, web: WebContext): void {
@@ -74,7 +79,7 @@ export function registerTwoStepPages(app: FastifyInstance, web: WebContext): voi
   app.get(SETUP, async (request, reply) => {
     const user = await signedIn(request, reply);
     if (!user) return reply;
-    if (user.user.second_factor_at !== null) return redirect(reply, `${SECURITY}?notice=already-on`);
+    if (await hasApp(deps, user.user.id)) return redirect(reply, `${SECURITY}?notice=already-on`);
     if (!recentlyProven(deps, user.session)) return redirect(reply, confirmFirst(SETUP));
     return setupPage(request, reply, user, { status: 200, form: { action: SETUP } });
   });
@@ -177,8 +182,11 @@ export function registerTwoStepPages(app: FastifyInstance, web: WebContext): voi
     return sendPage(reply, 200, page);
   });
 
-  /** A factor if the account has one (a recovery code with ?with=recovery), else the password. */
-  function stepUpPage(
+  /**
+   * A factor if the account has one (its app's code or a passkey; a recovery code with ?with=recovery), else
+   * the password.
+   */
+  async function stepUpPage(
     request: FastifyRequest,
     reply: FastifyReply,
     user: SignedIn,
@@ -186,18 +194,23 @@ export function registerTwoStepPages(app: FastifyInstance, web: WebContext): voi
   ) {
     const ctx = pageContext(web, request, reply, user.user);
     const withFactor = secondFactorOwed(deps, user.user);
-    const proof = !withFactor ? 'password' : options.recovery ? 'recovery' : 'code';
+    const app = withFactor && (await hasApp(deps, user.user.id));
+    const passkey = withFactor ? await beginAssertion(deps, 'step-up', user.session.id_hash, user.user) : undefined;
+    const proof = !withFactor ? 'password' : options.recovery ? 'recovery' : app ? 'code' : 'passkey';
     const here = confirmFirst(options.next);
     const form: StepForm = { action: CONFIRM, next: options.next, error: options.error, alert: options.alert };
     const switchHref = withFactor ? (options.recovery ? here : `${here}&with=recovery`) : undefined;
-    return StepUpView({ ctx, proof, email: user.user.email, form, switchHref });
+    return StepUpView({ ctx, proof, email: user.user.email, form, switchHref, passkey });
   }
 
   app.get(CONFIRM, async (request, reply) => {
     const user = await signedIn(request, reply);
     if (!user) return reply;
     const query = confirmQuery.safeParse(request.query).data;
-    const page = stepUpPage(request, reply, user, { next: nextOf(query?.next), recovery: query?.with === 'recovery' });
+    const page = await stepUpPage(request, reply, user, {
+      next: nextOf(query?.next),
+      recovery: query?.with === 'recovery',
+    });
     return sendPage(reply, 200, page);
   });
 
@@ -208,13 +221,15 @@ export function registerTwoStepPages(app: FastifyInstance, web: WebContext): voi
     const next = nextOf(body.next);
     const recovery = body.recovery_code !== undefined;
     const proof: StepUpProof =
-      body.password !== undefined
-        ? { kind: 'password', password: body.password }
-        : recovery
-          ? { kind: 'recovery', code: body.recovery_code?.trim() ?? '' }
-          : { kind: 'totp', code: body.code?.trim() ?? '' };
+      body.ceremony !== undefined && body.credential !== undefined
+        ? { kind: 'passkey', sealed: body.ceremony, credential: body.credential }
+        : body.password !== undefined
+          ? { kind: 'password', password: body.password }
+          : recovery
+            ? { kind: 'recovery', code: body.recovery_code?.trim() ?? '' }
+            : { kind: 'totp', code: body.code?.trim() ?? '' };
     const ctx = pageContext(web, request, reply, user.user);
-    const typed = proof.kind === 'password' ? proof.password : proof.code;
+    const typed = proof.kind === 'password' ? proof.password : proof.kind === 'passkey' ? proof.credential : proof.code;
     if (typed === '') {
       const key =
         proof.kind === 'password'
@@ -222,22 +237,30 @@ export function registerTwoStepPages(app: FastifyInstance, web: WebContext): voi
           : recovery
             ? 'secondStep.recoveryRequired'
             : 'secondStep.codeRequired';
-      return sendPage(reply, 422, stepUpPage(request, reply, user, { next, recovery, error: ctx.t(key) }));
+      return sendPage(reply, 422, await stepUpPage(request, reply, user, { next, recovery, error: ctx.t(key) }));
     }
     const outcome = await stepUp(deps, user, proof, clientInfo(request));
     if (outcome.ok) return redirect(reply, next);
     if (outcome.reason === 'throttled') {
       const alert = ctx.t('stepUp.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
-      return sendTooSoon(reply, outcome.retryAfterMs, stepUpPage(request, reply, user, { next, recovery, alert }));
+      return sendTooSoon(
+        reply,
+        outcome.retryAfterMs,
+        await stepUpPage(request, reply, user, { next, recovery, alert }),
+      );
     }
     if (outcome.reason === 'unavailable') {
       const alert = ctx.t('secondStep.unavailable');
-      return sendPage(reply, 503, stepUpPage(request, reply, user, { next, recovery, alert }));
+      return sendPage(reply, 503, await stepUpPage(request, reply, user, { next, recovery, alert }));
+    }
+    if (proof.kind === 'passkey') {
+      const alert = ctx.t('passkeys.failed');
+      return sendPage(reply, 401, await stepUpPage(request, reply, user, { next, recovery, alert }));
     }
     const error =
       proof.kind === 'password'
         ? ctx.t('stepUp.wrongPassword')
         : ctx.t(recovery ? 'secondStep.wrongRecovery' : 'secondStep.wrongCode');
-    return sendPage(reply, 401, stepUpPage(request, reply, user, { next, recovery, error }));
+    return sendPage(reply, 401, await stepUpPage(request, reply, user, { next, recovery, error }));
   });
 }

@@ -7,6 +7,8 @@ export type FieldErrors = Partial<Record<string, string>>;
 
 interface InputProps {
   name: string;
+  /** The input's id, when the page has several fields of one name (it is the name otherwise). */
+  id?: string;
   label: string;
   error?: string | undefined;
   hint?: string;
@@ -18,7 +20,8 @@ function describedBy(name: string, error: string | undefined, hint: string | und
   return ids.length > 0 ? ids.join(' ') : undefined;
 }
 
-function FieldFrame({ name, label, error, hint, children }: InputProps & { children: ComponentChildren }) {
+function FieldFrame({ name: field, id, label, error, hint, children }: InputProps & { children: ComponentChildren }) {
+  const name = id ?? field;
   return (
     <div class={error ? 'field has-error' : 'field'}>
       <label for={name}>{label}</label>
@@ -51,10 +54,11 @@ export function TextField(
   },
 ) {
   const { name, error, hint, value, type = 'text', autocomplete, maxLength, readOnly, required, inputMode } = props;
+  const id = props.id ?? name;
   return (
     <FieldFrame {...props}>
       <input
-        id={name}
+        id={id}
         name={readOnly ? undefined : name}
         // Preact's input types branch on `type`; email and text take the same attributes.
         type={type as 'text'}
@@ -67,7 +71,7 @@ export function TextField(
         autocapitalize={inputMode === undefined ? undefined : 'off'}
         spellcheck={false}
         aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy(name, error, hint, props.describedBy)}
+        aria-describedby={describedBy(id, error, hint, props.describedBy)}
       />
     </FieldFrame>
   );

@@ -11,10 +11,14 @@ export interface LoginTarget {
   returnTo?: string;
   /** The second step after a right password, when the account owes one (pages/second-step.ts). */
   secondStep: { verify: string; enrol: string };
+  /** Where "Sign in with a passkey" posts its answer (pages/passkeys.ts). */
+  passkey: string;
 }
 
+import type { Ceremony } from '../../flows/passkeys.ts';
 import { Document } from './document.tsx';
 import { Alert, type FieldErrors, Notice, PasswordField, TextField } from './form.tsx';
+import { PasskeyForm } from './passkeys.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
 
 /** A page of ours, carrying return_to on to the next one. */
@@ -32,7 +36,18 @@ export interface LoginForm {
   notice?: string;
 }
 
-export function LoginView({ ctx, form, target }: { ctx: PageContext; form: LoginForm; target: LoginTarget }) {
+export function LoginView({
+  ctx,
+  form,
+  target,
+  passkey,
+}: {
+  ctx: PageContext;
+  form: LoginForm;
+  target: LoginTarget;
+  /** The ceremony of "Sign in with a passkey", where passkeys are offered. */
+  passkey?: Ceremony;
+}) {
   const title = ctx.t('login.title', { brand: ctx.brand });
   const intro = target.app ? ctx.t('login.forApp', { app: target.app }) : ctx.t('login.intro', { brand: ctx.brand });
   return (
@@ -69,6 +84,16 @@ export function LoginView({ ctx, form, target }: { ctx: PageContext; form: Login
             {ctx.t('login.submit')}
           </button>
         </form>
+        {passkey && (
+          <PasskeyForm ctx={ctx} ceremony={passkey} mode="get" action={target.passkey} returnTo={target.returnTo}>
+            <p class="divider">
+              <span>{ctx.t('login.or')}</span>
+            </p>
+            <button type="submit" class="button button-secondary button-block">
+              {ctx.t('login.passkey')}
+            </button>
+          </PasskeyForm>
+        )}
       </AuthShell>
     </Document>
   );

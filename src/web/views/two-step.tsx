@@ -1,7 +1,7 @@
 // Two-step verification's pages: the second step of a sign-in, the authenticator app's setup (in Settings,
 // or on the way in when REQUIRE_2FA=required), the recovery codes shown once, "confirm it's you" before a
 // sensitive change, and the card of Settings → Security.
-import type { ComponentChildren } from 'preact';
+import type { Ceremony } from '../../flows/passkeys.ts';
 import type { TwoStepStatus } from '../../flows/two-step.ts';
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
@@ -9,6 +9,7 @@ import { Alert, Notice, PasswordField, TextField } from './form.tsx';
 import { ShieldIcon } from './icons.tsx';
 import { momentMark, WithMoment } from './moment.tsx';
 import { SettingsLayout } from './settings-layout.tsx';
+import { PasskeyForm, PasskeyList } from './passkeys.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
 
 /** Where a page of the sign-in's second step or of Settings leads, and what it carries on. */
@@ -66,6 +67,8 @@ export function SecondStepView({
   form,
   switchHref,
   cancelHref,
+  passkey,
+  app,
 }: {
   ctx: PageContext;
   email: string;
@@ -73,9 +76,14 @@ export function SecondStepView({
   form: StepForm;
   switchHref: string;
   cancelHref: string;
+  /** The ceremony of the account's passkeys, when it has any, and where its answer goes. */
+  passkey?: { ceremony: Ceremony; action: string };
+  /** The account has an authenticator app: without one, the passkey comes first and no code is asked. */
+  app: boolean;
 }) {
   const { t } = ctx;
   const title = t('secondStep.title');
+  const codeForm = recovery || app;
   return (
     <Document ctx={ctx} title={title}>
       <AuthShell ctx={ctx}>
@@ -83,19 +91,41 @@ export function SecondStepView({
           <ShieldIcon />
         </div>
         <h1>{title}</h1>
-        <p class="lead">{recovery ? t('secondStep.recoveryIntro') : t('secondStep.intro')}</p>
+        <p class="lead">
+          {recovery ? t('secondStep.recoveryIntro') : app ? t('secondStep.intro') : t('secondStep.passkeyIntro')}
+        </p>
         <p class="muted step-account">{t('secondStep.signingInAs', { email })}</p>
         {form.alert && <Alert message={form.alert} />}
-        <form method="post" action={form.action} class="stack" novalidate>
-          <CsrfField ctx={ctx} />
-          <Hidden form={form} />
-          <CodeField ctx={ctx} recovery={recovery} error={form.error} />
-          <button type="submit" class="button button-primary button-block">
-            {t('secondStep.submit')}
-          </button>
-        </form>
+        {codeForm && (
+          <form method="post" action={form.action} class="stack" novalidate>
+            <CsrfField ctx={ctx} />
+            <Hidden form={form} />
+            <CodeField ctx={ctx} recovery={recovery} error={form.error} />
+            <button type="submit" class="button button-primary button-block">
+              {t('secondStep.submit')}
+            </button>
+          </form>
+        )}
+        {passkey && !recovery && (
+          <PasskeyForm
+            ctx={ctx}
+            ceremony={passkey.ceremony}
+            mode="get"
+            action={passkey.action}
+            returnTo={form.returnTo}
+          >
+            <button
+              type="submit"
+              class={app ? 'button button-secondary button-block' : 'button button-primary button-block'}
+            >
+              {t('secondStep.usePasskey')}
+            </button>
+          </PasskeyForm>
+        )}
         <p class="auth-links auth-links-stacked">
-          <a href={switchHref}>{recovery ? t('secondStep.useApp') : t('secondStep.useRecovery')}</a>
+          <a href={switchHref}>
+            {recovery ? (app ? t('secondStep.useApp') : t('secondStep.usePasskey')) : t('secondStep.useRecovery')}
+          </a>
           <a href={cancelHref}>{t('secondStep.cancel')}</a>
         </p>
         {recovery && <p class="muted small">{t('secondStep.lostAll')}</p>}
@@ -307,15 +337,23 @@ export function StepUpView({
   email,
   form,
   switchHref,
+  passkey,
 }: {
   ctx: PageContext;
-  proof: 'code' | 'recovery' | 'password';
+  /** 'passkey': the account has passkeys and no authenticator app. */
+  proof: 'code' | 'recovery' | 'password' | 'passkey';
   email: string;
   form: StepForm;
   switchHref?: string;
+  passkey?: Ceremony;
 }) {
   const { t } = ctx;
-  const intro = proof === 'password' ? t('stepUp.introPassword') : t('stepUp.introCode');
+  const intro =
+    proof === 'password'
+      ? t('stepUp.introPassword')
+      : proof === 'passkey'
+        ? t('stepUp.introPasskey')
+        : t('stepUp.introCode');
   return (
     <SettingsLayout ctx={ctx} section="security" intro={t('twoStep.intro')}>
       {form.alert && <Alert message={form.alert} />}
@@ -324,36 +362,52 @@ export function StepUpView({
           <h3 id="step-up-title">{t('stepUp.title')}</h3>
           <p class="muted card-intro">{proof === 'recovery' ? t('secondStep.recoveryIntro') : intro}</p>
         </div>
-        <form method="post" action={form.action} novalidate>
+        {passkey && proof !== 'recovery' && (
           <div class="card-body">
-            <CsrfField ctx={ctx} />
-            <Hidden form={form} />
-            {proof === 'password' ? (
-              <>
-                <input type="email" name="username" value={email} autocomplete="username" hidden readOnly />
-                <PasswordField
-                  name="password"
-                  label={t('stepUp.password')}
-                  autocomplete="current-password"
-                  error={form.error}
-                  required
-                />
-              </>
-            ) : (
-              <CodeField ctx={ctx} recovery={proof === 'recovery'} error={form.error} />
-            )}
-            {switchHref && (
-              <p>
-                <a href={switchHref}>{proof === 'recovery' ? t('secondStep.useApp') : t('secondStep.useRecovery')}</a>
-              </p>
-            )}
+            <PasskeyForm ctx={ctx} ceremony={passkey} mode="get" action={form.action} next={form.next}>
+              <button type="submit" class={proof === 'passkey' ? 'button button-primary' : 'button button-secondary'}>
+                {t('secondStep.usePasskey')}
+              </button>
+            </PasskeyForm>
           </div>
+        )}
+        {proof !== 'passkey' && (
+          <form method="post" action={form.action} novalidate>
+            <div class="card-body">
+              <CsrfField ctx={ctx} />
+              <Hidden form={form} />
+              {proof === 'password' ? (
+                <>
+                  <input type="email" name="username" value={email} autocomplete="username" hidden readOnly />
+                  <PasswordField
+                    name="password"
+                    label={t('stepUp.password')}
+                    autocomplete="current-password"
+                    error={form.error}
+                    required
+                  />
+                </>
+              ) : (
+                <CodeField ctx={ctx} recovery={proof === 'recovery'} error={form.error} />
+              )}
+              {switchHref && (
+                <p>
+                  <a href={switchHref}>{proof === 'recovery' ? t('secondStep.useApp') : t('secondStep.useRecovery')}</a>
+                </p>
+              )}
+            </div>
+            <div class="card-footer">
+              <button type="submit" class="button button-primary">
+                {t('stepUp.submit')}
+              </button>
+            </div>
+          </form>
+        )}
+        {proof === 'passkey' && switchHref && (
           <div class="card-footer">
-            <button type="submit" class="button button-primary">
-              {t('stepUp.submit')}
-            </button>
+            <a href={switchHref}>{t('secondStep.useRecovery')}</a>
           </div>
-        </form>
+        )}
       </section>
     </SettingsLayout>
   );
@@ -400,33 +454,10 @@ export function ConfirmChangeView({
   );
 }
 
-/** The card of Settings → Security. */
+/** The card of Settings → Security: the authenticator app, the passkeys, the recovery codes. */
 export function TwoStepCard({ ctx, status, since }: { ctx: PageContext; status: TwoStepStatus; since: number | null }) {
   const { t } = ctx;
   if (!status.available && !status.enrolled) return null;
-  let footer: ComponentChildren;
-  if (!status.enrolled) {
-    footer = (
-      <a class="button button-primary" href="/settings/security/two-step/setup">
-        {t('twoStep.setUp')}
-      </a>
-    );
-  } else {
-    footer = (
-      <>
-        <a class="button button-secondary" href="/settings/security/two-step/recovery-codes">
-          {t('twoStep.renewCodes')}
-        </a>
-        {status.required ? (
-          <p class="muted">{t('twoStep.requiredNote')}</p>
-        ) : (
-          <a class="button button-danger" href="/settings/security/two-step/off">
-            {t('twoStep.turnOff')}
-          </a>
-        )}
-      </>
-    );
-  }
   return (
     <section class="card" aria-labelledby="two-step">
       <div class="card-header">
@@ -438,22 +469,62 @@ export function TwoStepCard({ ctx, status, since }: { ctx: PageContext; status: 
         </h3>
         <p class="muted card-intro">{t('twoStep.intro')}</p>
       </div>
+      <div class="card-body two-step-facts">
+        <div class="factor">
+          <h4>{t('twoStep.app')}</h4>
+          {status.app ? (
+            <p>
+              <span class="badge">{t('twoStep.on')}</span>
+              {since !== null && (
+                <span class="muted">
+                  {' '}
+                  <WithMoment ctx={ctx} text={t('twoStep.enabledSince', { date: momentMark })} at={since} />
+                </span>
+              )}
+            </p>
+          ) : (
+            status.available && (
+              <p>
+                <a class="button button-primary" href="/settings/security/two-step/setup">
+                  {t('twoStep.setUp')}
+                </a>
+              </p>
+            )
+          )}
+        </div>
+        <div class="factor">
+          <h4>{t('passkeys.title')}</h4>
+          <p class="muted">{t('passkeys.intro')}</p>
+          <PasskeyList ctx={ctx} passkeys={status.passkeys} />
+          {status.available && (
+            <p>
+              <a class="button button-secondary" href="/settings/security/passkeys/add">
+                {t('passkeys.add')}
+              </a>
+            </p>
+          )}
+        </div>
+        {status.enrolled && (
+          <div class="factor">
+            <p>{t('twoStep.codesLeft', { count: String(status.recoveryCodesLeft) })}</p>
+            {status.recoveryCodesLeft <= 3 && <p class="callout">{t('twoStep.codesLow')}</p>}
+          </div>
+        )}
+      </div>
       {status.enrolled && (
-        <div class="card-body two-step-facts">
-          <p>
-            <strong>{t('twoStep.app')}</strong>
-            {since !== null && (
-              <span class="muted">
-                {' · '}
-                <WithMoment ctx={ctx} text={t('twoStep.enabledSince', { date: momentMark })} at={since} />
-              </span>
-            )}
-          </p>
-          <p>{t('twoStep.codesLeft', { count: String(status.recoveryCodesLeft) })}</p>
-          {status.recoveryCodesLeft <= 3 && <p class="callout">{t('twoStep.codesLow')}</p>}
+        <div class="card-footer card-footer-split">
+          <a class="button button-secondary" href="/settings/security/two-step/recovery-codes">
+            {t('twoStep.renewCodes')}
+          </a>
+          {status.required ? (
+            <p class="muted">{t('twoStep.requiredNote')}</p>
+          ) : (
+            <a class="button button-danger" href="/settings/security/two-step/off">
+              {t('twoStep.turnOff')}
+            </a>
+          )}
         </div>
       )}
-      <div class="card-footer card-footer-split">{footer}</div>
     </section>
   );
 }
