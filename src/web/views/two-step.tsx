@@ -168,7 +168,7 @@ function SetupBody({
           />
           <p class="muted">{t('setup.keyIntro')}</p>
           <p class="setup-key">
-            <span class="visually-hidden">{t('setup.keyLabel')}: </span>
+            <span class="visually-hidden">{t('setup.keyLabel')} </span>
             <code data-setup-key>{setup.key}</code>
           </p>
         </li>
@@ -256,6 +256,7 @@ function CodesBody({
   const file = [t('codes.fileTitle', { brand: ctx.brand, email }), t('codes.fileHint'), '', ...codes, ''].join('\n');
   return (
     <div class="recovery-codes" data-recovery-codes>
+      <p class="print-only">{t('codes.fileTitle', { brand: ctx.brand, email })}</p>
       <p>{t('codes.intro')}</p>
       <ol class="code-list" aria-label={t('codes.listLabel')}>
         {codes.map((code) => (

@@ -155,8 +155,8 @@ export async function clickForgotPassword(page: Page, lang: Lang): Promise<void>
  * Budget: every browser test reaches the service from 127.0.0.1, and the service lets one client ask for
  * eleven reset emails an hour before it slows it down with a 429 (src/throttles.ts, `resetEmail.client`). The
  * whole suite asks ten times (forgot-password.spec.ts eight, accessibility.spec.ts two): count before adding.
- * apps.spec.ts asks twice more, from a second device at an address of its own (support/apps.ts, otherAddress),
- * which has its own budget.
+ * apps.spec.ts and two-step.spec.ts ask twice more each, from a second device at an address of its own
+ * (support/apps.ts, otherAddress), which has its own budget: four of its eleven.
  */
 export async function sendResetEmail(page: Page, lang: Lang, email: string): Promise<void> {
   const t = copy[lang];
