@@ -79,59 +79,54 @@ export interface SessionOpened {
 }
 
 /**
- * The session a finished sign-in opens, and what the first step put off: the known device, the event, the
- * previous session ended. Undefined when the half-finished sign-in was finished meanwhile, or its password
- * changed: the browser starts again.
+ * The session a finished sign-in opens, inside the transaction that finishes it: the half-finished sign-in
+ * spent, once, and only while the password is still the one it was given. Undefined otherwise (finished in
+ * another tab, or the password changed): the browser starts again.
  */
-async function openSession(
+function openSessionIn(
   deps: Deps,
   from: Pending,
   input: { token: string; client: ClientInfo; previousToken?: string; factors: string },
-): Promise<SessionOpened | undefined> {
+): (tx: Executor) => Promise<Started | undefined> {
   const { pending, user } = from;
-  return startProvenSession(deps, user, {
-    ...input,
-    knownDevice: pending.known_device === 1,
-    // The half-finished sign-in is spent once, and only while the password is still the one it was given.
-    claim: async (tx) => {
-      if (!(await deletePendingSignIn(tx, digest(input.token)))) return false;
-      const current = await lockUser(tx, user.id);
-      return current !== undefined && current.password_hash === pending.password_hash && current.disabled_at === null;
-    },
-  });
+  return async (tx) => {
+    if (!(await deletePendingSignIn(tx, digest(input.token)))) return undefined;
+    const current = await lockUser(tx, user.id);
+    if (!current || current.password_hash !== pending.password_hash || current.disabled_at !== null) return undefined;
+    return startSessionIn(tx, deps, user, { ...input, knownDevice: pending.known_device === 1 });
+  };
 }
 
-/**
- * A session proven with `factors`, and what a sign-in does with it: the known device, the event, the session
- * the browser sent in ended. Undefined when `claim` says the sign-in it finishes is no longer good.
- */
-export async function startProvenSession(
+interface Started {
+  token: string;
+  deviceToken: string | undefined;
+  appsOwed: boolean;
+  factors: string;
+}
+
+/** What a sign-in does with its new session: the known device, the event, the session sent in ended. */
+async function startSessionIn(
+  tx: Executor,
   deps: Deps,
   user: User,
-  input: {
-    client: ClientInfo;
-    previousToken?: string;
-    knownDevice: boolean;
-    factors: string;
-    claim: (tx: Executor) => Promise<boolean>;
-  },
-): Promise<SessionOpened | undefined> {
+  input: { client: ClientInfo; previousToken?: string; knownDevice: boolean; factors: string },
+): Promise<Started> {
   const deviceToken = input.knownDevice ? undefined : newToken();
-  let appsOwed = false;
-  const token = await deps.db.transaction().execute(async (tx) => {
-    if (!(await input.claim(tx))) return undefined;
-    const now = deps.clock.now();
-    await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
-    if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
-    const started = await startSession(tx, now, user.id, input.client, input.factors);
-    appsOwed = await replaceSession(tx, now, input.previousToken, { userId: user.id, token: started });
-    return started;
-  });
-  if (appsOwed) deps.wakeOutbox();
-  if (token === undefined) return undefined;
-  deps.log.info({ event: 'sign-in', outcome: 'succeeded', userId: user.id, factors: input.factors });
+  const now = deps.clock.now();
+  await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
+  if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
+  const token = await startSession(tx, now, user.id, input.client, input.factors);
+  const appsOwed = await replaceSession(tx, now, input.previousToken, { userId: user.id, token });
+  return { token, deviceToken, appsOwed, factors: input.factors };
+}
+
+/** After the commit: the outbox woken for the apps, the log line, the metric, and the outcome. */
+function opened(deps: Deps, user: User, started: Started | undefined): SessionOpened | undefined {
+  if (!started) return undefined;
+  if (started.appsOwed) deps.wakeOutbox();
+  deps.log.info({ event: 'sign-in', outcome: 'succeeded', userId: user.id, factors: started.factors });
   deps.metrics.signIns.inc({ outcome: 'succeeded' });
-  const { factors } = input;
+  const { token, factors, deviceToken } = started;
   return deviceToken ? { ok: true, user, token, factors, deviceToken } : { ok: true, user, token, factors };
 }
 
@@ -148,14 +143,12 @@ export async function completeSecondStep(
 ): Promise<SecondStepOutcome> {
   const from = await pendingSignIn(deps, input.token);
   if (!from || from.pending.stage !== 'verify' || input.token === undefined) return { ok: false, reason: 'expired' };
-  const guessed = await guessFactor(deps, from.user, input.proof, {
-    client: input.client,
-    knownDevice: from.pending.known_device === 1,
-  });
+  const session = openSessionIn(deps, from, { ...input, token: input.token, factors: TWO_FACTORS });
+  const context = { client: input.client, knownDevice: from.pending.known_device === 1 };
+  const guessed = await guessFactor(deps, from.user, input.proof, context, session);
   if (!guessed.ok) return guessed;
-  const opened = await openSession(deps, from, { ...input, token: input.token, factors: TWO_FACTORS });
-  if (!opened) return { ok: false, reason: 'expired' };
-  return { ...opened, usedRecoveryCode: guessed.usedRecoveryCode };
+  const done = opened(deps, from.user, guessed.result);
+  return done ? { ...done, usedRecoveryCode: guessed.usedRecoveryCode } : { ok: false, reason: 'expired' };
 }
 
 export type PasskeyStepOutcome = SessionOpened | { ok: false; reason: 'expired' | 'failed' };
@@ -175,8 +168,9 @@ export async function completeSecondStepWithPasskey(
     userId: from.user.id,
   });
   if (!proven.ok) return { ok: false, reason: proven.reason };
-  const opened = await openSession(deps, from, { ...input, token: input.token, factors: `pwd ${proven.amr} mfa` });
-  return opened ?? { ok: false, reason: 'expired' };
+  const factors = `pwd ${proven.amr} mfa`;
+  const session = openSessionIn(deps, from, { ...input, token: input.token, factors });
+  return opened(deps, from.user, await deps.db.transaction().execute(session)) ?? { ok: false, reason: 'expired' };
 }
 
 /**
@@ -197,16 +191,12 @@ export async function signInWithPasskey(
     input.deviceToken !== undefined &&
     isTokenShaped(input.deviceToken) &&
     (await deviceOwner(deps.db, digest(input.deviceToken), deps.clock.now() - KNOWN_DEVICE_MS)) === user.id;
-  const opened = await startProvenSession(deps, user, {
-    ...input,
-    knownDevice,
-    factors: `${proven.amr} mfa`,
-    claim: async (tx) => {
-      const current = await lockUser(tx, user.id);
-      return current !== undefined && current.disabled_at === null;
-    },
+  const started = await deps.db.transaction().execute(async (tx) => {
+    const current = await lockUser(tx, user.id);
+    if (!current || current.disabled_at !== null) return undefined;
+    return startSessionIn(tx, deps, user, { ...input, knownDevice, factors: `${proven.amr} mfa` });
   });
-  return opened ?? { ok: false, reason: 'failed' };
+  return opened(deps, user, started) ?? { ok: false, reason: 'failed' };
 }
 
 export type EnrolmentOutcome =
@@ -232,7 +222,7 @@ export async function completeEnrolment(
       return { ok: false, reason: confirmed.reason };
     return { ok: false, reason: 'expired' };
   }
-  const opened = await openSession(deps, from, { ...input, token: input.token, factors: TWO_FACTORS });
-  if (!opened) return { ok: false, reason: 'expired' };
-  return { ...opened, codes: confirmed.codes };
+  const session = openSessionIn(deps, from, { ...input, token: input.token, factors: TWO_FACTORS });
+  const done = opened(deps, from.user, await deps.db.transaction().execute(session));
+  return done ? { ...done, codes: confirmed.codes } : { ok: false, reason: 'expired' };
 }

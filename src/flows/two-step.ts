@@ -116,48 +116,53 @@ export async function proveFactor(deps: Deps, user: User, proof: FactorProof, db
   return step !== undefined && (await advanceTotpStep(db, user.id, step)) ? 'proven' : 'wrong';
 }
 
-export type GuessOutcome =
-  | { ok: true; usedRecoveryCode: boolean }
+export type GuessOutcome<T = undefined> =
+  | { ok: true; usedRecoveryCode: boolean; result: T }
   | { ok: false; reason: 'wrong-code' | 'unavailable' }
   | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
 /**
  * A guess at the account's second factor, throttled like a password (SECURITY 86): counted per account at
  * the client and, unless `knownDevice`, per account, before it is checked; a wrong one counts against the
- * client too; a right one clears the account's counters.
+ * client too; a right one clears the account's counters. What a right one leads to (`andThen`: opening the
+ * session) commits in the transaction that counts and spends it: the second step is one commit.
  */
-export async function guessFactor(
+export async function guessFactor<T = undefined>(
   deps: Deps,
   user: User,
   proof: FactorProof,
   context: { client: ClientInfo; knownDevice: boolean },
-): Promise<GuessOutcome> {
+  andThen?: (tx: Executor) => Promise<T>,
+): Promise<GuessOutcome<T>> {
   const client = clientKey(context.client.address);
   const throttle = deps.throttles.secondFactor;
-  const wait = await asyncCommit(deps.db, (tx) =>
-    throttle.attempt(user.id, client, deps.clock.now(), { knownDevice: context.knownDevice, db: tx }),
-  );
-  if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
-  const outcome = await proveFactor(deps, user, proof);
-  if (outcome !== 'proven') {
-    const now = deps.clock.now();
-    await deps.db.transaction().execute(async (tx) => {
-      await throttle.fail(client, now, tx);
-      if (outcome === 'wrong') await recordEvent(tx, user.id, 'second-step-failed', context.client, now);
-    });
-    deps.log.info({ event: 'second-factor', outcome, userId: user.id });
-    return { ok: false, reason: outcome === 'wrong' ? 'wrong-code' : 'unavailable' };
-  }
-  await throttle.succeed(user.id, client);
-  if (proof.kind === 'recovery') await announceRecoveryCodeUsed(deps, user, context.client);
-  return { ok: true, usedRecoveryCode: proof.kind === 'recovery' };
-}
-
-async function announceRecoveryCodeUsed(deps: Deps, user: User, client: ClientInfo): Promise<void> {
   const now = deps.clock.now();
-  const left = await countUnusedRecoveryCodes(deps.db, user.id);
-  await deps.db.transaction().execute((tx) => announce(tx, user, 'recovery-code-used', client, now, { left }));
-  deps.wakeOutbox();
+  // One transaction: the attempt counted (SECURITY 20: before the code is looked at, so a burst cannot slip
+  // through), the code checked and spent, and what it leads to. Checking a code takes microseconds, not the
+  // hash a password takes, so nothing is held long.
+  const outcome = await deps.db.transaction().execute(async (tx) => {
+    const wait = await throttle.attempt(user.id, client, now, { knownDevice: context.knownDevice, db: tx });
+    if (wait > 0) return { proven: 'throttled', wait } as const;
+    const proven = await proveFactor(deps, user, proof, tx);
+    if (proven !== 'proven') {
+      await throttle.fail(client, now, tx);
+      if (proven === 'wrong') await recordEvent(tx, user.id, 'second-step-failed', context.client, now);
+      return { proven } as const;
+    }
+    await throttle.succeed(user.id, client, tx);
+    if (proof.kind === 'recovery') {
+      const left = await countUnusedRecoveryCodes(tx, user.id);
+      await announce(tx, user, 'recovery-code-used', context.client, now, { left });
+    }
+    return { proven, result: andThen ? await andThen(tx) : (undefined as T) } as const;
+  });
+  if (outcome.proven === 'throttled') return { ok: false, reason: 'throttled', retryAfterMs: outcome.wait };
+  if (outcome.proven !== 'proven') {
+    deps.log.info({ event: 'second-factor', outcome: outcome.proven, userId: user.id });
+    return { ok: false, reason: outcome.proven === 'wrong' ? 'wrong-code' : 'unavailable' };
+  }
+  if (proof.kind === 'recovery') deps.wakeOutbox();
+  return { ok: true, usedRecoveryCode: proof.kind === 'recovery', result: outcome.result as T };
 }
 
 /** SECURITY 89: recorded in the activity list and emailed to the owner, in one transaction with the change. */
