@@ -77,6 +77,9 @@ export async function saveAccountDetails(
   if (outcome.passwordChanged) {
     deps.metrics.passwordChanges.inc({ via: 'settings' });
     deps.wakeOutbox();
+    // The change forgot every known device: guesses at the second factor by whoever had the old password
+    // must not keep the owner waiting on all of them.
+    await deps.throttles.secondFactor.forgetAccount(signedIn.user.id);
   }
   return outcome;
 }

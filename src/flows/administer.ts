@@ -80,6 +80,7 @@ export async function resetTwoStep(deps: Deps, email: string): Promise<Administe
     return deleteSessionsOfUser(tx, user.id);
   });
   if (endedSessions === undefined) return { ok: false, reason: 'unchanged' };
+  await deps.throttles.secondFactor.forgetAccount(user.id);
   deps.wakeOutbox();
   deps.log.info({ event: 'two-step-reset', userId: user.id, endedSessions, by: 'cli' });
   return { ok: true, endedSessions };

@@ -264,6 +264,10 @@ export async function provePasskey(
   const row = response && (await findPasskey(deps.db, response.id));
   if (!response || !row || (input.userId !== undefined && row.user_id !== input.userId))
     return { ok: false, reason: 'failed' };
+  // The user handle, when the authenticator gives one, is the account the passkey was made for (WebAuthn §7.2).
+  const handle = response.response.userHandle;
+  if (handle !== undefined && Buffer.from(handle, 'base64url').toString('utf8') !== row.user_id)
+    return { ok: false, reason: 'failed' };
   const user = await findUserById(deps.db, row.user_id);
   if (!user || user.disabled_at !== null) return { ok: false, reason: 'failed' };
   const verified = await verifiedAssertion(relyingParty(deps), response, challenge, stored(row));

@@ -137,6 +137,8 @@ export async function setPassword(
   deps.metrics.passwordChanges.inc({ via: purpose });
   deps.wakeOutbox();
   await deps.throttles.signIn.forgetAccount(user.email);
+  // The second step's counters too: whoever had the old password may have spent them (SECURITY 51).
+  await deps.throttles.secondFactor.forgetAccount(user.id);
   await deps.throttles.setPassword.clear({ link: keys.link });
   return { ok: true, returnTo: link.returnTo };
 }

@@ -83,7 +83,12 @@ export async function resumeSession(deps: Deps, token: string | undefined): Prom
   const now = deps.clock.now();
   const timeouts = { idleMs: deps.config.sessionIdleTimeoutMs, absoluteMs: deps.config.sessionAbsoluteTimeoutMs };
   const stand = standing(deps, found);
-  if (isSessionOver(found.session, timeouts, now) || found.user.disabled_at !== null || stand === 'over') {
+  if (stand === 'over') {
+    // Proven without the factor the account has now: what the apps were given from it ends too.
+    if (await deps.db.transaction().execute((tx) => endSession(tx, now, token))) deps.wakeOutbox();
+    return { status: 'expired' };
+  }
+  if (isSessionOver(found.session, timeouts, now) || found.user.disabled_at !== null) {
     await deleteSession(deps.db, idHash);
     return { status: 'expired' };
   }

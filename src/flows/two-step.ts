@@ -190,9 +190,8 @@ export type StepUpOutcome =
   | { ok: false; reason: 'throttled'; retryAfterMs: number };
 
 /**
- * SECURITY 89: "confirm it's you" before a sensitive change: the second factor if the account has one
- * (counted per account at the client only: a signed-in session is not the distributed guesser the
- * account-wide counter is for, and must not be locked out by one), else the password.
+ * SECURITY 89: "confirm it's you" before a sensitive change: the second factor if the account has one, else
+ * the password; guesses count against the account as at sign-in (SECURITY 54, 86).
  */
 export async function stepUp(
   deps: Deps,
@@ -217,7 +216,9 @@ export async function stepUp(
     if (!proven.ok) return { ok: false, reason: 'wrong' };
   } else {
     if (proof.kind === 'password') return { ok: false, reason: 'wrong' };
-    const guessed = await guessFactor(deps, user, proof, { client, knownDevice: true });
+    // Counted per account too (at most 100 failures a day, as sign-in's): a stolen session spreading guesses
+    // over many addresses must not get unlimited tries at what unlocks every sensitive change.
+    const guessed = await guessFactor(deps, user, proof, { client, knownDevice: false });
     if (!guessed.ok && guessed.reason === 'throttled') return guessed;
     if (!guessed.ok) return { ok: false, reason: guessed.reason === 'wrong-code' ? 'wrong' : 'unavailable' };
   }
@@ -225,11 +226,11 @@ export async function stepUp(
   return { ok: true };
 }
 
-/** The password again, through the sign-in throttle (SECURITY 54), as Settings' current password is. */
+/** The password again, through the sign-in throttle and its account counter (SECURITY 54), as Settings' current password is. */
 async function verifyPassword(deps: Deps, user: User, password: string, client: ClientInfo): Promise<StepUpOutcome> {
   const key = clientKey(client.address);
   const wait = await asyncCommit(deps.db, (tx) =>
-    deps.throttles.signIn.attempt(user.email, key, deps.clock.now(), { knownDevice: true, db: tx }),
+    deps.throttles.signIn.attempt(user.email, key, deps.clock.now(), { db: tx }),
   );
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterMs: wait };
   if (password !== '' && (await deps.hasher.verify(user.password_hash, normalisePassword(password)))) {
@@ -302,9 +303,12 @@ export async function confirmTotp(
     const codeDigests = recoveryCodeDigests(secrets, user.id, codes);
     await insertTotpFactor(tx, { userId: user.id, secret, lastStep: step, codeDigests }, now);
     await announce(tx, user, 'two-step-enabled', input.client, now);
-    if (!session || !first) return { ok: true as const, codes, token: undefined };
-    await deleteSessionsOfUser(tx, user.id, session.id_hash);
-    await endAppAccess(tx, { accountId: user.id, exceptSession: session.id_hash }, now);
+    if (!first) return { ok: true as const, codes, token: undefined };
+    // Nothing proven without the factor goes on: the other sessions, what the apps were given (SECURITY 85);
+    // on the way in (no session yet) the half-finished sign-in that holds the setup is spared.
+    await deleteSessionsOfUser(tx, user.id, session?.id_hash ?? input.holder);
+    await endAppAccess(tx, { accountId: user.id, exceptSession: session?.id_hash }, now);
+    if (!session) return { ok: true as const, codes, token: undefined };
     await markSessionProven(tx, session.id_hash, TWO_FACTORS, now);
     const token = await renewSessionId(tx, now, session);
     return token === undefined
@@ -326,6 +330,8 @@ export type TwoStepChangeOutcome =
 export async function removeTwoStep(deps: Deps, signedIn: SignedIn, client: ClientInfo): Promise<TwoStepChangeOutcome> {
   const { user, session } = signedIn;
   if (deps.config.twoStep === 'required') return { ok: false, reason: 'required' };
+  // Under REQUIRE_2FA=off no factor is asked, so none proves the owner: the factors wait, untouched.
+  if (deps.config.twoStep === 'off') return { ok: false, reason: 'unavailable' };
   if (!recentlyProven(deps, session)) return { ok: false, reason: 'step-up' };
   const now = deps.clock.now();
   const removed = await deps.db.transaction().execute(async (tx) => {
@@ -348,7 +354,7 @@ export async function renewRecoveryCodes(
 ): Promise<TwoStepChangeOutcome> {
   const { user, session } = signedIn;
   const secrets = deps.secrets;
-  if (!secrets) return { ok: false, reason: 'unavailable' };
+  if (!secrets || deps.config.twoStep === 'off') return { ok: false, reason: 'unavailable' };
   if (user.second_factor_at === null) return { ok: false, reason: 'not-enrolled' };
   if (!recentlyProven(deps, session)) return { ok: false, reason: 'step-up' };
   const codes = newRecoveryCodes();

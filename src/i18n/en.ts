@@ -306,7 +306,7 @@ export const en = {
   'stepUp.confirmLink': 'Confirm it’s you',
   'off.title': 'Turn off two-step verification?',
   'off.intro':
-    'Your account will be protected by your password only. Your authenticator app and your recovery codes will stop working.',
+    'Your account will be protected by your password only. Your authenticator app, your passkeys and your recovery codes will stop working.',
   'off.submit': 'Turn off two-step verification',
   'renew.title': 'Get new recovery codes?',
   'renew.intro': 'Your current recovery codes will stop working, and ten new ones will be shown once.',

@@ -320,7 +320,7 @@ export const fr = {
   'stepUp.confirmLink': 'Confirmer mon identité',
   'off.title': 'Désactiver la vérification en deux étapes ?',
   'off.intro':
-    'Votre compte ne sera plus protégé que par votre mot de passe. Votre application d’authentification et vos codes de secours ne fonctionneront plus.',
+    'Votre compte ne sera plus protégé que par votre mot de passe. Votre application d’authentification, vos clés d’accès et vos codes de secours ne fonctionneront plus.',
   'off.submit': 'Désactiver la vérification en deux étapes',
   'renew.title': 'Générer de nouveaux codes de secours ?',
   'renew.intro':

@@ -582,3 +582,88 @@ describe('0011: two-step verification', () => {
     await expect(db.insertInto('recovery_codes').values(code).execute()).rejects.toThrow();
   });
 });
+
+describe('0012: passkeys', () => {
+  it('keeps every account and its authenticator app, adds no passkey, and keeps each passkey with its account', async () => {
+    const { db } = connection;
+    await migrateUpTo('0011-two-step');
+    const ada = {
+      id: 'u',
+      email: 'u@example.com',
+      name: 'u',
+      locale: 'en',
+      locale_chosen_at: 1,
+      email_verified_at: 2,
+      password_hash: 'h',
+      created_at: 1,
+      updated_at: 3,
+      disabled_at: null,
+      second_factor_at: 4,
+    };
+    await db
+      .insertInto('users')
+      .values(ada as never)
+      .execute();
+    const app = { user_id: 'u', secret: 'v1.sealed', last_step: 5, created_at: 4 };
+    await db
+      .insertInto('totp_factors')
+      .values(app as never)
+      .execute();
+
+    expect(await migrate(db)).toEqual(migrationsAfter('0011-two-step'));
+    expect(await db.selectFrom('users').selectAll().execute()).toEqual([ada]);
+    expect(await db.selectFrom('totp_factors').selectAll().execute()).toEqual([app]);
+    for (const table of ['passkeys', 'spent_challenges'] as const) {
+      expect(await db.selectFrom(table).selectAll().execute()).toEqual([]);
+    }
+    expect(await indexesOf('passkeys')).toContain('passkeys_user_id');
+    // SECURITY 88: the counter and the backup state are kept; a passkey is never used until it is.
+    const columns = Object.fromEntries((await columnsOf('passkeys')).map((column) => [column.name, column.nullable]));
+    // SQLite lets a text primary key be null (its own legacy): the primary key's uniqueness is checked below.
+    expect(Object.keys(columns)[0]).toBe('credential_id');
+    delete columns.credential_id;
+    expect(columns).toEqual({
+      user_id: false,
+      name: false,
+      public_key: false,
+      counter: false,
+      transports: false,
+      device_type: false,
+      backed_up: false,
+      created_at: false,
+      last_used_at: true,
+    });
+
+    const passkey = {
+      credential_id: 'c',
+      user_id: 'u',
+      name: 'Work laptop',
+      public_key: 'pk',
+      counter: 7,
+      transports: '["internal"]',
+      device_type: 'singleDevice' as const,
+      backed_up: 0,
+      created_at: 6,
+      last_used_at: null,
+    };
+    await db.insertInto('passkeys').values(passkey).execute();
+    const stored = await db.selectFrom('passkeys').selectAll().executeTakeFirstOrThrow();
+    expect({ ...stored, counter: Number(stored.counter), created_at: Number(stored.created_at) }).toEqual(passkey);
+    // One account per credential; a passkey of no account is refused.
+    await expect(db.insertInto('passkeys').values(passkey).execute()).rejects.toThrow();
+    await expect(
+      db
+        .insertInto('passkeys')
+        .values({ ...passkey, credential_id: 'd', user_id: 'nobody' })
+        .execute(),
+    ).rejects.toThrow();
+    // A challenge is spent once.
+    const spent = { challenge_hash: 'x', expires_at: 9 };
+    await db.insertInto('spent_challenges').values(spent).execute();
+    await expect(db.insertInto('spent_challenges').values(spent).execute()).rejects.toThrow();
+    // An account deleted takes its passkeys with it.
+    await db.deleteFrom('totp_factors').execute();
+    await db.deleteFrom('users').where('id', '=', 'u').execute();
+    expect(await db.selectFrom('passkeys').selectAll().execute()).toEqual([]);
+  });
+});

@@ -91,9 +91,14 @@ export async function deleteSession(db: Executor, idHash: string): Promise<void>
   await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
 }
 
-/** Every session but `except`, and every half-finished sign-in (flows/two-step-sign-in.ts) with them. */
+/**
+ * Every session but `except`, and every half-finished sign-in (flows/second-step.ts) but `except` with them
+ * (a session's id hash, or a half-finished sign-in's token hash: digests of different tokens).
+ */
 export async function deleteSessionsOfUser(db: Executor, userId: string, except?: string): Promise<number> {
-  await db.deleteFrom('pending_sign_ins').where('user_id', '=', userId).execute();
+  let pending = db.deleteFrom('pending_sign_ins').where('user_id', '=', userId);
+  if (except !== undefined) pending = pending.where('token_hash', '!=', except);
+  await pending.execute();
   let query = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (except !== undefined) query = query.where('id_hash', '!=', except);
   const result = await query.executeTakeFirst();

@@ -107,7 +107,16 @@ export function AddPasskeyView({
 }
 
 /** The passkeys of the account, each with Rename and Remove, in the Security page's card. */
-export function PasskeyList({ ctx, passkeys }: { ctx: PageContext; passkeys: PasskeySummary[] }) {
+export function PasskeyList({
+  ctx,
+  passkeys,
+  editable,
+}: {
+  ctx: PageContext;
+  passkeys: PasskeySummary[];
+  /** False under REQUIRE_2FA=off: the passkeys are kept as they are, to be asked for again. */
+  editable: boolean;
+}) {
   const { t } = ctx;
   if (passkeys.length === 0) return <p class="muted">{t('passkeys.none')}</p>;
   return (
@@ -131,37 +140,41 @@ export function PasskeyList({ ctx, passkeys }: { ctx: PageContext; passkeys: Pas
                 )}
               </span>
             </p>
-            <details class="passkey-rename">
-              <summary>{t('passkeys.rename')}</summary>
-              <form method="post" action="/settings/security/passkeys/rename" class="inline-form">
-                <CsrfField ctx={ctx} />
-                <input type="hidden" name="passkey" value={passkey.id} />
-                <TextField
-                  name="name"
-                  id={`passkey-name-${passkey.id}`}
-                  label={t('passkeys.renameLabel', { name: passkey.name })}
-                  value={passkey.name}
-                  autocomplete="off"
-                  maxLength={60}
-                  required
-                />
-                <button type="submit" class="button button-secondary button-small">
-                  {t('settings.save')}
-                </button>
-              </form>
-            </details>
+            {editable && (
+              <details class="passkey-rename">
+                <summary>{t('passkeys.rename')}</summary>
+                <form method="post" action="/settings/security/passkeys/rename" class="inline-form">
+                  <CsrfField ctx={ctx} />
+                  <input type="hidden" name="passkey" value={passkey.id} />
+                  <TextField
+                    name="name"
+                    id={`passkey-name-${passkey.id}`}
+                    label={t('passkeys.renameLabel', { name: passkey.name })}
+                    value={passkey.name}
+                    autocomplete="off"
+                    maxLength={60}
+                    required
+                  />
+                  <button type="submit" class="button button-secondary button-small">
+                    {t('settings.save')}
+                  </button>
+                </form>
+              </details>
+            )}
           </div>
-          <form method="post" action="/settings/security/passkeys/remove">
-            <CsrfField ctx={ctx} />
-            <input type="hidden" name="passkey" value={passkey.id} />
-            <button
-              type="submit"
-              class="button button-danger button-small"
-              aria-label={t('passkeys.removeLabel', { name: passkey.name })}
-            >
-              {t('passkeys.remove')}
-            </button>
-          </form>
+          {editable && (
+            <form method="post" action="/settings/security/passkeys/remove">
+              <CsrfField ctx={ctx} />
+              <input type="hidden" name="passkey" value={passkey.id} />
+              <button
+                type="submit"
+                class="button button-danger button-small"
+                aria-label={t('passkeys.removeLabel', { name: passkey.name })}
+              >
+                {t('passkeys.remove')}
+              </button>
+            </form>
+          )}
         </li>
       ))}
     </ul>

@@ -496,7 +496,7 @@ export function TwoStepCard({ ctx, status, since }: { ctx: PageContext; status: 
         <div class="factor">
           <h4>{t('passkeys.title')}</h4>
           <p class="muted">{t('passkeys.intro')}</p>
-          <PasskeyList ctx={ctx} passkeys={status.passkeys} />
+          <PasskeyList ctx={ctx} passkeys={status.passkeys} editable={status.available} />
           {status.available && (
             <p>
               <a class="button button-secondary" href="/settings/security/passkeys/add">
@@ -512,7 +512,7 @@ export function TwoStepCard({ ctx, status, since }: { ctx: PageContext; status: 
           </div>
         )}
       </div>
-      {status.enrolled && (
+      {status.enrolled && status.available && (
         <div class="card-footer card-footer-split">
           <a class="button button-secondary" href="/settings/security/two-step/recovery-codes">
             {t('twoStep.renewCodes')}
