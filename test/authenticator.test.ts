@@ -104,7 +104,9 @@ describe('making a passkey', () => {
   });
 
   it('is refused without user verification, from another origin or for another RP ID', async () => {
-    await expect((await registered({}, { userVerified: false })).verification()).rejects.toThrow(/user could not be verified/i);
+    await expect((await registered({}, { userVerified: false })).verification()).rejects.toThrow(
+      /user could not be verified/i,
+    );
     const { authenticator, creation } = await registered();
     const elsewhere = authenticator.createCredential(creation, 'http://evil.example');
     await expect(
@@ -153,12 +155,12 @@ describe('proving a passkey', () => {
 
   it('each knob is refused: no user verification, another origin, another RP ID, another challenge', async () => {
     const setup = await signedUp();
-    await expect((await assertion(setup, { userVerified: false })).verify()).rejects.toThrow(/user could not be verified/i);
+    await expect((await assertion(setup, { userVerified: false })).verify()).rejects.toThrow(
+      /user could not be verified/i,
+    );
     await expect((await assertion(setup, {}, { from: 'http://evil.example' })).verify()).rejects.toThrow(/origin/i);
     await expect((await assertion(setup, { rpId: 'evil.example' })).verify()).rejects.toThrow(/RP ID/i);
-    await expect((await assertion(setup, { challenge: 'c29tZXRoaW5nLWVsc2U' })).verify()).rejects.toThrow(
-      /challenge/i,
-    );
+    await expect((await assertion(setup, { challenge: 'c29tZXRoaW5nLWVsc2U' })).verify()).rejects.toThrow(/challenge/i);
     await expect((await assertion(setup, { type: 'webauthn.create' })).verify()).rejects.toThrow(/type/i);
   });
 

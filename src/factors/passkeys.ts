@@ -17,6 +17,12 @@ import {
 const ALGORITHMS = [-8, -7, -257];
 const TIMEOUT_MS = 5 * 60_000;
 
+/**
+ * The challenge (base64url, as the ceremony keeps it) as the bytes it stands for: given a string, the library
+ * would take its characters for the bytes, and the browser would answer another challenge than ours.
+ */
+const challengeBytes = (challenge: string) => new Uint8Array(Buffer.from(challenge, 'base64url'));
+
 export interface RelyingParty {
   /** PUBLIC_URL's host. */
   id: string;
@@ -53,7 +59,7 @@ export function registrationOptions(
     userID: new TextEncoder().encode(user.id),
     userName: user.email,
     userDisplayName: user.name,
-    challenge,
+    challenge: challengeBytes(challenge),
     timeout: TIMEOUT_MS,
     attestationType: 'none',
     excludeCredentials: existing.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
@@ -100,7 +106,7 @@ export function authenticationOptions(
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   return generateAuthenticationOptions({
     rpID: rp.id,
-    challenge,
+    challenge: challengeBytes(challenge),
     timeout: TIMEOUT_MS,
     userVerification: 'required',
     allowCredentials: allowed.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),

@@ -285,7 +285,16 @@ describe('names of passkeys', () => {
     expect(passkeyName('  Work laptop ')).toBe('Work laptop');
     expect(passkeyName('é'.repeat(MAX_PASSKEY_NAME))).toBe('é'.repeat(60));
     expect(passkeyName('🔑'.repeat(60))).toBe('🔑'.repeat(60));
-    for (const refused of ['', '   ', 'a'.repeat(61), 'Work\nlaptop', 'Work\u0007laptop', 'a\u200bb', 'a\u2028b', 'a\u202eb'])
+    for (const refused of [
+      '',
+      '   ',
+      'a'.repeat(61),
+      'Work\nlaptop',
+      'Work\u0007laptop',
+      'a\u200bb',
+      'a\u2028b',
+      'a\u202eb',
+    ])
       expect(passkeyName(refused), JSON.stringify(refused)).toBeUndefined();
   });
 
@@ -312,9 +321,7 @@ describe('the second step with a passkey', () => {
     const { user, authenticator, credentialId } = await enrolled();
     const pending = await passwordStep();
     const ceremony = await secondStepCeremony(pending, user);
-    expect((ceremony.options as RequestOptions).allowCredentials?.map((allowed) => allowed.id)).toEqual([
-      credentialId,
-    ]);
+    expect((ceremony.options as RequestOptions).allowCredentials?.map((allowed) => allowed.id)).toEqual([credentialId]);
     expect(ceremony.options).toMatchObject({ rpId: 'localhost', userVerification: 'required' });
     t.clock.advance(MINUTE);
     const outcome = await finishSecondStep(authenticator, pending, user);
@@ -430,7 +437,10 @@ describe('signing in with a passkey alone', () => {
 
   it('refuses no user verification, another origin, another RP ID (SECURITY 88)', async () => {
     const { authenticator } = await enrolled();
-    expect((await passkeyAlone(authenticator, { userVerified: false })).outcome).toEqual({ ok: false, reason: 'failed' });
+    expect((await passkeyAlone(authenticator, { userVerified: false })).outcome).toEqual({
+      ok: false,
+      reason: 'failed',
+    });
     expect((await passkeyAlone(authenticator, {}, 'https://localhost:3000')).outcome).toEqual({
       ok: false,
       reason: 'failed',
@@ -467,7 +477,7 @@ describe('signing in with a passkey alone', () => {
   });
 });
 
-describe("a ceremony is bound to its purpose and holder (SECURITY 88)", () => {
+describe('a ceremony is bound to its purpose and holder (SECURITY 88)', () => {
   it('one sealed for the second step cannot sign in alone nor confirm a session, and the reverse', async () => {
     const { user, authenticator, token } = await enrolled();
     const session = await resumed(token);
@@ -523,7 +533,7 @@ describe('confirm it’s you with a passkey', () => {
     });
   });
 
-  it("refuses a ceremony of the second step, or of another session", async () => {
+  it('refuses a ceremony of the second step, or of another session', async () => {
     const { user, authenticator, token } = await enrolled();
     const other = await startSession(t.deps.db, t.clock.now(), user.id, client, 'pwd hwk mfa');
     const session = await resumed(token);

@@ -22,6 +22,7 @@ import {
   verifiedRegistration,
 } from '../factors/passkeys.ts';
 import { newRecoveryCodes } from '../factors/recovery-codes.ts';
+import type { Executor } from '../store/database.ts';
 import { deleteFactors, hasAnyFactor, markSecondFactor, replaceRecoveryCodes } from '../store/factors.ts';
 import {
   deletePasskey,
@@ -246,7 +247,10 @@ export async function beginAssertion(
 
 export type AssertionOutcome = { ok: true; user: User; amr: PasskeyAmr } | { ok: false; reason: 'failed' | 'expired' };
 
-/** Checks and spends a passkey's answer to a ceremony: of `userId`'s passkeys, when one is given. */
+/**
+ * Checks and spends a passkey's answer to a ceremony: of `userId`'s passkeys, when one is given. Given the
+ * transaction of what the answer leads to (a session), the challenge is spent and the counter moved in it.
+ */
 export async function provePasskey(
   deps: Deps,
   input: {
@@ -256,26 +260,27 @@ export async function provePasskey(
     credential: string;
     userId?: string;
   },
+  db: Executor = deps.db,
 ): Promise<AssertionOutcome> {
   if (!passkeysAvailable(deps)) return { ok: false, reason: 'failed' };
   const challenge = openChallenge(deps, input.purpose, input.holder, input.sealed);
   if (challenge === undefined) return { ok: false, reason: 'expired' };
   const response = parsedResponse<Parameters<typeof verifiedAssertion>[1]>(input.credential);
-  const row = response && (await findPasskey(deps.db, response.id));
+  const row = response && (await findPasskey(db, response.id));
   if (!response || !row || (input.userId !== undefined && row.user_id !== input.userId))
     return { ok: false, reason: 'failed' };
   // The user handle, when the authenticator gives one, is the account the passkey was made for (WebAuthn §7.2).
   const handle = response.response.userHandle;
   if (handle !== undefined && Buffer.from(handle, 'base64url').toString('utf8') !== row.user_id)
     return { ok: false, reason: 'failed' };
-  const user = await findUserById(deps.db, row.user_id);
+  const user = await findUserById(db, row.user_id);
   if (!user || user.disabled_at !== null) return { ok: false, reason: 'failed' };
   const verified = await verifiedAssertion(relyingParty(deps), response, challenge, stored(row));
   if (!verified) return { ok: false, reason: 'failed' };
   const now = deps.clock.now();
-  if (!(await spendChallenge(deps.db, digest(challenge), now + CEREMONY_MS))) return { ok: false, reason: 'expired' };
+  if (!(await spendChallenge(db, digest(challenge), now + CEREMONY_MS))) return { ok: false, reason: 'expired' };
   // A counter that another answer moved meanwhile: one of the two was a copy.
   const use = { from: Number(row.counter), counter: verified.newCounter, backedUp: verified.backedUp, now };
-  if (!(await recordPasskeyUse(deps.db, row.credential_id, use))) return { ok: false, reason: 'failed' };
+  if (!(await recordPasskeyUse(db, row.credential_id, use))) return { ok: false, reason: 'failed' };
   return { ok: true, user, amr: amrOf(verified.deviceType) };
 }

@@ -159,18 +159,25 @@ export async function completeSecondStepWithPasskey(
   input: { token: string | undefined; sealed: string; credential: string; client: ClientInfo; previousToken?: string },
 ): Promise<PasskeyStepOutcome> {
   const from = await pendingSignIn(deps, input.token);
-  if (!from || from.pending.stage !== 'verify' || input.token === undefined) return { ok: false, reason: 'expired' };
-  const proven = await provePasskey(deps, {
-    purpose: 'second-step',
+  const { token } = input;
+  if (!from || from.pending.stage !== 'verify' || token === undefined) return { ok: false, reason: 'expired' };
+  const ceremony = {
+    purpose: 'second-step' as const,
     holder: from.pending.token_hash,
     sealed: input.sealed,
     credential: input.credential,
     userId: from.user.id,
+  };
+  // One transaction: the answer spent, the counter moved, the half-finished sign-in spent, the session opened.
+  const outcome = await deps.db.transaction().execute(async (tx) => {
+    const proven = await provePasskey(deps, ceremony, tx);
+    if (!proven.ok) return proven;
+    const factors = `pwd ${proven.amr} mfa`;
+    return (await openSessionIn(deps, from, { ...input, token, factors })(tx)) ?? 'expired';
   });
-  if (!proven.ok) return { ok: false, reason: proven.reason };
-  const factors = `pwd ${proven.amr} mfa`;
-  const session = openSessionIn(deps, from, { ...input, token: input.token, factors });
-  return opened(deps, from.user, await deps.db.transaction().execute(session)) ?? { ok: false, reason: 'expired' };
+  if (outcome === 'expired') return { ok: false, reason: 'expired' };
+  if ('ok' in outcome) return { ok: false, reason: outcome.reason };
+  return opened(deps, from.user, outcome) ?? { ok: false, reason: 'expired' };
 }
 
 /**
@@ -181,22 +188,28 @@ export async function signInWithPasskey(
   deps: Deps,
   input: { sealed: string; credential: string; client: ClientInfo; previousToken?: string; deviceToken?: string },
 ): Promise<PasskeyStepOutcome> {
-  const proven = await provePasskey(deps, { purpose: 'sign-in', holder: '', ...input });
-  if (!proven.ok) {
-    deps.log.info({ event: 'sign-in', outcome: 'failed', with: 'passkey' });
-    return { ok: false, reason: proven.reason };
-  }
-  const { user } = proven;
-  const knownDevice =
-    input.deviceToken !== undefined &&
-    isTokenShaped(input.deviceToken) &&
-    (await deviceOwner(deps.db, digest(input.deviceToken), deps.clock.now() - KNOWN_DEVICE_MS)) === user.id;
-  const started = await deps.db.transaction().execute(async (tx) => {
-    const current = await lockUser(tx, user.id);
-    if (!current || current.disabled_at !== null) return undefined;
-    return startSessionIn(tx, deps, user, { ...input, knownDevice, factors: `${proven.amr} mfa` });
+  // Read before the transaction, which holds SQLite's one connection.
+  const { deviceToken } = input;
+  const deviceOf =
+    deviceToken !== undefined && isTokenShaped(deviceToken)
+      ? await deviceOwner(deps.db, digest(deviceToken), deps.clock.now() - KNOWN_DEVICE_MS)
+      : undefined;
+  // One transaction: the answer spent, the counter moved, the session opened.
+  const outcome = await deps.db.transaction().execute(async (tx) => {
+    const proven = await provePasskey(deps, { purpose: 'sign-in', holder: '', ...input }, tx);
+    if (!proven.ok) return proven;
+    const current = await lockUser(tx, proven.user.id);
+    if (!current || current.disabled_at !== null) return { ok: false as const, reason: 'failed' as const };
+    const factors = `${proven.amr} mfa`;
+    const knownDevice = deviceOf === current.id;
+    const started = await startSessionIn(tx, deps, proven.user, { ...input, knownDevice, factors });
+    return { user: proven.user, started };
   });
-  return opened(deps, user, started) ?? { ok: false, reason: 'failed' };
+  if ('ok' in outcome) {
+    deps.log.info({ event: 'sign-in', outcome: 'failed', with: 'passkey' });
+    return { ok: false, reason: outcome.reason };
+  }
+  return opened(deps, outcome.user, outcome.started) ?? { ok: false, reason: 'failed' };
 }
 
 export type EnrolmentOutcome =

@@ -252,7 +252,7 @@ export const en = {
   'secondStep.signingInAs': 'Signing in as {email}',
   'twoStep.title': 'Two-step verification',
   'twoStep.intro':
-    'Ask for a code from an authenticator app as well as your password. Someone who knows your password, or can read your email, still cannot sign in.',
+    'Ask for a code from an authenticator app, or a passkey, as well as your password. Someone who knows your password, or can read your email, still cannot sign in.',
   'twoStep.on': 'On',
   'twoStep.off': 'Off',
   'twoStep.app': 'Authenticator app',
@@ -352,6 +352,8 @@ export const en = {
   'passkeys.failed': 'That passkey could not be verified. Try again.',
   'passkeys.added': 'Your passkey has been added.',
   'passkeys.removed': 'That passkey has been removed.',
+  'passkeys.removedLast':
+    'That passkey has been removed. It was your last second factor: two-step verification is now off, and your recovery codes no longer work.',
   'passkeys.renamed': 'That passkey has been renamed.',
   'passkeys.notFound': 'That passkey no longer exists.',
   'passkeys.addedOn': 'Added {date}',
@@ -374,7 +376,8 @@ export const en = {
   'email.notice.passkey-added.intro':
     'A passkey named “{passkey}” was added to your {brand} account on {date}. It can sign in to your account on its own.',
   'email.notice.passkey-removed.subject': 'A passkey was removed from your {brand} account',
-  'email.notice.passkey-removed.intro': 'The passkey named “{passkey}” was removed from your {brand} account on {date}.',
+  'email.notice.passkey-removed.intro':
+    'The passkey named “{passkey}” was removed from your {brand} account on {date}.',
   'secondStep.passkeyIntro': 'Use your passkey to finish signing in.',
   'stepUp.introPasskey': 'For your security, use your passkey to continue.',
   'email.notice.codeLeft': 'You have one recovery code left. Get new ones under Settings → Security.',

@@ -262,7 +262,7 @@ export const fr = {
   'secondStep.signingInAs': 'Connexion en tant que {email}',
   'twoStep.title': 'Vérification en deux étapes',
   'twoStep.intro':
-    'Demandez un code d’une application d’authentification en plus de votre mot de passe. Quelqu’un qui connaît votre mot de passe, ou qui peut lire vos e-mails, ne peut toujours pas se connecter.',
+    'Demandez un code d’une application d’authentification, ou une clé d’accès, en plus de votre mot de passe. Quelqu’un qui connaît votre mot de passe, ou qui peut lire vos e-mails, ne peut toujours pas se connecter.',
   'twoStep.on': 'Activée',
   'twoStep.off': 'Désactivée',
   'twoStep.app': 'Application d’authentification',
@@ -367,6 +367,8 @@ export const fr = {
   'passkeys.failed': 'Cette clé d’accès n’a pas pu être vérifiée. Réessayez.',
   'passkeys.added': 'Votre clé d’accès a été ajoutée.',
   'passkeys.removed': 'Cette clé d’accès a été supprimée.',
+  'passkeys.removedLast':
+    'Cette clé d’accès a été supprimée. C’était votre dernier second facteur : la vérification en deux étapes est désactivée, et vos codes de secours ne fonctionnent plus.',
   'passkeys.renamed': 'Cette clé d’accès a été renommée.',
   'passkeys.notFound': 'Cette clé d’accès n’existe plus.',
   'passkeys.addedOn': 'Ajoutée {date}',

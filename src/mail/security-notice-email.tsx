@@ -27,7 +27,10 @@ export function securityNoticeEmail({
   const date = formatMoment(locale, notice.at);
   const blocks: EmailBlock[] = [
     { kind: 'paragraph', text: t('email.greeting', { name }) },
-    { kind: 'paragraph', text: t(`email.notice.${notice.notice}.intro`, { brand, date, passkey: notice.passkey ?? '' }) },
+    {
+      kind: 'paragraph',
+      text: t(`email.notice.${notice.notice}.intro`, { brand, date, passkey: notice.passkey ?? '' }),
+    },
   ];
   if (notice.notice === 'recovery-code-used') {
     const left = notice.left ?? 0;

@@ -23,9 +23,11 @@ const passkeyCopy = {
     nameHint: 'So you can tell your passkeys apart, such as “Work laptop”.',
     create: 'Create passkey',
     needsScript: 'Passkeys need JavaScript, and a browser that supports them.',
+    cancelled: 'No passkey was used. Try again when you are ready.',
     added: 'Your passkey has been added.',
     renamed: 'That passkey has been renamed.',
-    removed: 'That passkey has been removed.',
+    removed:
+      'That passkey has been removed. It was your last second factor: two-step verification is now off, and your recovery codes no longer work.',
     neverUsed: 'Never used',
     lastUsed: 'Last used',
     deviceBound: 'On one device',
@@ -55,9 +57,11 @@ const passkeyCopy = {
     nameHint: 'Pour distinguer vos clés d’accès, par exemple «\u00a0Ordinateur du bureau\u00a0».',
     create: 'Créer la clé d’accès',
     needsScript: 'Les clés d’accès demandent JavaScript et un navigateur qui les prend en charge.',
+    cancelled: 'Aucune clé d’accès n’a été utilisée. Réessayez quand vous serez prêt.',
     added: 'Votre clé d’accès a été ajoutée.',
     renamed: 'Cette clé d’accès a été renommée.',
-    removed: 'Cette clé d’accès a été supprimée.',
+    removed:
+      'Cette clé d’accès a été supprimée. C’était votre dernier second facteur : la vérification en deux étapes est désactivée, et vos codes de secours ne fonctionnent plus.',
     neverUsed: 'Jamais utilisée',
     lastUsed: 'Dernière utilisation',
     deviceBound: 'Sur un seul appareil',
@@ -107,7 +111,7 @@ function listed(block: Locator, name: string): Locator {
 /** Signed in: the gear icon, on My Profile. */
 async function expectSignedIn(page: Page, lang: Lang): Promise<void> {
   await expect(gearIcon(page, lang)).toBeVisible();
-  await expect(page).toHaveURL((url) => url.pathname === '/settings');
+  await expect(page).toHaveURL((url) => url.pathname === '/settings/profile');
   await expect(page.getByRole('heading', { level: 2 })).toHaveText(copy[lang].myProfile);
 }
 
@@ -158,8 +162,17 @@ for (const lang of langs) {
       await expect(page.getByText(p.nameHint, { exact: true })).toBeVisible();
       await inspect(page, lang, 'passkeys-add');
 
-      // The virtual authenticator makes the passkey; the first factor of the account comes with the codes.
+      // A fingerprint not recognised (or the browser's prompt cancelled): the page stays, and says so.
       await name.fill(p.firstName);
+      await authenticator.userVerifies(false);
+      await page.getByRole('button', { name: p.create, exact: true }).click();
+      await expect(page.getByRole('alert')).toHaveText(p.cancelled);
+      await expect(name).toHaveValue(p.firstName);
+      expect(await authenticator.credentials()).toHaveLength(0);
+      await inspect(page, lang, 'passkeys-add-cancelled');
+
+      // The virtual authenticator makes the passkey; the first factor of the account comes with the codes.
+      await authenticator.userVerifies(true);
       await page.getByRole('button', { name: p.create, exact: true }).click();
       await expect(page.getByRole('status').filter({ hasText: p.added })).toBeVisible();
       await expect(page.getByRole('heading', { level: 3 })).toHaveText(s.codesTitle);

@@ -184,9 +184,9 @@ export class SoftAuthenticator {
     const counter = tamper.counter ?? credential.counter;
     const authData = authenticatorData(credential, tamper, counter, true);
     const attestationObject = isoCBOR.encode(
-      new Map<string, string | Uint8Array | Map<string, never>>([
+      new Map<string, string | Uint8Array | Map<string, number>>([
         ['fmt', 'none'],
-        ['attStmt', new Map()],
+        ['attStmt', new Map<string, number>()],
         ['authData', authData],
       ]),
     );

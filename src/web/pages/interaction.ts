@@ -101,7 +101,11 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     if (!signedIn || signedIn.user.id !== interaction.details.session?.accountId) {
       const ctx = pageContext(web, request, reply, undefined, interaction.uiLocales);
       const passkey = await loginCeremony(web);
-      return sendPage(reply, 200, LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction), passkey }));
+      return sendPage(
+        reply,
+        200,
+        LoginView({ ctx, form: { email: '', errors: {} }, target: target(interaction), passkey }),
+      );
     }
     if (interaction.firstParty) return answer(request, reply, found, await grantConsent(found.provider, interaction));
     const ctx = pageContext(web, request, reply, signedIn.user, interaction.uiLocales);

@@ -125,7 +125,8 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
     const ctx = pageContext(web, request, reply);
     const key = noticeOf(request, notices);
     const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
-    if (loginQuery.safeParse(request.query).data?.notice === 'passkey-failed') form.alert = ctx.t('login.passkeyFailed');
+    if (loginQuery.safeParse(request.query).data?.notice === 'passkey-failed')
+      form.alert = ctx.t('login.passkeyFailed');
     // Chromium holds the redirects after a form post to form-action too: the app returned to joins it.
     allowFormTarget(reply, returnTo);
     const passkey = await loginCeremony(web);

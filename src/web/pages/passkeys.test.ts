@@ -446,12 +446,13 @@ describe('a ceremony is bound to its purpose (SECURITY 88)', () => {
     const alone = answer(login, '/login/passkey', ada.authenticator);
     await browser.get('/login/verify');
     const fromLogin = await browser.post('/login/verify/passkey', alone);
-    expect(fromLogin.location).not.toBe('/settings');
+    // Not this sign-in's ceremony: the browser is sent to start again.
+    expect(fromLogin.location).toBe('/login?notice=second-step-expired');
     expect(browser.cookies.has('session')).toBe(false);
     const fromConfirm = answer(confirm, CONFIRM, ada.authenticator);
     const other = await halfSignedIn();
     await other.get('/login/verify');
-    expect((await other.post('/login/verify/passkey', fromConfirm)).location).not.toBe('/settings');
+    expect((await other.post('/login/verify/passkey', fromConfirm)).location).toBe('/login?notice=second-step-expired');
     expect(other.cookies.has('session')).toBe(false);
     // The log-in page's ceremony on "confirm it's you".
     await ada.browser.get(confirmFor(SECURITY));
@@ -461,8 +462,9 @@ describe('a ceremony is bound to its purpose (SECURITY 88)', () => {
       ...answer(login2, '/login/passkey', ada.authenticator),
     });
     expect(refused.status).toBe(401);
-    // Each of them still works where it belongs.
-    expect((await browser.post('/login/verify/passkey', second)).location).toBe('/login/verify?passkey=failed');
+    // Refused elsewhere, the second step's answer was not spent: it still finishes its own sign-in.
+    expect((await browser.post('/login/verify/passkey', second)).location).toBe('/settings');
+    expect(await factorsOf(browser)).toBe('pwd hwk mfa');
   });
 });
 
@@ -476,9 +478,7 @@ describe('confirm it’s you with a passkey (SECURITY 89)', () => {
     expect(confirm.status).toBe(200);
     expect(visibleText(confirm.text)).toContain('For your security, use your passkey to continue.');
     expect(confirm.text).not.toContain('name="password"');
-    expect(optionsOf(confirm.text, CONFIRM).allowCredentials?.map((allowed) => allowed.id)).toEqual([
-      ada.credentialId,
-    ]);
+    expect(optionsOf(confirm.text, CONFIRM).allowCredentials?.map((allowed) => allowed.id)).toEqual([ada.credentialId]);
     // The password is no proof for an account with a factor.
     expect((await ada.browser.post(CONFIRM, { next: ADD, password })).status).toBe(401);
     const fields = answer(confirm, CONFIRM, ada.authenticator);
@@ -519,9 +519,11 @@ describe('removing a passkey', () => {
     expect(proven.location).toBe(SECURITY);
     await ada.browser.get(SECURITY);
     const removed = await ada.browser.post(REMOVE, { passkey: ada.credentialId });
-    expect(removed.location).toBe(`${SECURITY}?notice=passkey-removed`);
+    expect(removed.location).toBe(`${SECURITY}?notice=passkey-removed-last`);
     const page = visibleText((await ada.browser.get(removed.location as string)).text);
-    expect(page).toContain('That passkey has been removed.');
+    expect(page).toContain(
+      'That passkey has been removed. It was your last second factor: two-step verification is now off, and your recovery codes no longer work.',
+    );
     expect(page).toContain('Two-step verification Off');
     expect(page).toContain('No passkey yet.');
     expect(page).not.toContain('Recovery codes:');
@@ -543,9 +545,9 @@ describe('removing a passkey', () => {
     await start({ DATABASE_URL: database.url, REQUIRE_2FA: 'required' });
     const browser = await halfSignedIn();
     const step = await browser.get('/login/verify');
-    expect((await browser.post('/login/verify/passkey', answer(step, '/login/verify/passkey', ada.authenticator))).location).toBe(
-      '/settings',
-    );
+    expect(
+      (await browser.post('/login/verify/passkey', answer(step, '/login/verify/passkey', ada.authenticator))).location,
+    ).toBe('/settings');
     await browser.get(SECURITY);
     const refused = await browser.post(REMOVE, { passkey: ada.credentialId });
     expect(refused.location).toBe(`${SECURITY}?notice=required`);

@@ -149,7 +149,8 @@ export function registerPasskeyPages(app: FastifyInstance, web: WebContext): voi
     const user = await requireSignedIn(web, request, reply);
     if (!user) return reply;
     const outcome = await removePasskey(deps, user, body.passkey, clientInfo(request));
-    if (outcome.ok) return redirect(reply, `${SECURITY}?notice=passkey-removed`);
+    if (outcome.ok)
+      return redirect(reply, `${SECURITY}?notice=${outcome.lastFactor ? 'passkey-removed-last' : 'passkey-removed'}`);
     if (outcome.reason === 'step-up')
       return redirect(reply, `${SECURITY}/confirm?next=${encodeURIComponent(SECURITY)}`);
     return redirect(reply, `${SECURITY}?notice=${outcome.reason === 'required' ? 'required' : 'passkey-gone'}`);

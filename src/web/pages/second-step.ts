@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { groupedKey, otpauthUri, qrCodeSvg } from '../../factors/totp.ts';
+import { beginAssertion, type Ceremony } from '../../flows/passkeys.ts';
 import {
   completeEnrolment,
   completeSecondStep,
@@ -13,7 +14,6 @@ import {
   pendingSignIn,
   type SessionOpened,
 } from '../../flows/second-step.ts';
-import { beginAssertion, type Ceremony } from '../../flows/passkeys.ts';
 import { beginTotpSetup, type FactorProof, hasApp, openTotpSetup, type TotpSetup } from '../../flows/two-step.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { KNOWN_DEVICE_MS } from '../../throttles.ts';

@@ -23,6 +23,7 @@ const notices = {
   'not-on': 'twoStep.notOn',
   'passkey-added': 'passkeys.added',
   'passkey-removed': 'passkeys.removed',
+  'passkey-removed-last': 'passkeys.removedLast',
   'passkey-renamed': 'passkeys.renamed',
   'passkey-name': 'passkeys.nameInvalid',
   'passkey-gone': 'passkeys.notFound',

@@ -3,8 +3,8 @@
 // asks for first when no factor was proven in the last ten minutes. Flows: flows/two-step.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { SignedIn } from '../../flows/sessions.ts';
 import { beginAssertion } from '../../flows/passkeys.ts';
+import type { SignedIn } from '../../flows/sessions.ts';
 import {
   beginTotpSetup,
   confirmTotp,

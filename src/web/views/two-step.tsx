@@ -8,8 +8,8 @@ import { Document } from './document.tsx';
 import { Alert, Notice, PasswordField, TextField } from './form.tsx';
 import { ShieldIcon } from './icons.tsx';
 import { momentMark, WithMoment } from './moment.tsx';
-import { SettingsLayout } from './settings-layout.tsx';
 import { PasskeyForm, PasskeyList } from './passkeys.tsx';
+import { SettingsLayout } from './settings-layout.tsx';
 import { AuthShell, CsrfField } from './shell.tsx';
 
 /** Where a page of the sign-in's second step or of Settings leads, and what it carries on. */

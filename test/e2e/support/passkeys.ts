@@ -40,7 +40,7 @@ async function startService(): Promise<PasskeyService & { close(): Promise<void>
     DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`,
     ALLOWED_APP_ORIGINS: '',
   };
-  const child: ChildProcess = spawn(node, [process.env.PK_MAIN ?? 'dist/main.js'], {
+  const child: ChildProcess = spawn(node, ['dist/main.js'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -89,6 +89,8 @@ export interface Authenticator {
   id: string;
   /** The passkeys it holds: a removed one stays on the device, as a real phone keeps it. */
   credentials(): Promise<{ credentialId: string; isResidentCredential: boolean; signCount: number }[]>;
+  /** false: the fingerprint is not recognised, and the browser's WebAuthn call fails as when cancelled. */
+  userVerifies(ok: boolean): Promise<void>;
 }
 
 export async function addAuthenticator(page: Page): Promise<Authenticator> {
@@ -108,6 +110,9 @@ export async function addAuthenticator(page: Page): Promise<Authenticator> {
     cdp,
     id: authenticatorId,
     credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    userVerifies: async (ok) => {
+      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: ok });
+    },
   };
 }
 

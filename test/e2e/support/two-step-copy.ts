@@ -89,7 +89,7 @@ export const twoStepCopy: Record<Lang, TwoStepCopy> = {
     cancelSignIn: 'Cancel and sign in again',
     offTitle: 'Turn off two-step verification?',
     offIntro:
-      'Your account will be protected by your password only. Your authenticator app and your recovery codes will stop working.',
+      'Your account will be protected by your password only. Your authenticator app, your passkeys and your recovery codes will stop working.',
     offSubmit: 'Turn off two-step verification',
   },
   fr: {
@@ -134,7 +134,7 @@ export const twoStepCopy: Record<Lang, TwoStepCopy> = {
     cancelSignIn: 'Annuler et se reconnecter',
     offTitle: 'Désactiver la vérification en deux étapes\u00a0?',
     offIntro:
-      'Votre compte ne sera plus protégé que par votre mot de passe. Votre application d’authentification et vos codes de secours ne fonctionneront plus.',
+      'Votre compte ne sera plus protégé que par votre mot de passe. Votre application d’authentification, vos clés d’accès et vos codes de secours ne fonctionneront plus.',
     offSubmit: 'Désactiver la vérification en deux étapes',
   },
 };
