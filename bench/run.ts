@@ -27,7 +27,7 @@ import { migrate, postgresDatabase, seed } from './lib/seed.ts';
 import { startSmtpSink } from './lib/smtp-sink.ts';
 import { auc, median, percentile, round } from './lib/stats.ts';
 import { addUsers, type Ours, PASSWORD, PUBLIC_URL, sqliteUrl, startOurs, startPeer } from './lib/systems.ts';
-import { signInAs, twoStepAccounts } from './lib/two-step.ts';
+import { passkeyAccounts, passkeySignIn, signInAs, twoStepAccounts } from './lib/two-step.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 1_000_000);
@@ -902,9 +902,10 @@ if (wanted('12')) {
 // step's page, the code) against a sign-in with the password alone (the page, the password), one at a time so
 // that the service's CPU counts them and nothing else, in rounds of twenty of each in alternating order. Each
 // account signs in once (a code is accepted once per step), from a browser new to it, so both insert a
-// known device and neither is throttled.
+// known device and neither is throttled. 13b compares "Sign in with a passkey" with the password's sign-in
+// the same way, with passkeys made by a software authenticator (test/support/authenticator.ts).
 if (wanted('13')) {
-  log('13. two-step verification: the CPU of a sign-in with a code beside one with the password alone');
+  log('13. two-step verification: the CPU of a sign-in with a code, and with a passkey, beside the password');
   // /proc reads CPU in 10 ms ticks: twenty sign-ins a batch keep that within a few percent.
   const ROUNDS = 10;
   const PER_ROUND = 20;
@@ -936,9 +937,44 @@ if (wanted('13')) {
   log(
     `  per sign-in: with the code ${round(median(cpu.code), 2)} CPU-ms, password alone ${round(median(cpu.password), 2)} CPU-ms (medians); rounds ${roundRatios.map((value) => round(value, 3)).join(', ')}`,
   );
+
+  // 13b: "Sign in with a passkey" (the log-in page, the passkey's answer: no hash) against the password's
+  // sign-in, with as many fresh password accounts again, in the same rounds.
+  const passkeys = await passkeyAccounts(databaseUrl, { prefix: 'bench-key', count, passwordHash: phc });
+  const others = twoStepAccounts(databaseUrl, { prefix: 'bench-pwd2', count, passwordHash: phc, withApp: false });
+  const passkeyCpu = { passkey: [] as number[], password: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['password', 'passkey'] as const) : (['passkey', 'password'] as const);
+    for (const kind of order) {
+      const before = cpuMs(pid);
+      for (let i = 0; i < PER_ROUND; i++) {
+        const n = round * PER_ROUND + i;
+        if (kind === 'passkey') await passkeySignIn(ours.url, passkeys[n]!.authenticator);
+        else await signInAs(ours.url, others[n]!.email);
+      }
+      passkeyCpu[kind].push((cpuMs(pid) - before) / PER_ROUND);
+    }
+  }
+  const passkeyRatios = passkeyCpu.passkey.map((ms, i) => ms / passkeyCpu.password[i]!);
+  ratio(
+    '13b',
+    `server CPU of a sign-in with a passkey alone ÷ of one with the password, median of ${ROUNDS} rounds`,
+    median(passkeyRatios),
+    [0, 0.2],
+  );
+  log(
+    `  per sign-in: passkey ${round(median(passkeyCpu.passkey), 2)} CPU-ms, password ${round(median(passkeyCpu.password), 2)} CPU-ms (medians); rounds ${passkeyRatios.map((value) => round(value, 3)).join(', ')}`,
+  );
   results.twoStep = {
     cpuMsPerSignIn: { code: cpu.code.map((ms) => round(ms, 2)), password: cpu.password.map((ms) => round(ms, 2)) },
     roundRatios: roundRatios.map((value) => round(value, 3)),
+    passkey: {
+      cpuMsPerSignIn: {
+        passkey: passkeyCpu.passkey.map((ms) => round(ms, 2)),
+        password: passkeyCpu.password.map((ms) => round(ms, 2)),
+      },
+      roundRatios: passkeyRatios.map((value) => round(value, 3)),
+    },
   };
 }
 

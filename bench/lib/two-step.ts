@@ -2,7 +2,10 @@
 // them: the log-in page, the password, then (with the app) the second step's page and its code.
 import Database from 'better-sqlite3';
 import { createSecretBox, parseKey } from '../../src/core/secret-box.ts';
+import { newToken } from '../../src/core/tokens.ts';
+import { type NewPasskey, registrationOptions, verifiedRegistration } from '../../src/factors/passkeys.ts';
 import { currentCode, newTotpSecret } from '../../src/factors/totp.ts';
+import { ceremonyOf, optionsOf, SoftAuthenticator } from '../../test/support/authenticator.ts';
 import { nextClient, request } from './load.ts';
 import { BENCH_ENCRYPTION_KEY, PASSWORD, PUBLIC_URL } from './systems.ts';
 
@@ -81,4 +84,78 @@ export async function signInAs(url: string, email: string, secret?: string): Pro
   const verified = await post('/login/verify', { code: currentCode(secret, Date.now()) }, csrfOf(step.text));
   if (verified.headers.location !== '/settings')
     throw new Error(`the second step of ${email} answered ${verified.status} ${verified.headers.location}`);
+}
+
+const relyingParty = { id: new URL(PUBLIC_URL).hostname, name: 'Sales Connect', origin: new URL(PUBLIC_URL).origin };
+
+/**
+ * `count` accounts with a passkey each, made by a software authenticator (test/support/authenticator.ts) as
+ * a browser's would be, verified as the service verifies one, and written into the SQLite file.
+ */
+export async function passkeyAccounts(
+  databaseUrl: string,
+  options: { prefix: string; count: number; passwordHash: string },
+): Promise<Array<{ email: string; authenticator: SoftAuthenticator }>> {
+  const made: Array<{ id: string; email: string; authenticator: SoftAuthenticator; passkey: NewPasskey }> = [];
+  for (let i = 0; i < options.count; i++) {
+    const id = `${options.prefix}-${i}`;
+    const email = `${options.prefix}${i}@example.com`;
+    const challenge = newToken();
+    const creation = await registrationOptions(relyingParty, { id, email, name: 'Bench User' }, challenge, []);
+    const authenticator = new SoftAuthenticator();
+    const passkey = await verifiedRegistration(
+      relyingParty,
+      authenticator.createCredential(creation, relyingParty.origin),
+      challenge,
+    );
+    if (!passkey) throw new Error('the software authenticator made a passkey the service would refuse');
+    made.push({ id, email, authenticator, passkey });
+  }
+  const db = new Database(databaseUrl.slice('sqlite:'.length));
+  const now = Date.now();
+  const user = db.prepare(
+    `INSERT INTO users (id, email, name, locale, password_hash, disabled_at, created_at, updated_at, second_factor_at)
+     VALUES (?, ?, 'Bench User', 'en', ?, NULL, ?, ?, ?)`,
+  );
+  const passkey = db.prepare(
+    `INSERT INTO passkeys (credential_id, user_id, name, public_key, counter, transports, device_type, backed_up, created_at)
+     VALUES (?, ?, 'Bench passkey', ?, ?, ?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (const account of made) {
+      user.run(account.id, account.email, options.passwordHash, now, now, now);
+      const key = account.passkey;
+      passkey.run(
+        key.credentialId,
+        account.id,
+        key.publicKey,
+        key.counter,
+        JSON.stringify(key.transports),
+        key.deviceType,
+        key.backedUp ? 1 : 0,
+        now,
+      );
+    }
+  })();
+  db.close();
+  return made.map(({ email, authenticator }) => ({ email, authenticator }));
+}
+
+/** "Sign in with a passkey" from a browser new to the account: the log-in page, then the passkey's answer. */
+export async function passkeySignIn(url: string, authenticator: SoftAuthenticator): Promise<void> {
+  const client = nextClient();
+  const form = await request(`${url}/login`, { headers: client });
+  const cookie = withCookies('', form.headers['set-cookie']);
+  const answer = authenticator.getAssertion(optionsOf(form.text, '/login/passkey'), relyingParty.origin);
+  const signedIn = await request(`${url}/login/passkey`, {
+    method: 'POST',
+    headers: { ...client, cookie, origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      _csrf: csrfOf(form.text),
+      ceremony: ceremonyOf(form.text, '/login/passkey'),
+      credential: JSON.stringify(answer),
+    }).toString(),
+  });
+  if (signedIn.headers.location !== '/settings')
+    throw new Error(`the passkey sign-in answered ${signedIn.status} ${signedIn.headers.location}`);
 }

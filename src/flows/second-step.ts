@@ -139,9 +139,16 @@ export type SecondStepOutcome =
 
 export async function completeSecondStep(
   deps: Deps,
-  input: { token: string | undefined; proof: FactorProof; client: ClientInfo; previousToken?: string },
+  input: {
+    token: string | undefined;
+    proof: FactorProof;
+    client: ClientInfo;
+    previousToken?: string;
+    /** The half-finished sign-in of `token`, when the caller has just read it. */
+    pending?: Pending;
+  },
 ): Promise<SecondStepOutcome> {
-  const from = await pendingSignIn(deps, input.token);
+  const from = input.pending ?? (await pendingSignIn(deps, input.token));
   if (!from || from.pending.stage !== 'verify' || input.token === undefined) return { ok: false, reason: 'expired' };
   const session = openSessionIn(deps, from, { ...input, token: input.token, factors: TWO_FACTORS });
   const context = { client: input.client, knownDevice: from.pending.known_device === 1 };

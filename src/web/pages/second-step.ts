@@ -159,13 +159,15 @@ export async function submitSecondStep(
   }
   const recovery = body.recovery_code !== undefined;
   const typed = (recovery ? body.recovery_code : body.code)?.trim() ?? '';
-  const ctx = pageContext(web, request, reply, from.user, target.uiLocales);
-  const form: StepForm = { action: target.action, returnTo: target.returnTo };
-  const choices = await choicesOf(web, from, target);
-  const send = (status: number, changes: Partial<StepForm>) =>
-    sendPage(reply, status, stepView(ctx, from, target, choices, recovery, { ...form, ...changes }));
+  // The page again, only when the code was refused: a right one costs no ceremony and no render.
+  const page = async (status: number, says: (ctx: PageContext) => Partial<StepForm>, waitMs?: number) => {
+    const ctx = pageContext(web, request, reply, from.user, target.uiLocales);
+    const form: StepForm = { action: target.action, returnTo: target.returnTo, ...says(ctx) };
+    const view = stepView(ctx, from, target, await choicesOf(web, from, target), recovery, form);
+    return waitMs === undefined ? sendPage(reply, status, view) : sendTooSoon(reply, waitMs, view);
+  };
   if (typed === '') {
-    send(422, { error: ctx.t(recovery ? 'secondStep.recoveryRequired' : 'secondStep.codeRequired') });
+    await page(422, (ctx) => ({ error: ctx.t(recovery ? 'secondStep.recoveryRequired' : 'secondStep.codeRequired') }));
     return undefined;
   }
   const proof: FactorProof = recovery ? { kind: 'recovery', code: typed } : { kind: 'totp', code: typed };
@@ -174,6 +176,7 @@ export async function submitSecondStep(
     proof,
     client: clientInfo(request),
     previousToken: readSessionCookie(web.deps.config, request),
+    pending: from,
   });
   if (outcome.ok) {
     signedInCookies(web, request, reply, outcome);
@@ -181,10 +184,10 @@ export async function submitSecondStep(
   }
   if (outcome.reason === 'expired') startAgain(web, reply, target.restart);
   else if (outcome.reason === 'throttled') {
-    const alert = ctx.t('secondStep.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
-    sendTooSoon(reply, outcome.retryAfterMs, stepView(ctx, from, target, choices, recovery, { ...form, alert }));
-  } else if (outcome.reason === 'unavailable') send(503, { alert: ctx.t('secondStep.unavailable') });
-  else send(401, { error: ctx.t(recovery ? 'secondStep.wrongRecovery' : 'secondStep.wrongCode') });
+    const wait = outcome.retryAfterMs;
+    await page(429, (ctx) => ({ alert: ctx.t('secondStep.throttled', { wait: formatWait(ctx.locale, wait) }) }), wait);
+  } else if (outcome.reason === 'unavailable') await page(503, (ctx) => ({ alert: ctx.t('secondStep.unavailable') }));
+  else await page(401, (ctx) => ({ error: ctx.t(recovery ? 'secondStep.wrongRecovery' : 'secondStep.wrongCode') }));
   return undefined;
 }
 
