@@ -941,7 +941,7 @@ if (wanted('13')) {
   // 13b: "Sign in with a passkey" (the log-in page, the passkey's answer: no hash) against the password's
   // sign-in, with as many fresh password accounts again, in the same rounds.
   const passkeys = await passkeyAccounts(databaseUrl, { prefix: 'bench-key', count, passwordHash: phc });
-  const others = twoStepAccounts(databaseUrl, { prefix: 'bench-pwd2', count, passwordHash: phc, withApp: false });
+  const others = twoStepAccounts(databaseUrl, { prefix: 'bench-again', count, passwordHash: phc, withApp: false });
   const passkeyCpu = { passkey: [] as number[], password: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? (['password', 'passkey'] as const) : (['passkey', 'password'] as const);

@@ -4,15 +4,9 @@
 // (SECURITY 85, 88, 90). The service runs at http://localhost:<port>: an RP ID is a host name.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authorizationRequest, follow, newUser, redeem, registerApp, type TestApp } from '../../test/support/apps.ts';
-import {
-  ceremonyOf,
-  optionsOf,
-  SoftAuthenticator,
-  startPasskeyService,
-  type Tamper,
-} from '../../test/support/authenticator.ts';
+import { ceremonyOf, optionsOf, SoftAuthenticator, type Tamper } from '../../test/support/authenticator.ts';
 import { type Page, TestBrowser, visibleText } from '../../test/support/browser.ts';
-import type { TestService } from '../../test/support/service.ts';
+import { startPasskeyService, type TestService } from '../../test/support/service.ts';
 
 const ADD = '/settings/security/passkeys/add';
 let service: TestService;

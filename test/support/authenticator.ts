@@ -11,10 +11,6 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
-import { buildApp } from '../../src/web/app.ts';
-import type { TestDepsOptions } from './deps.ts';
-import { testDeps } from './deps.ts';
-import { freePort, type TestService } from './service.ts';
 
 const FLAG_UP = 0x01;
 const FLAG_UV = 0x04;
@@ -284,29 +280,4 @@ function unescapeAttribute(value: string): string {
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
-}
-
-/**
- * startService at http://localhost:<port> instead of 127.0.0.1: an RP ID is a domain, never an IP address,
- * so passkeys live at PUBLIC_URL's host name. It listens on 127.0.0.1, which localhost names; requests and
- * their Origin header go to PUBLIC_URL itself, so the development canonical-host redirect never fires.
- */
-export async function startPasskeyService(
-  env: Record<string, string> = {},
-  options: TestDepsOptions = {},
-): Promise<TestService> {
-  const port = await freePort();
-  const url = `http://localhost:${port}`;
-  const base = await testDeps({ PORT: String(port), PUBLIC_URL: url, ...env }, options);
-  const app = await buildApp(base.deps);
-  await app.listen({ port, host: '127.0.0.1' });
-  return {
-    ...base,
-    url,
-    app,
-    async close() {
-      await app.close();
-      await base.close();
-    },
-  };
 }

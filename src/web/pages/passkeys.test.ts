@@ -3,16 +3,10 @@
 // on the log-in page, and "confirm it's you" (SECURITY 85, 88–90). The service runs at
 // http://localhost:<port> (an RP ID is a host name), and a software authenticator plays the browser's part.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ceremonyOf,
-  optionsOf,
-  SoftAuthenticator,
-  startPasskeyService,
-  type Tamper,
-} from '../../../test/support/authenticator.ts';
+import { ceremonyOf, optionsOf, SoftAuthenticator, type Tamper } from '../../../test/support/authenticator.ts';
 import { type Page, TestBrowser, visibleText } from '../../../test/support/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import type { TestService } from '../../../test/support/service.ts';
+import { startPasskeyService, type TestService } from '../../../test/support/service.ts';
 import { digest } from '../../core/tokens.ts';
 
 const password = 'Velvet-Otter-9';
