@@ -135,7 +135,9 @@ async function beginSecondStepAfter(
   context: { account: string; client: string; knownDevice: boolean; stage: SecondStage; input: SignInInput },
 ): Promise<SignInOutcome> {
   const { input } = context;
-  const pendingToken = await deps.db.transaction().execute(async (tx) => {
+  // Without waiting for the disk (store/connect.ts): a half-finished sign-in lost in a power cut costs its
+  // owner the password typed again, and nothing else; the session, which must last, commits in full later.
+  const pendingToken = await asyncCommit(deps.db, async (tx) => {
     const current = await lockUser(tx, user.id);
     if (!current || current.password_hash !== user.password_hash || current.disabled_at !== null) return undefined;
     await deps.throttles.signIn.succeed(context.account, context.client, tx);
