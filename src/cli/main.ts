@@ -11,24 +11,32 @@ import {
   rotateSecretCommand,
 } from './apps.ts';
 import { migrateCommand } from './db.ts';
+import { exportEventsCommand } from './events.ts';
 import { type Command, Refused, UsageError } from './run.ts';
 import {
   addUserCommand,
+  deleteUserCommand,
   disableUserCommand,
   enableUserCommand,
   listUsersCommand,
   resetTwoStepCommand,
   revokeSessionsCommand,
+  sendResetCommand,
+  showUserCommand,
 } from './users.ts';
 
 const usage = `Usage:
   npm run cli -- users add --email EMAIL --name "NAME" [--locale en|fr] --password-stdin
   npm run cli -- users add --email EMAIL --name "NAME" [--locale en|fr] --invite
-  npm run cli -- users list
+  npm run cli -- users list [--json]
+  npm run cli -- users show --email EMAIL [--json]
   npm run cli -- users disable --email EMAIL
   npm run cli -- users enable --email EMAIL
   npm run cli -- users reset-2fa --email EMAIL
+  npm run cli -- users send-reset --email EMAIL
+  npm run cli -- users delete --email EMAIL --yes
   npm run cli -- sessions revoke --email EMAIL
+  npm run cli -- events export [--since DATE] [--user EMAIL]
   npm run cli -- clients add --name "NAME" --redirect-uri URI [--redirect-uri URI …]
                  [--post-logout-redirect-uri URI …] [--backchannel-logout-uri URI] [--public] [--first-party]
   npm run cli -- clients list
@@ -41,10 +49,14 @@ const usage = `Usage:
 const commands = new Map<string, Command>([
   ['users add', addUserCommand],
   ['users list', listUsersCommand],
+  ['users show', showUserCommand],
   ['users disable', disableUserCommand],
   ['users enable', enableUserCommand],
   ['users reset-2fa', resetTwoStepCommand],
+  ['users send-reset', sendResetCommand],
+  ['users delete', deleteUserCommand],
   ['sessions revoke', revokeSessionsCommand],
+  ['events export', exportEventsCommand],
   ['clients add', addClientCommand],
   ['clients list', listClientsCommand],
   ['clients remove', removeClientCommand],
@@ -71,9 +83,14 @@ async function main(argv: string[]): Promise<number> {
   return run({ config: parsed.config, log }, rest);
 }
 
-/** Exit codes: 0 done, 1 refused (duplicate, weak password, a database not up to date), 2 wrong usage or configuration. */
+/**
+ * Exit codes: 0 done, 1 refused (duplicate, weak password, unknown address, a database not up to date), 2 wrong
+ * usage or configuration (and `users delete` without --yes). A refusal or a usage mistake changes nothing.
+ */
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // process.exit drops what stdout has not written yet to a pipe (events export | …): the empty write's
+  // callback runs once everything before it is out.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {
     if (error instanceof Refused) {
       process.stderr.write(`${error.message}\n`);

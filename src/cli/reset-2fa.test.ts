@@ -1,6 +1,6 @@
 // `npm run cli -- users reset-2fa` as an operator runs it for a user who lost the phone and the recovery
 // codes: a real process on the service's database, which the test's deps (and their outbox) share.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { type TestDeps, testDeps } from '../../test/support/deps.ts';
@@ -25,12 +25,20 @@ afterEach(async () => {
   await database.drop();
 });
 
-function cli(args: string[]) {
-  const result = spawnSync(process.execPath, ['src/cli/main.ts', ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, DATABASE_URL: database.url, NODE_ENV: 'test' },
+/**
+ * The real command, in a process of its own. Not spawnSync: this process's outbox worker shares the database,
+ * and a transaction of it left waiting on a blocked event loop would hold the rows the command locks.
+ */
+function cli(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['src/cli/main.ts', ...args],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, DATABASE_URL: database.url, NODE_ENV: 'test' } },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input ?? '');
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Ada with an authenticator app, and the session she set it up from. */
@@ -60,7 +68,7 @@ describe('npm run cli -- users reset-2fa', () => {
     await t.outbox.drain();
     const sentBefore = t.smtp.received.length;
 
-    const reset = cli(['users', 'reset-2fa', '--email', 'ADA@example.com']);
+    const reset = await cli(['users', 'reset-2fa', '--email', 'ADA@example.com']);
     expect(reset).toEqual({
       code: 0,
       stdout: 'Removed the two-step verification of ADA@example.com; 1 session(s) ended\n',
@@ -88,8 +96,8 @@ describe('npm run cli -- users reset-2fa', () => {
     expect(kinds.map((row) => row.kind)).toContain('two-step-reset');
   });
 
-  it('says so when no user has the address', () => {
-    expect(cli(['users', 'reset-2fa', '--email', 'nobody@example.com'])).toEqual({
+  it('says so when no user has the address', async () => {
+    expect(await cli(['users', 'reset-2fa', '--email', 'nobody@example.com'])).toEqual({
       code: 1,
       stdout: '',
       stderr: 'No user has the address nobody@example.com.\n',
@@ -99,7 +107,7 @@ describe('npm run cli -- users reset-2fa', () => {
   it('says so when the account has no two-step verification, and changes nothing', async () => {
     const user = await t.addUser({ email: 'bob@example.com', password });
     const session = await startSession(t.deps.db, t.clock.now(), user.id, client);
-    expect(cli(['users', 'reset-2fa', '--email', 'bob@example.com'])).toEqual({
+    expect(await cli(['users', 'reset-2fa', '--email', 'bob@example.com'])).toEqual({
       code: 1,
       stdout: '',
       stderr: 'bob@example.com has no two-step verification to reset.\n',
@@ -110,8 +118,8 @@ describe('npm run cli -- users reset-2fa', () => {
     expect(t.smtp.received).toEqual([]);
   });
 
-  it('needs --email, and exits with 2 otherwise', () => {
-    const missing = cli(['users', 'reset-2fa']);
+  it('needs --email, and exits with 2 otherwise', async () => {
+    const missing = await cli(['users', 'reset-2fa']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('users reset-2fa needs --email');
     expect(missing.stderr).toContain('npm run cli -- users reset-2fa --email EMAIL');

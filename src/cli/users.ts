@@ -1,19 +1,25 @@
-// npm run cli -- users add|list|disable|enable and sessions revoke. Passwords come from standard input only,
-// never from argv, which other users of the machine can read in the process list.
+// npm run cli -- users add|list|show|disable|enable|reset-2fa|send-reset|delete and sessions revoke. Passwords
+// come from standard input only, never from argv, which other users of the machine can read in the process list.
 import { parseArgs } from 'node:util';
+import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
 import { isLocale, type Locale } from '../core/locale.ts';
 import type { Rule } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
 import { addUser } from '../flows/add-user.ts';
 import {
+  type AccountSummary,
   type AdministerOutcome,
+  accountState,
+  deleteAccount,
+  describeAccount,
   disableUser,
   enableUser,
   resetTwoStep,
   revokeAllSessions,
+  sendResetEmailToUser,
 } from '../flows/administer.ts';
-import { listUsers } from '../store/users.ts';
-import { type Command, noArguments, UsageError, withDeps } from './run.ts';
+import { listUsers, type User } from '../store/users.ts';
+import { type Command, UsageError, withDeps } from './run.ts';
 
 export const addUserCommand: Command = async (cli, args) => {
   const { values } = parseArgs({
@@ -54,19 +60,173 @@ export const addUserCommand: Command = async (cli, args) => {
 };
 
 export const listUsersCommand: Command = async (cli, args) => {
-  noArguments('users list', args);
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
   return withDeps(cli, async (deps) => {
     const users = await listUsers(deps.db);
     for (const user of users) {
-      const state = user.disabled_at !== null ? 'disabled' : user.password_hash === null ? 'invited' : 'active';
-      process.stdout.write(
-        `${user.email}\t${user.name}\t${user.locale}\t${state}\t${new Date(user.created_at).toISOString()}\n`,
-      );
+      const line = listed(user);
+      process.stdout.write(values.json ? `${JSON.stringify(line)}\n` : `${Object.values(line).join('\t')}\n`);
     }
     if (users.length === 0) process.stderr.write('No users.\n');
     return 0;
   });
 };
+
+/** The fields of `users list`, in its columns' order. */
+function listed(user: User) {
+  return {
+    email: user.email,
+    name: user.name,
+    locale: user.locale,
+    state: accountState(user),
+    created: iso(user.created_at),
+  };
+}
+
+const iso = (at: number) => new Date(at).toISOString();
+
+/** --email, required, and an address: anything else is a usage mistake, caught before the database is opened. */
+function emailOption(name: string, email: string | undefined): string {
+  if (!email) throw new UsageError(`${name} needs --email`);
+  if (!isEmailAddress(normaliseEmail(email))) throw new UsageError(`--email must be an email address (got "${email}")`);
+  return email;
+}
+
+const noSuchUser = (email: string) => `No user has the address ${email}.\n`;
+
+export const showUserCommand: Command = async (cli, args) => {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const email = emailOption('users show', values.email);
+  return withDeps(cli, async (deps) => {
+    const account = await describeAccount(deps, email);
+    if (!account) {
+      process.stderr.write(noSuchUser(email));
+      return 1;
+    }
+    const shown = shownFields(account);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(shown)}\n`);
+      return 0;
+    }
+    const lines: [string, string][] = [
+      ['id', shown.id],
+      ['email', shown.email],
+      ['name', shown.name],
+      ['locale', shown.locale],
+      ['state', shown.state],
+      ['created', shown.created],
+      ['email verified', shown.emailVerified ?? 'no'],
+      ['two-step', twoStepText(account)],
+      ['active sessions', String(shown.activeSessions)],
+      ['connected apps', String(shown.connectedApps)],
+      ['last sign-in', shown.lastSignIn ?? 'never'],
+    ];
+    const width = Math.max(...lines.map(([key]) => key.length)) + 1;
+    for (const [key, value] of lines) process.stdout.write(`${`${key}:`.padEnd(width)} ${value}\n`);
+    return 0;
+  });
+};
+
+function shownFields(account: AccountSummary) {
+  const { user } = account;
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    locale: user.locale,
+    state: account.state,
+    created: iso(user.created_at),
+    emailVerified: user.email_verified_at === null ? null : iso(user.email_verified_at),
+    twoStep: {
+      authenticatorApp: account.authenticatorApp,
+      passkeys: account.passkeys,
+      recoveryCodesLeft: account.recoveryCodesLeft,
+    },
+    activeSessions: account.activeSessions,
+    connectedApps: account.connectedApps,
+    lastSignIn: account.lastSignIn === undefined ? null : iso(account.lastSignIn),
+  };
+}
+
+/** "off", or what protects the account: "authenticator app, 2 passkeys; 8 recovery codes left". */
+function twoStepText(account: AccountSummary): string {
+  const factors = [
+    ...(account.authenticatorApp ? ['authenticator app'] : []),
+    ...(account.passkeys > 0 ? [`${account.passkeys} passkey${account.passkeys === 1 ? '' : 's'}`] : []),
+  ];
+  if (factors.length === 0) return 'off';
+  return `${factors.join(', ')}; ${account.recoveryCodesLeft} recovery code${account.recoveryCodesLeft === 1 ? '' : 's'} left`;
+}
+
+export const sendResetCommand: Command = async (cli, args) => {
+  const { values } = parseArgs({ args, options: { email: { type: 'string' } }, strict: true });
+  const email = emailOption('users send-reset', values.email);
+  return withDeps(cli, async (deps) => {
+    const outcome = await sendResetEmailToUser(deps, email);
+    if (!outcome.ok) {
+      process.stderr.write(
+        outcome.reason === 'no-such-user'
+          ? noSuchUser(email)
+          : `${email} is disabled: no reset email is sent to a disabled account (users enable first).\n`,
+      );
+      return 1;
+    }
+    process.stdout.write(`Queued a reset email to ${email}; the service sends it from its outbox\n`);
+    return 0;
+  });
+};
+
+export const deleteUserCommand: Command = async (cli, args) => {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, yes: { type: 'boolean' } },
+    strict: true,
+  });
+  const email = emailOption('users delete', values.email);
+  return withDeps(cli, async (deps) => {
+    if (!values.yes) {
+      // What would go, read from the database; exit 2 all the same: the command was not complete.
+      const account = await describeAccount(deps, email);
+      if (!account) {
+        process.stderr.write(noSuchUser(email));
+        return 1;
+      }
+      process.stderr.write(`${erasurePreview(account)}\n`);
+      return 2;
+    }
+    const outcome = await deleteAccount(deps, email);
+    if (outcome.ok) {
+      process.stdout.write(
+        `Deleted ${email}; ${outcome.endedSessions} session(s) ended, ${outcome.keptEvents} security event(s) kept without personal data\n`,
+      );
+      return 0;
+    }
+    if (outcome.reason === 'no-such-user') process.stderr.write(noSuchUser(email));
+    else {
+      const owedBy = outcome.apps.length > 0 ? ` (${outcome.apps.join(', ')})` : '';
+      process.stderr.write(
+        `Refused: apps${owedBy} are owed a back-channel logout for ${email}${outcome.pending > 0 ? ` (${outcome.pending} not delivered yet)` : ''}, and deleting the account would drop it. Run "npm run cli -- users disable --email ${email}" first, then delete once the service has delivered them. Nothing was changed.\n`,
+      );
+    }
+    return 1;
+  });
+};
+
+function erasurePreview(account: AccountSummary): string {
+  const { user } = account;
+  return [
+    `users delete would erase ${user.email} (${user.name}, ${user.id}) for good:`,
+    `  the account, its name and address, ${account.activeSessions} active session(s) and any sign-in under way,`,
+    `  what ${account.connectedApps} connected app(s) were given, its reset links, known devices,`,
+    `  two-step verification (${twoStepText(account)}) and its queued and sent emails.`,
+    `  Its ${account.events} security event(s) are kept, tied to no account and without client address or browser.`,
+    'Add --yes to do it.',
+  ].join('\n');
+}
 
 /** users disable, users enable and sessions revoke: one account by its address, and what it changed. */
 function administer(

@@ -69,3 +69,63 @@ export function recentEvents(db: Executor, userId: string, limit: number): Promi
 export async function deleteEventsBefore(db: Executor, before: number): Promise<void> {
   await db.deleteFrom('security_events').where('at', '<', before).execute();
 }
+
+/**
+ * An erased account's events stay, tied to no account and without the address and browser they came from
+ * (personal data under the GDPR): what is left says only that something happened, and when.
+ */
+export async function detachEventsOfUser(db: Executor, userId: string): Promise<number> {
+  const result = await db
+    .updateTable('security_events')
+    .set({ user_id: null, client_address: '', user_agent: '' })
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function countEventsOfUser(db: Executor, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('security_events')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** When the account last had an event of this kind (its last sign-in, say); undefined: never. */
+export async function lastEventAt(db: Executor, userId: string, kind: SecurityEventKind): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('security_events')
+    .select((eb) => eb.fn.max('at').as('at'))
+    .where('user_id', '=', userId)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
+  return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+}
+
+export type ExportedEvent = SecurityEvent & { email: string | null };
+
+/** One page of events, oldest first, after `after` (the last of the previous page): keyset, not offset. */
+export function eventsForExport(
+  db: Executor,
+  filter: { since?: number; userId?: string; after?: { at: number; id: string } },
+  limit: number,
+): Promise<ExportedEvent[]> {
+  let query = db
+    .selectFrom('security_events')
+    .leftJoin('users', 'users.id', 'security_events.user_id')
+    .selectAll('security_events')
+    .select('users.email');
+  if (filter.since !== undefined) query = query.where('security_events.at', '>=', filter.since);
+  if (filter.userId !== undefined) query = query.where('security_events.user_id', '=', filter.userId);
+  const after = filter.after;
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('security_events.at', '>', after.at),
+        eb.and([eb('security_events.at', '=', after.at), eb('security_events.id', '>', after.id)]),
+      ]),
+    );
+  }
+  return query.orderBy('security_events.at').orderBy('security_events.id').limit(limit).execute();
+}

@@ -121,3 +121,15 @@ export async function deleteExpiredPayloads(db: Executor, now: number): Promise<
   const result = await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Whatever the provider still keeps of an account once endAppAccess ended it: expired grants and sessions
+ * not swept yet, and rows that name it only inside their JSON (an interaction's login result).
+ */
+export async function deletePayloadsOfAccount(db: Executor, accountId: string): Promise<void> {
+  // Account ids are UUIDs (core/tokens.ts newId): nothing in them is a LIKE wildcard.
+  await db
+    .deleteFrom('oidc_payloads')
+    .where((eb) => eb.or([eb('account_id', '=', accountId), eb('payload', 'like', `%${accountId}%`)]))
+    .execute();
+}

@@ -295,3 +295,21 @@ export async function deferEmail(db: Executor, id: string, worker: string, at: n
     .where('claimed_by', '=', worker)
     .execute();
 }
+
+/** Every row of the account, sent or not: an erased account's emails and notices go with it. */
+export async function deleteOutboxOfUser(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom('outbox').where('user_id', '=', userId).execute();
+}
+
+/** Back-channel logouts queued for the account and not delivered yet (nor given up on). */
+export async function countPendingLogoutNotices(db: Executor, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'backchannel-logout')
+    .where('sent_at', 'is', null)
+    .where('abandoned_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -88,3 +88,8 @@ export async function deleteResetToken(db: Executor, tokenHash: string): Promise
 export async function deleteExpiredResetTokens(db: Executor, before: number): Promise<void> {
   await db.deleteFrom('reset_tokens').where('expires_at', '<', before).execute();
 }
+
+/** Every link of the account, used ones too (an erased account leaves no trace of them). */
+export async function deleteResetTokensOfUser(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom('reset_tokens').where('user_id', '=', userId).execute();
+}

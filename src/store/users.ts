@@ -105,3 +105,8 @@ export async function countUsers(db: Executor): Promise<number> {
 export async function setDisabled(db: Executor, id: string, disabledAt: number | null, now: number): Promise<void> {
   await db.updateTable('users').set({ disabled_at: disabledAt, updated_at: now }).where('id', '=', id).execute();
 }
+
+/** The account's row itself; every table that refers to it cascades (flows/administer.ts empties them first). */
+export async function deleteUser(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('users').where('id', '=', id).execute();
+}
