@@ -35,7 +35,8 @@ function cli(args: string[], input?: string): Promise<{ code: number | null; std
       process.execPath,
       ['src/cli/main.ts', ...args],
       { encoding: 'utf8', env: { PATH: process.env.PATH, DATABASE_URL: database.url, NODE_ENV: 'test' } },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
     child.stdin?.end(input ?? '');
   });
