@@ -1,9 +1,9 @@
 // The rest of the admin CLI as an operator runs it (README "Administer it"): users show, list --json,
 // send-reset, delete and events export. A real process on the service's database, which the test's deps
 // (and their outbox) share; every refusal is checked to change nothing.
-import { execFile } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { currentCode } from '../factors/totp.ts';
@@ -34,22 +34,7 @@ afterEach(async () => {
   await database.drop();
 });
 
-/**
- * The real command, in a process of its own. Not spawnSync: this process's outbox worker shares the database,
- * and a transaction of it left waiting on a blocked event loop would hold the rows the command locks.
- */
-function cli(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['src/cli/main.ts', ...args],
-      { encoding: 'utf8', env: { PATH: process.env.PATH, DATABASE_URL: database.url, NODE_ENV: 'test' } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const cli = (args: string[]) => runCli(database.url, args);
 
 /**
  * Every row of every table, as text: what a dump of the database would show. This process's outbox worker

@@ -1,7 +1,7 @@
 // `npm run cli -- users reset-2fa` as an operator runs it for a user who lost the phone and the recovery
 // codes: a real process on the service's database, which the test's deps (and their outbox) share.
-import { execFile } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { type TestDeps, testDeps } from '../../test/support/deps.ts';
 import { currentCode } from '../factors/totp.ts';
@@ -25,22 +25,7 @@ afterEach(async () => {
   await database.drop();
 });
 
-/**
- * The real command, in a process of its own. Not spawnSync: this process's outbox worker shares the database,
- * and a transaction of it left waiting on a blocked event loop would hold the rows the command locks.
- */
-function cli(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['src/cli/main.ts', ...args],
-      { encoding: 'utf8', env: { PATH: process.env.PATH, DATABASE_URL: database.url, NODE_ENV: 'test' } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
-}
+const cli = (args: string[]) => runCli(database.url, args);
 
 /** Ada with an authenticator app, and the session she set it up from. */
 async function enrolledAda(): Promise<{ session: string; userId: string }> {
