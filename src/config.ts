@@ -62,7 +62,17 @@ export interface Config {
   encryptionKeys: readonly Buffer[];
   /** REQUIRE_2FA: off (no second step at all), optional (for who enrols), required (everyone enrols). */
   twoStep: TwoStepPolicy;
+  /**
+   * BREACHED_PASSWORDS_URL: the range API new passwords are looked up in (k-anonymity), the prefix appended
+   * to it; undefined: off (a list imported with `breached import` is still used).
+   */
+  breachedPasswordsUrl: URL | undefined;
+  /** PASSWORD_HISTORY: a new password may not be one of the account's last N (0: not checked). */
+  passwordHistory: number;
 }
+
+/** The public Pwned Passwords range API, BREACHED_PASSWORDS_URL's default in production. */
+export const PWNED_PASSWORDS_URL = 'https://api.pwnedpasswords.com/range/';
 
 export const twoStepPolicies = ['off', 'optional', 'required'] as const;
 export type TwoStepPolicy = (typeof twoStepPolicies)[number];
@@ -120,6 +130,16 @@ const duration =
     if ((min === undefined || ms >= parseDuration(min)!) && (max === undefined || ms <= parseDuration(max)!)) return ms;
     return must(`must be ${min === undefined ? `at most ${max}` : `from ${min} to ${max}`}`);
   };
+
+/** "off", or an http(s) address the five-character prefix is appended to. */
+function breachedPasswordsUrl(given: string): URL | 'off' | Must {
+  if (given === 'off') return 'off';
+  const url = URL.canParse(given) ? new URL(given) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash)
+    return must(`must be off or an http:// or https:// address such as ${PWNED_PASSWORDS_URL} ${shown(given)}`);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
 
 const text = (rule: string, valid: (text: string) => boolean) => (given: string) => (valid(given) ? given : must(rule));
 
@@ -258,6 +278,14 @@ const environment = z
     // A secret: what it was is never echoed.
     ENCRYPTION_KEY: variable(encryptionKeys),
     REQUIRE_2FA: variable(oneOf(twoStepPolicies), 'optional'),
+    BREACHED_PASSWORDS_URL: variable(breachedPasswordsUrl),
+    PASSWORD_HISTORY: variable(
+      (given) =>
+        /^\d{1,2}$/.test(given) && Number(given) <= 24
+          ? Number(given)
+          : must(`must be a whole number from 0 to 24 ${shown(given)}`),
+      '0',
+    ),
   })
   .superRefine((values, ctx) => {
     const problem = (variable: string, text: string) =>
@@ -316,6 +344,13 @@ const environment = z
 
 type Values = z.infer<typeof environment>;
 
+/** On by default in production only: development and tests must not depend on the internet. */
+function breachedDefault(values: Values): URL | undefined {
+  const given = values.BREACHED_PASSWORDS_URL;
+  if (given === 'off') return undefined;
+  return given ?? (values.NODE_ENV === 'production' ? new URL(PWNED_PASSWORDS_URL) : undefined);
+}
+
 const publicUrlOf = (values: Values) => values.PUBLIC_URL ?? new URL(`http://localhost:${values.PORT}`);
 
 function defaultMailFrom(values: Values): string {
@@ -367,6 +402,8 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       appOrigins: Object.freeze(values.ALLOWED_APP_ORIGINS),
       encryptionKeys: Object.freeze(values.ENCRYPTION_KEY ?? []),
       twoStep: values.REQUIRE_2FA,
+      breachedPasswordsUrl: breachedDefault(values),
+      passwordHistory: values.PASSWORD_HISTORY,
     }),
   };
 }

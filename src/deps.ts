@@ -2,6 +2,8 @@
 
 import type { Redis } from 'ioredis';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { type BreachedPasswords, createBreachedPasswords } from './breached/breached-passwords.ts';
+import { createRangeApi } from './breached/range-api.ts';
 import type { Config } from './config.ts';
 import { isCommonPassword } from './core/common-passwords.ts';
 import { createSecretBox, type SecretBox } from './core/secret-box.ts';
@@ -33,6 +35,8 @@ export interface Deps {
   log: Logger;
   metrics: Metrics;
   isCommonPassword: (password: string) => boolean;
+  /** SECURITY 7: the imported breach list or BREACHED_PASSWORDS_URL (breached/), fail-open. */
+  breachedPasswords: BreachedPasswords;
   /** Tells the outbox worker that a row was just queued: it runs within a second rather than at its next poll. */
   readonly wakeOutbox: () => void;
   /** The development mailbox, when it runs (never in production). */
@@ -123,6 +127,7 @@ export async function createDeps(config: Config, parts: DepsParts): Promise<{ de
     log,
     metrics,
     isCommonPassword,
+    breachedPasswords: breachedPasswords(config, connection.db, parts.clock ?? systemClock, log, metrics),
     wakeOutbox: parts.wakeOutbox ?? (() => {}),
     devMailbox: parts.devMailbox,
     secrets: secretBox(config, parts.developmentKey),
@@ -134,6 +139,22 @@ export async function createDeps(config: Config, parts: DepsParts): Promise<{ de
       await connection.close();
     },
   };
+}
+
+function breachedPasswords(config: Config, db: Db, clock: Clock, log: Logger, metrics: Metrics): BreachedPasswords {
+  return createBreachedPasswords({
+    db,
+    api: config.breachedPasswordsUrl ? createRangeApi(config.breachedPasswordsUrl) : undefined,
+    now: () => clock.now(),
+    onLookup({ source, outcome, reason }) {
+      metrics.breachedLookups.inc({ source, outcome });
+      if (outcome === 'unavailable')
+        log.warn(
+          { event: 'breached-passwords', outcome, reason },
+          'the breached-password service did not answer: the password was accepted without that check',
+        );
+    },
+  });
 }
 
 function secretBox(config: Config, developmentKey: Buffer | undefined): SecretBox | undefined {

@@ -1,5 +1,5 @@
 // Once an hour, every instance deletes what nobody can use any more: expired sessions, quiet throttle
-// counters, dead reset links, settled outbox rows, old security events, what the OpenID Connect provider
+// counters, dead reset and "This wasn't me" links, settled outbox rows, old security events, what the OpenID Connect provider
 // issued that has expired, and its keys past use. Each delete is idempotent, so
 // instances running it at the same time do no harm.
 import { DAY, HOUR } from './core/duration.ts';
@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { deleteDevicesBefore } from './store/devices.ts';
 import { deleteEventsBefore } from './store/events.ts';
 import { deleteExpiredPendingSignIns } from './store/factors.ts';
+import { deleteExpiredLockdownTokens } from './store/lockdown-tokens.ts';
 import { deleteExpiredPayloads } from './store/oidc-payloads.ts';
 import { deleteSettledEmails, deleteSilentWorkers } from './store/outbox.ts';
 import { deleteSpentChallengesBefore } from './store/passkeys.ts';
@@ -38,6 +39,7 @@ export async function sweep(deps: Deps): Promise<void> {
   await deleteExpiredSessions(deps.db, { idleBefore, createdBefore: now - sessionAbsoluteTimeoutMs });
   await forgetQuietCounters(deps.db, now - retention.throttleCountersMs);
   await deleteExpiredResetTokens(deps.db, now - retention.resetLinksMs);
+  await deleteExpiredLockdownTokens(deps.db, now - retention.resetLinksMs);
   await deleteSettledEmails(deps.db, now - retention.settledEmailsMs);
   await deleteSilentWorkers(deps.db, now - retention.silentWorkersMs);
   await deleteEventsBefore(deps.db, now - retention.securityEventsMs);

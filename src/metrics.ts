@@ -11,6 +11,8 @@ export interface Metrics {
   resetsCompleted: Counter;
   emailAttempts: Counter<'kind' | 'outcome'>;
   hashesShed: Counter;
+  breachedLookups: Counter<'source' | 'outcome'>;
+  lockdowns: Counter;
 }
 
 export interface MetricSources {
@@ -106,6 +108,17 @@ export function createMetrics(sources: MetricSources): Metrics {
     hashesShed: new Counter({
       name: 'hashing_shed_total',
       help: 'Requests refused with 503 because the hashing queue was full.',
+      registers: [registry],
+    }),
+    breachedLookups: new Counter({
+      name: 'breached_password_lookups_total',
+      help: 'Breached-password lookups, by source (imported, api) and outcome: found, not-found, unavailable (the password was accepted without an answer).',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    lockdowns: new Counter({
+      name: 'account_lockdowns_total',
+      help: 'Accounts locked down by their owner through a "This wasn\'t me" link.',
       registers: [registry],
     }),
   };

@@ -43,6 +43,11 @@ export const rules = {
     link: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
     client: { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
   },
+  // PASSWORD_HISTORY: each old hash verified against a new password, per account, so that choosing
+  // passwords cannot be used to burn the hasher's time (24 old hashes: two choices an hour go at once).
+  passwordHistory: {
+    account: { freeFailures: 48, baseDelayMs: 1000, maxDelayMs: 15 * MINUTE, forgetAfterMs: HOUR },
+  },
   // SECURITY 78: requests of apps that fail to authenticate (a wrong client secret) or redeem nothing (a
   // guessed code or refresh token), per address and per client at that address. Only failures count, so an
   // attacker cannot slow down an app that works.
@@ -154,6 +159,8 @@ export interface Throttles {
   resetEmail: Throttle<'address' | 'client'>;
   /** Keys: the digest of the link's token, and the client key. */
   setPassword: Throttle<'link' | 'client'>;
+  /** Keys: the account's id (flows/new-password.ts). */
+  passwordHistory: Throttle<'account'>;
   /** Keys: the client key, and the client_id at it (apps/guards.ts). */
   appRequests: Throttle<'address' | 'clientAtAddress'>;
 }
@@ -164,6 +171,7 @@ export function createThrottles(store: ThrottleStore): Throttles {
     secondFactor: guessThrottle(store, 'second-factor', rules.secondFactor),
     resetEmail: throttle(store, 'reset-email', rules.resetEmail),
     setPassword: throttle(store, 'set-password', rules.setPassword),
+    passwordHistory: throttle(store, 'password-history', rules.passwordHistory),
     appRequests: throttle(store, 'app-requests', rules.appRequests),
   };
 }

@@ -9,12 +9,13 @@ const allowed: Record<string, string[]> = {
   i18n: ['core'],
   factors: ['core'],
   store: ['core'],
-  root: ['core', 'store'],
+  breached: ['core', 'store'],
+  root: ['core', 'store', 'breached'],
   flows: ['core', 'factors', 'store', 'root'],
   mail: ['core', 'store', 'i18n', 'root'],
   apps: ['core', 'flows', 'store', 'root'],
   web: ['core', 'factors', 'flows', 'apps', 'i18n', 'root'],
-  cli: ['core', 'flows', 'apps', 'store', 'root'],
+  cli: ['core', 'flows', 'apps', 'store', 'root', 'breached'],
 };
 
 const src = resolve('src');

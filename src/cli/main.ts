@@ -10,6 +10,7 @@ import {
   rotateKeysCommand,
   rotateSecretCommand,
 } from './apps.ts';
+import { importBreachedCommand } from './breached.ts';
 import { migrateCommand } from './db.ts';
 import { exportEventsCommand } from './events.ts';
 import { type Command, Refused, UsageError } from './run.ts';
@@ -43,6 +44,7 @@ const usage = `Usage:
   npm run cli -- clients remove --client-id ID
   npm run cli -- clients rotate-secret --client-id ID
   npm run cli -- keys rotate
+  npm run cli -- breached import FILE
   npm run cli -- db migrate
 `;
 
@@ -62,6 +64,7 @@ const commands = new Map<string, Command>([
   ['clients remove', removeClientCommand],
   ['clients rotate-secret', rotateSecretCommand],
   ['keys rotate', rotateKeysCommand],
+  ['breached import', importBreachedCommand],
   ['db migrate', migrateCommand],
 ]);
 

@@ -31,8 +31,8 @@ export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserO
   if (checkName(input.name)) return { ok: false, reason: 'invalid-name' };
   let passwordHash: string | null = null;
   if (input.password !== undefined) {
-    const checked = checkNewPassword(deps, { email, name }, { next: input.password, confirm: input.password });
-    if (!checked.ok) return { ok: false, reason: 'password', problems: checked.problems };
+    const checked = await checkNewPassword(deps, { email, name }, { next: input.password, confirm: input.password });
+    if (!checked.ok) return { ok: false, reason: 'password', problems: 'throttled' in checked ? [] : checked.problems };
     passwordHash = await deps.hasher.hash(checked.password);
   }
 
@@ -47,6 +47,8 @@ export async function addUser(deps: Deps, input: AddUserInput): Promise<AddUserO
     disabled_at: null,
     email_verified_at: null,
     second_factor_at: null,
+    breach_checked_at: passwordHash === null ? null : now,
+    password_breached_at: null,
     created_at: now,
     updated_at: now,
   };

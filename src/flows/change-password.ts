@@ -16,9 +16,14 @@ import { recordEvent } from '../store/events.ts';
 import { cancelPendingEmails, enqueueEmail } from '../store/outbox.ts';
 import { deleteUnusedResetTokens } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
-import { lockUser, setPasswordHash } from '../store/users.ts';
+import { lockUser } from '../store/users.ts';
 import { endAppAccess } from './app-access.ts';
-import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
+import {
+  type NewPasswordProblem,
+  newPasswordFormProblems,
+  screenNewPassword,
+  storeNewPassword,
+} from './new-password.ts';
 import { renewSessionId, type SignedIn } from './sessions.ts';
 import { recentlyProven, secondFactorOwed } from './two-step.ts';
 
@@ -51,13 +56,12 @@ export async function preparePasswordChange(
   client: ClientInfo,
 ): Promise<PreparedPasswordChange> {
   const { user } = signedIn;
-  const checked = checkNewPassword(deps, user, change);
-  const problems: ChangePasswordProblem[] = checked.ok ? [] : [...checked.problems];
+  const problems: ChangePasswordProblem[] = newPasswordFormProblems(deps, user, change);
   if (change.current === '') problems.unshift({ field: 'current', reason: 'required' });
-  else if (checked.ok && checked.password === normalisePassword(change.current)) {
+  else if (problems.length === 0 && normalisePassword(change.next) === normalisePassword(change.current)) {
     problems.push({ field: 'next', reason: 'same-as-current' });
   }
-  if (problems.length > 0 || !checked.ok) return { ok: false, reason: 'invalid', problems };
+  if (problems.length > 0) return { ok: false, reason: 'invalid', problems };
   // SECURITY 89: with a second factor, the password alone does not change the password.
   if (secondFactorOwed(deps, user) && !recentlyProven(deps, signedIn.session))
     return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'step-up' }] };
@@ -74,8 +78,13 @@ export async function preparePasswordChange(
     deps.log.info({ event: 'change-password', outcome: 'wrong-current-password', userId: user.id });
     return { ok: false, reason: 'invalid', problems: [{ field: 'current', reason: 'wrong' }] };
   }
+  // Only now, for whoever knows the password: the breach lists and the history (SECURITY 7).
+  const screened = await screenNewPassword(deps, user, normalisePassword(change.next));
+  if (!screened.ok && 'throttled' in screened)
+    return { ok: false, reason: 'throttled', retryAfterMs: screened.retryAfterMs };
+  if (!screened.ok) return { ok: false, reason: 'invalid', problems: screened.problems };
   // The account's counters are cleared when the change is applied, in its transaction (one commit fewer).
-  return { ok: true, verifiedHash: user.password_hash ?? '', passwordHash: await deps.hasher.hash(checked.password) };
+  return { ok: true, verifiedHash: user.password_hash ?? '', passwordHash: await deps.hasher.hash(screened.password) };
 }
 
 /** The password changed between its verification and the write (another tab, a reset): nothing is applied. */
@@ -101,7 +110,7 @@ export async function applyPasswordChange(
   if (current?.password_hash !== prepared.verifiedHash) throw new StaleCredentials();
   await deps.throttles.signIn.succeed(signedIn.user.email, clientKey(client.address), tx);
   await recordEvent(tx, signedIn.user.id, 'password-changed', client, now);
-  await setPasswordHash(tx, signedIn.user.id, prepared.passwordHash, now);
+  await storeNewPassword(tx, deps, current, prepared.passwordHash, now);
   await forgetDevices(tx, signedIn.user.id);
   const endedSessions = await deleteSessionsOfUser(tx, signedIn.user.id, signedIn.session.id_hash);
   await endAppAccess(tx, { accountId: signedIn.user.id, exceptSession: signedIn.session.id_hash }, now);

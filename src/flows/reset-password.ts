@@ -21,10 +21,10 @@ import {
   useCopiesOf,
 } from '../store/reset-tokens.ts';
 import { deleteSessionsOfUser } from '../store/sessions.ts';
-import { adoptLocale, findUserById, markEmailVerified, setPasswordHash, type User } from '../store/users.ts';
+import { adoptLocale, findUserById, markEmailVerified, type User } from '../store/users.ts';
 import { longest } from '../throttles.ts';
 import { endAppAccess } from './app-access.ts';
-import { checkNewPassword, type NewPasswordProblem } from './new-password.ts';
+import { checkNewPassword, type NewPasswordProblem, storeNewPassword } from './new-password.ts';
 
 export type { TokenPurpose };
 
@@ -105,7 +105,9 @@ export async function setPassword(
   const link = await openResetLink(deps, input.token, purpose);
   if (!link.ok) return refuse({ ok: false, reason: 'link', link: link.reason });
   const { user } = link;
-  const checked = checkNewPassword(deps, user, input);
+  const checked = await checkNewPassword(deps, user, input);
+  if (!checked.ok && 'throttled' in checked)
+    return { ok: false, reason: 'throttled', retryAfterMs: checked.retryAfterMs };
   if (!checked.ok) return refuse({ ok: false, reason: 'invalid', problems: checked.problems });
   // SECURITY 8: the one place a new password costs an extra hash, since no current password was typed.
   if (await deps.hasher.verify(user.password_hash, checked.password)) {
@@ -118,7 +120,7 @@ export async function setPassword(
     // SECURITY 38: of twenty concurrent submissions of one link, only one gets past this line.
     if (!(await consumeResetToken(tx, keys.link, purpose, now))) return false;
     await useCopiesOf(tx, keys.link, now);
-    await setPasswordHash(tx, user.id, passwordHash, now);
+    await storeNewPassword(tx, deps, user, passwordHash, now);
     await markEmailVerified(tx, user.id, now);
     if (input.pageLocale) await adoptLocale(tx, user.id, input.pageLocale, now);
     await forgetDevices(tx, user.id);

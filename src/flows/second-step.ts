@@ -10,11 +10,12 @@ import { MINUTE } from '../core/duration.ts';
 import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../store/database.ts';
-import { deviceOwner, insertDevice } from '../store/devices.ts';
+import { deviceOwner } from '../store/devices.ts';
 import { recordEvent } from '../store/events.ts';
 import { deletePendingSignIn, findPendingSignIn, insertPendingSignIn, type PendingSignIn } from '../store/factors.ts';
 import { findUserById, lockUser, type User } from '../store/users.ts';
 import { KNOWN_DEVICE_MS } from '../throttles.ts';
+import { rememberNewDevice } from './new-device.ts';
 import { provePasskey } from './passkeys.ts';
 import { replaceSession, startSession, TWO_FACTORS } from './sessions.ts';
 import { confirmTotp, type FactorProof, guessFactor } from './two-step.ts';
@@ -111,10 +112,9 @@ async function startSessionIn(
   user: User,
   input: { client: ClientInfo; previousToken?: string; knownDevice: boolean; factors: string },
 ): Promise<Started> {
-  const deviceToken = input.knownDevice ? undefined : newToken();
   const now = deps.clock.now();
   await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
-  if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
+  const deviceToken = input.knownDevice ? undefined : await rememberNewDevice(tx, user.id, input.client, now);
   const token = await startSession(tx, now, user.id, input.client, input.factors);
   const appsOwed = await replaceSession(tx, now, input.previousToken, { userId: user.id, token });
   return { token, deviceToken, appsOwed, factors: input.factors };
@@ -123,7 +123,7 @@ async function startSessionIn(
 /** After the commit: the outbox woken for the apps, the log line, the metric, and the outcome. */
 function opened(deps: Deps, user: User, started: Started | undefined): SessionOpened | undefined {
   if (!started) return undefined;
-  if (started.appsOwed) deps.wakeOutbox();
+  if (started.appsOwed || started.deviceToken) deps.wakeOutbox();
   deps.log.info({ event: 'sign-in', outcome: 'succeeded', userId: user.id, factors: started.factors });
   deps.metrics.signIns.inc({ outcome: 'succeeded' });
   const { token, factors, deviceToken } = started;

@@ -26,11 +26,13 @@ export interface SignedIn {
 
 /**
  * 'enrol': REQUIRE_2FA=required and the account has no second factor yet: the session may enrol one and
- * nothing else (flows/two-step.ts); every other page and app treats it as no session.
+ * nothing else (flows/two-step.ts); 'new-password': the password was found breached at sign-in (SECURITY 7),
+ * and the session may choose a new one and nothing else (flows/breached-password.ts). Every other page and
+ * app treats either as no session.
  */
 export type ResumeOutcome =
   | { status: 'active'; signedIn: SignedIn }
-  | { status: 'enrol'; signedIn: SignedIn }
+  | { status: 'enrol' | 'new-password'; signedIn: SignedIn }
   | { status: 'expired' }
   | { status: 'none' };
 
@@ -65,7 +67,13 @@ export async function startSession(
  * in while REQUIRE_2FA was off, or before a factor was added elsewhere) is over; under REQUIRE_2FA=required,
  * one of an account without a factor may only enrol one.
  */
-function standing(deps: Deps, found: SignedIn): 'full' | 'enrol' | 'over' {
+function standing(deps: Deps, found: SignedIn): 'full' | 'enrol' | 'new-password' | 'over' {
+  const factor = factorStanding(deps, found);
+  if (factor !== 'full') return factor;
+  return found.user.password_breached_at !== null ? 'new-password' : 'full';
+}
+
+function factorStanding(deps: Deps, found: SignedIn): 'full' | 'enrol' | 'over' {
   const policy = deps.config.twoStep;
   if (policy === 'off') return 'full';
   if (found.user.second_factor_at !== null) return hasSecondFactor(found.session) ? 'full' : 'over';
@@ -96,7 +104,7 @@ export async function resumeSession(deps: Deps, token: string | undefined): Prom
     await touchSession(deps.db, idHash, now);
     found.session.last_seen_at = now;
   }
-  return { status: stand === 'enrol' ? 'enrol' : 'active', signedIn: found };
+  return { status: stand === 'full' ? 'active' : stand, signedIn: found };
 }
 
 /**

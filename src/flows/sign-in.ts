@@ -6,17 +6,27 @@
 
 import type { ClientInfo } from '../core/client-address.ts';
 import { clientKey } from '../core/client-address.ts';
+import { DAY } from '../core/duration.ts';
 import { isEmailAddress, normaliseEmail } from '../core/email-address.ts';
 import type { Locale } from '../core/locale.ts';
 import { MAX_LENGTH, normalisePassword } from '../core/password-policy.ts';
-import { digest, isTokenShaped, newToken } from '../core/tokens.ts';
+import { digest, isTokenShaped } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { HashingOverloaded } from '../hasher.ts';
 import { asyncCommit } from '../store/connect.ts';
-import { deviceOwner, insertDevice } from '../store/devices.ts';
+import type { Executor } from '../store/database.ts';
+import { deviceOwner } from '../store/devices.ts';
 import { recordEvent, recordEventForAddress } from '../store/events.ts';
-import { adoptLocale, findUserByEmail, lockUser, type User, upgradePasswordHash } from '../store/users.ts';
+import {
+  adoptLocale,
+  findUserByEmail,
+  lockUser,
+  recordBreachCheck,
+  type User,
+  upgradePasswordHash,
+} from '../store/users.ts';
 import { KNOWN_DEVICE_MS } from '../throttles.ts';
+import { rememberNewDevice } from './new-device.ts';
 import { beginSecondStep, type SecondStage, secondStageOf } from './second-step.ts';
 import { replaceSession, startSession } from './sessions.ts';
 
@@ -81,9 +91,10 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     return { ok: false, reason: 'invalid-credentials' };
   }
 
+  const breach = await breachCheckDue(deps, user, password);
   const stage = secondStageOf(deps, user);
   if (stage) {
-    const outcome = await beginSecondStepAfter(deps, user, { account, client, knownDevice, stage, input });
+    const outcome = await beginSecondStepAfter(deps, user, { account, client, knownDevice, stage, input, breach });
     if (
       !outcome.ok &&
       outcome.reason === 'second-step' &&
@@ -94,7 +105,7 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     return outcome;
   }
 
-  const deviceToken = knownDevice ? undefined : newToken();
+  let deviceToken: string | undefined;
   let appsOwed = false;
   // One transaction, one commit: the counters, the session sent in, and the new session.
   const token = await deps.db.transaction().execute(async (tx) => {
@@ -106,13 +117,14 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
     await deps.throttles.signIn.succeed(account, client, tx);
     const now = deps.clock.now();
     await recordEvent(tx, user.id, 'sign-in-succeeded', input.client, now);
+    if (breach) await recordBreach(tx, current, breach, input.client, now);
     if (input.pageLocale && current.locale_chosen_at === null) await adoptLocale(tx, user.id, input.pageLocale, now);
-    if (deviceToken) await insertDevice(tx, digest(deviceToken), user.id, now);
+    if (!knownDevice) deviceToken = await rememberNewDevice(tx, user.id, input.client, now);
     const started = await startSession(tx, now, user.id, input.client);
     appsOwed = await replaceSession(tx, now, input.previousToken, { userId: user.id, token: started });
     return started;
   });
-  if (appsOwed) deps.wakeOutbox();
+  if (appsOwed || deviceToken) deps.wakeOutbox();
   if (token === undefined) {
     log.info({ outcome: 'failed', userId: user.id, reason: 'credentials changed meanwhile' });
     deps.metrics.signIns.inc({ outcome: 'failed' });
@@ -132,7 +144,14 @@ export async function signIn(deps: Deps, input: SignInInput): Promise<SignInOutc
 async function beginSecondStepAfter(
   deps: Deps,
   user: User,
-  context: { account: string; client: string; knownDevice: boolean; stage: SecondStage; input: SignInInput },
+  context: {
+    account: string;
+    client: string;
+    knownDevice: boolean;
+    stage: SecondStage;
+    input: SignInInput;
+    breach: boolean | undefined;
+  },
 ): Promise<SignInOutcome> {
   const { input } = context;
   // Without waiting for the disk (store/connect.ts): a half-finished sign-in lost in a power cut costs its
@@ -142,12 +161,31 @@ async function beginSecondStepAfter(
     if (!current || current.password_hash !== user.password_hash || current.disabled_at !== null) return undefined;
     await deps.throttles.signIn.succeed(context.account, context.client, tx);
     const now = deps.clock.now();
+    if (context.breach !== undefined) await recordBreach(tx, current, context.breach, input.client, now);
     if (input.pageLocale && current.locale_chosen_at === null) await adoptLocale(tx, user.id, input.pageLocale, now);
     return beginSecondStep(tx, now, current, context.stage, { client: input.client, knownDevice: context.knownDevice });
   });
   if (pendingToken === undefined) return { ok: false, reason: 'invalid-credentials' };
   deps.log.info({ event: 'sign-in', outcome: 'second-step', stage: context.stage, userId: user.id });
   return { ok: false, reason: 'second-step', user, stage: context.stage, pendingToken };
+}
+
+/**
+ * SECURITY 7 at sign-in: a password found breached since it was chosen lets its owner in only to choose a
+ * new one (flows/sessions.ts). Looked up after the hash verified, at most once a day per account; undefined
+ * when not due, or when no list answered (it is asked again at the next sign-in).
+ */
+async function breachCheckDue(deps: Deps, user: User, password: string): Promise<boolean | undefined> {
+  if (user.breach_checked_at !== null && deps.clock.now() - user.breach_checked_at < DAY) return undefined;
+  const answer = await deps.breachedPasswords.check(password);
+  return answer.answered ? answer.breached : undefined;
+}
+
+/** Inside the sign-in's transaction, over the password that was checked. */
+async function recordBreach(tx: Executor, user: User, breached: boolean, client: ClientInfo, now: number) {
+  if (user.password_hash === null) return;
+  await recordBreachCheck(tx, user.id, user.password_hash, breached, now);
+  if (breached && user.password_breached_at === null) await recordEvent(tx, user.id, 'password-breached', client, now);
 }
 
 /** Looked up whether or not the account exists, so an unknown address costs the same query. */

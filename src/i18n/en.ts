@@ -130,8 +130,6 @@ export const en = {
   'email.changed.subject': 'Your {brand} password was changed',
   'email.changed.intro': 'The password of your {brand} account was changed on {date}.',
   'email.changed.ok': 'If you made this change, there is nothing else to do.',
-  'email.changed.notYou': 'If it wasn’t you, reset your password right away and tell your administrator.',
-  'email.changed.button': 'Reset my password',
   'mailbox.title': 'Development mailbox',
   'mailbox.intro':
     'Every email the service sends while SMTP_URL is unset lands here, newest first. This page does not exist in production.',
@@ -383,4 +381,40 @@ export const en = {
   'email.notice.codeLeft': 'You have one recovery code left. Get new ones under Settings → Security.',
   'email.notice.noCodesLeft':
     'You have no recovery codes left. Get new ones under Settings → Security before you need one.',
+  'error.next.breached':
+    'This password has appeared in a data breach, so attackers try it first. Choose a password you have not used anywhere else.',
+  'error.next.reused': 'The new password must not be one of your last {count} passwords.',
+  'error.next.reused-one': 'The new password must be different from your previous password.',
+  'breachedPassword.title': 'Choose a new password',
+  'breachedPassword.intro':
+    'The password you signed in with has appeared in a data breach elsewhere, so attackers may try it on your account. Choose a new one to continue.',
+  'breachedPassword.submit': 'Save new password',
+  'event.password-breached': 'Password found in a data breach at sign-in',
+  'event.account-locked-down': 'Account secured with “This wasn’t me”',
+  'event.new-device-sign-in': 'Signed in from a new browser',
+  'email.notYou.text':
+    'If it wasn’t you, say so with “This wasn’t me”: everyone is signed out of your account, and you get a link to choose a new password.',
+  'email.notYou.button': 'This wasn’t me',
+  'email.newDevice.subject': 'New sign-in to your {brand} account',
+  'email.newDevice.intro':
+    'Your {brand} account was signed in to on {date}, from {device}: a browser it had not been signed in from before.',
+  'email.newDevice.unknownDevice': 'a browser we could not recognise',
+  'email.newDevice.ok': 'If it was you, there is nothing else to do.',
+  'lockdown.title': 'Secure your account',
+  'lockdown.intro':
+    'If you did not make the change this email told you about, someone else may know your password. Securing {email} will:',
+  'lockdown.effect.sessions': 'sign everyone out of your account, on every device and in every app;',
+  'lockdown.effect.password': 'make your current password unusable;',
+  'lockdown.effect.links': 'cancel every other link we have emailed you;',
+  'lockdown.effect.reset': 'send you a new link to choose a new password.',
+  'lockdown.effect.address': 'give your account back the address {email};',
+  'lockdown.keepsFactor': 'Your two-step verification stays as it is.',
+  'lockdown.submit': 'Secure my account',
+  'lockdown.doneTitle': 'Your account is secured',
+  'lockdown.done':
+    'Everyone has been signed out, and your password no longer works. We have sent a link to {email} to choose a new one.',
+  'lockdown.next':
+    'Then tell your administrator what happened, and if you used this password anywhere else, change it there too.',
+  'lockdown.invalid':
+    'This link does not work: it may have been used already, or it may be more than seven days old. If you are worried about your account, reset your password.',
 } as const satisfies Record<string, string>;

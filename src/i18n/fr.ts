@@ -136,9 +136,6 @@ export const fr = {
   'email.changed.subject': 'Le mot de passe de votre compte {brand} a été modifié',
   'email.changed.intro': 'Le mot de passe de votre compte {brand} a été modifié le {date}.',
   'email.changed.ok': 'Si vous êtes à l’origine de cette modification, vous n’avez rien d’autre à faire.',
-  'email.changed.notYou':
-    'Si ce n’était pas vous, réinitialisez votre mot de passe immédiatement et prévenez votre administrateur.',
-  'email.changed.button': 'Réinitialiser mon mot de passe',
   'mailbox.title': 'Boîte aux lettres de développement',
   'mailbox.intro':
     'Chaque e-mail envoyé par le service tant que SMTP_URL n’est pas défini arrive ici, du plus récent au plus ancien. Cette page n’existe pas en production.',
@@ -399,4 +396,41 @@ export const fr = {
   'email.notice.codeLeft': 'Il vous reste un seul code de secours. Générez-en de nouveaux dans Paramètres → Sécurité.',
   'email.notice.noCodesLeft':
     'Il ne vous reste aucun code de secours. Générez-en de nouveaux dans Paramètres → Sécurité avant d’en avoir besoin.',
+  'error.next.breached':
+    'Ce mot de passe figure dans une fuite de données\u00a0: les attaquants l’essaient en premier. Choisissez un mot de passe que vous n’utilisez nulle part ailleurs.',
+  'error.next.reused': 'Le nouveau mot de passe ne doit pas être l’un de vos {count} derniers mots de passe.',
+  'error.next.reused-one': 'Le nouveau mot de passe doit être différent de votre mot de passe précédent.',
+  'breachedPassword.title': 'Choisissez un nouveau mot de passe',
+  'breachedPassword.intro':
+    'Le mot de passe avec lequel vous vous êtes connecté figure dans une fuite de données ailleurs\u00a0: des attaquants pourraient l’essayer sur votre compte. Choisissez-en un nouveau pour continuer.',
+  'breachedPassword.submit': 'Enregistrer le nouveau mot de passe',
+  'event.password-breached': 'Mot de passe trouvé dans une fuite de données à la connexion',
+  'event.account-locked-down': 'Compte sécurisé avec «\u00a0Ce n’était pas moi\u00a0»',
+  'event.new-device-sign-in': 'Connexion depuis un nouveau navigateur',
+  'email.notYou.text':
+    'Si ce n’était pas vous, dites-le avec «\u00a0Ce n’était pas moi\u00a0»\u00a0: tout le monde est déconnecté de votre compte, et vous recevez un lien pour choisir un nouveau mot de passe.',
+  'email.notYou.button': 'Ce n’était pas moi',
+  'email.newDevice.subject': 'Nouvelle connexion à votre compte {brand}',
+  'email.newDevice.intro':
+    'Une connexion à votre compte {brand} a eu lieu le {date}, depuis {device}\u00a0: un navigateur qui ne s’y était jamais connecté.',
+  'email.newDevice.unknownDevice': 'un navigateur que nous n’avons pas pu reconnaître',
+  'email.newDevice.ok': 'Si c’était vous, vous n’avez rien d’autre à faire.',
+  'lockdown.title': 'Sécuriser votre compte',
+  'lockdown.intro':
+    'Si vous n’êtes pas à l’origine de la modification annoncée par cet e-mail, quelqu’un d’autre connaît peut-être votre mot de passe. Sécuriser {email}\u00a0:',
+  'lockdown.effect.sessions':
+    'déconnecte tout le monde de votre compte, sur tous les appareils et dans toutes les applications\u00a0;',
+  'lockdown.effect.password': 'rend votre mot de passe actuel inutilisable\u00a0;',
+  'lockdown.effect.links': 'annule tous les autres liens que nous vous avons envoyés\u00a0;',
+  'lockdown.effect.reset': 'vous envoie un nouveau lien pour choisir un nouveau mot de passe.',
+  'lockdown.effect.address': 'redonne à votre compte l’adresse {email}\u00a0;',
+  'lockdown.keepsFactor': 'Votre vérification en deux étapes reste inchangée.',
+  'lockdown.submit': 'Sécuriser mon compte',
+  'lockdown.doneTitle': 'Votre compte est sécurisé',
+  'lockdown.done':
+    'Tout le monde a été déconnecté et votre mot de passe ne fonctionne plus. Nous avons envoyé à {email} un lien pour en choisir un nouveau.',
+  'lockdown.next':
+    'Prévenez ensuite votre administrateur, et si vous utilisiez ce mot de passe ailleurs, changez-le là aussi.',
+  'lockdown.invalid':
+    'Ce lien ne fonctionne pas\u00a0: il a peut-être déjà été utilisé, ou il date de plus de sept jours. Si vous vous inquiétez pour votre compte, réinitialisez votre mot de passe.',
 } as const satisfies Catalogue;

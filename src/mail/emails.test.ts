@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { visibleText } from '../../test/support/browser.ts';
 import { locales } from '../core/locale.ts';
 import type { RenderedEmail } from './layout.tsx';
+import { newDeviceEmail } from './new-device-email.tsx';
 import { passwordChangedEmail } from './password-changed-email.tsx';
 import { inviteEmail, resetEmail } from './reset-email.tsx';
 
@@ -26,9 +27,20 @@ const emails = (locale: (typeof locales)[number]): Array<[string, RenderedEmail,
       ...common,
       locale,
       changedAt: Date.UTC(2026, 11, 1, 22, 14),
-      forgotUrl: 'https://accounts.example.com/forgot-password',
+      notYouUrl: 'https://accounts.example.com/this-wasnt-me?token=x',
     }),
-    locale === 'en' ? 'Reset my password' : 'Réinitialiser mon mot de passe',
+    locale === 'en' ? 'This wasn’t me' : 'Ce n’était pas moi',
+  ],
+  [
+    'new sign-in',
+    newDeviceEmail({
+      ...common,
+      locale,
+      signedInAt: Date.UTC(2026, 11, 1, 22, 14),
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0 Safari/537.36',
+      notYouUrl: 'https://accounts.example.com/this-wasnt-me?token=x',
+    }),
+    locale === 'en' ? 'This wasn’t me' : 'Ce n’était pas moi',
   ],
 ];
 

@@ -1,5 +1,5 @@
-// "Your password was changed", after a change in Settings or through a reset link (SECURITY 50): when and
-// what to do if it was not you; no secret, no link that signs anyone in.
+// "Your password was changed", after a change in Settings or through a reset link: when, and what to do if
+// it was not you (SECURITY 50: the "This wasn't me" link); no secret, no link that signs anyone in.
 import type { Locale } from '../core/locale.ts';
 import { formatMoment, translator } from '../i18n/index.ts';
 import { type RenderedEmail, renderEmail } from './layout.tsx';
@@ -10,8 +10,8 @@ export interface PasswordChangedEmailInput {
   name: string;
   email: string;
   changedAt: number;
-  /** The Forgot password page, for an owner who did not make the change. */
-  forgotUrl: string;
+  /** The "This wasn't me" link (flows/lockdown.ts), for an owner who did not make the change. */
+  notYouUrl: string;
 }
 
 export function passwordChangedEmail({
@@ -20,7 +20,7 @@ export function passwordChangedEmail({
   name,
   email,
   changedAt,
-  forgotUrl,
+  notYouUrl,
 }: PasswordChangedEmailInput): RenderedEmail {
   const t = translator(locale);
   return renderEmail({
@@ -32,8 +32,8 @@ export function passwordChangedEmail({
       { kind: 'paragraph', text: t('email.greeting', { name }) },
       { kind: 'paragraph', text: t('email.changed.intro', { brand, date: formatMoment(locale, changedAt) }) },
       { kind: 'paragraph', text: t('email.changed.ok') },
-      { kind: 'paragraph', text: t('email.changed.notYou') },
-      { kind: 'button', label: t('email.changed.button'), href: forgotUrl },
+      { kind: 'paragraph', text: t('email.notYou.text') },
+      { kind: 'button', label: t('email.notYou.button'), href: notYouUrl },
     ],
   });
 }

@@ -4,12 +4,13 @@
 // new email makes the older links dead (SECURITY 39).
 
 import { randomInt } from 'node:crypto';
-import { MINUTE, SECOND } from '../core/duration.ts';
+import { DAY, MINUTE, SECOND } from '../core/duration.ts';
 import { isLocale, type Locale } from '../core/locale.ts';
 import { digest, newToken } from '../core/tokens.ts';
 import type { Deps } from '../deps.ts';
 import { DatabaseUnavailable } from '../store/availability.ts';
 import { asyncCommit } from '../store/connect.ts';
+import { deleteLockdownToken, insertLockdownToken } from '../store/lockdown-tokens.ts';
 import {
   abandonEmail,
   type ClaimedEmail,
@@ -18,6 +19,7 @@ import {
   isClaimedBy,
   markEmailFailed,
   markEmailSent,
+  type OutboxKind,
   type OutboxRow,
   resumeWaitingEmails,
   type SecurityNotice,
@@ -30,6 +32,7 @@ import {
 } from '../store/reset-tokens.ts';
 import { findUserById, type User } from '../store/users.ts';
 import type { RenderedEmail } from './layout.tsx';
+import { newDeviceEmail } from './new-device-email.tsx';
 import { passwordChangedEmail } from './password-changed-email.tsx';
 import { inviteEmail, resetEmail } from './reset-email.tsx';
 import { securityNoticeEmail } from './security-notice-email.tsx';
@@ -74,8 +77,14 @@ export const MAX_ATTEMPTS = 30;
 interface Minted {
   link: string;
   tokenHash: string;
-  purpose: TokenPurpose;
+  purpose: TokenPurpose | 'lockdown';
 }
+
+/** SECURITY 50: how long the "This wasn't me" link of a security email works. */
+export const LOCKDOWN_LINK_MS = 7 * DAY;
+
+/** The emails that carry a "This wasn't me" link (flows/lockdown.ts). */
+const carriesLockdownLink = (kind: OutboxKind) => kind === 'password-changed' || kind === 'new-device-sign-in';
 
 export function createOutboxWorker(deps: Deps, transport: MailTransport, options: WorkerOptions = {}): OutboxWorker {
   const { pollMs = 2000, leaseMs = 2 * MINUTE, batch = 10, wakeSpreadMs = 1000 } = options;
@@ -183,6 +192,10 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       const link = await mintLink(row, user, row.kind === 'invite-email' ? 'invite' : 'reset');
       if (link === null) return cancelled(row);
       minted = link;
+    } else if (carriesLockdownLink(row.kind)) {
+      const link = await mintLockdownLink(row, user);
+      if (link === null) return cancelled(row);
+      minted = link;
     } else if (!(await isClaimedBy(deps.db, row.id, worker))) {
       return cancelled(row);
     }
@@ -190,7 +203,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     try {
       email = render(row, user, minted?.link);
     } catch (error) {
-      if (minted) await deleteResetToken(deps.db, minted.tokenHash);
+      if (minted) await forgetMinted(minted);
       await postpone(row, errorText(error));
       return;
     }
@@ -211,7 +224,7 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     } catch (error) {
       // A link that never reached its owner must not stay usable. One that may have (the answer to the
       // message was lost, not a refusal) stays: its copy is the one the receiver keeps of this Message-ID.
-      if (minted && wasRefused(error)) await deleteResetToken(deps.db, minted.tokenHash);
+      if (minted && wasRefused(error)) await forgetMinted(minted);
       if (isSmtpOutage(error)) noteSmtpDown(error);
       await postpone(row, errorText(error));
       return;
@@ -221,7 +234,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     // other emails carried die now; with the "sent" mark, in a commit that need not wait for the disk.
     await asyncCommit(deps.db, async (tx) => {
       await markEmailSent(tx, row.id, worker, deps.clock.now());
-      if (minted) await deleteUnusedResetTokens(tx, user.id, { purpose: minted.purpose, keepEmail: row.id });
+      if (minted && minted.purpose !== 'lockdown')
+        await deleteUnusedResetTokens(tx, user.id, { purpose: minted.purpose, keepEmail: row.id });
     });
     smtpDown = undefined;
     log.info({ outcome: 'sent', attempts: row.attempts + 1 });
@@ -261,16 +275,16 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     }
   }
 
-  function render(row: ClaimedEmail, user: User, resetLink: string | undefined): RenderedEmail {
+  function render(row: ClaimedEmail, user: User, link: string | undefined): RenderedEmail {
     const locale: Locale = isLocale(user.locale) ? user.locale : deps.config.defaultLocale;
     const common = { locale, brand: deps.config.appName, name: user.name, email: user.email };
     if (row.kind === 'password-changed') {
       const { changedAt } = JSON.parse(row.data) as { changedAt: number };
-      return passwordChangedEmail({
-        ...common,
-        changedAt,
-        forgotUrl: new URL('/forgot-password', deps.config.publicUrl).href,
-      });
+      return passwordChangedEmail({ ...common, changedAt, notYouUrl: link ?? '' });
+    }
+    if (row.kind === 'new-device-sign-in') {
+      const { signedInAt, userAgent } = JSON.parse(row.data) as { signedInAt: number; userAgent: string };
+      return newDeviceEmail({ ...common, signedInAt, userAgent, notYouUrl: link ?? '' });
     }
     if (row.kind === 'security-notice') {
       return securityNoticeEmail({
@@ -280,8 +294,8 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
       });
     }
     if (row.kind === 'invite-email')
-      return inviteEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.inviteTokenTtlMs });
-    return resetEmail({ ...common, link: resetLink ?? '', ttlMs: deps.config.resetTokenTtlMs });
+      return inviteEmail({ ...common, link: link ?? '', ttlMs: deps.config.inviteTokenTtlMs });
+    return resetEmail({ ...common, link: link ?? '', ttlMs: deps.config.resetTokenTtlMs });
   }
 
   /** The return_to the reset was asked with (flows/forgot-password.ts). */
@@ -317,6 +331,36 @@ export function createOutboxWorker(deps: Deps, transport: MailTransport, options
     const link = new URL(purpose === 'invite' ? '/welcome' : '/reset-password', deps.config.publicUrl);
     link.searchParams.set('token', token);
     return { link: link.href, tokenHash, purpose };
+  }
+
+  /** SECURITY 50: like a reset link, minted just before sending, stored as a hash, bound to this address. */
+  async function mintLockdownLink(row: ClaimedEmail, user: User): Promise<Minted | null> {
+    const token = newToken();
+    const tokenHash = digest(token);
+    const now = deps.clock.now();
+    const live = await asyncCommit(deps.db, async (tx) => {
+      if (!(await isClaimedBy(tx, row.id, worker))) return false;
+      await insertLockdownToken(tx, {
+        token_hash: tokenHash,
+        user_id: user.id,
+        sent_to: user.email,
+        outbox_id: row.id,
+        created_at: now,
+        expires_at: now + LOCKDOWN_LINK_MS,
+        used_at: null,
+      });
+      return true;
+    });
+    if (!live) return null;
+    const link = new URL('/this-wasnt-me', deps.config.publicUrl);
+    link.searchParams.set('token', token);
+    return { link: link.href, tokenHash, purpose: 'lockdown' };
+  }
+
+  /** A link whose email surely did not go: it must not stay usable. */
+  async function forgetMinted(minted: Minted): Promise<void> {
+    if (minted.purpose === 'lockdown') await deleteLockdownToken(deps.db, minted.tokenHash);
+    else await deleteResetToken(deps.db, minted.tokenHash);
   }
 
   return {

@@ -18,6 +18,35 @@ export interface UsersTable {
   updated_at: number;
   /** Since when the account has a second factor (migration 0011); null: none. */
   second_factor_at: number | null;
+  /** When the password was last looked up in the breached-password lists at sign-in (migration 0013). */
+  breach_checked_at: number | null;
+  /** Since when the password is known breached: the session may only choose a new one. Null: not known. */
+  password_breached_at: number | null;
+}
+
+/** A "This wasn't me" link of a security email (flows/lockdown.ts), as the SHA-256 of its token. */
+export interface LockdownTokensTable {
+  token_hash: string;
+  user_id: string;
+  /** The address it was mailed to. */
+  sent_to: string;
+  outbox_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** A password of a downloaded breach list (`breached import`), as the upper-case hex of its SHA-1. */
+export interface BreachedHashesTable {
+  sha1: string;
+  count: number;
+}
+
+/** A password an account had before (PASSWORD_HISTORY): its Argon2id hash and when it was replaced. */
+export interface PasswordHistoryTable {
+  user_id: string;
+  password_hash: string;
+  replaced_at: number;
 }
 
 export interface SessionsTable {
@@ -115,7 +144,13 @@ export interface ResetTokensTable {
 export interface OutboxTable {
   id: string;
   /** An email, or a back-channel logout an app is owed (apps/backchannel.ts). */
-  kind: 'reset-email' | 'invite-email' | 'password-changed' | 'security-notice' | 'backchannel-logout';
+  kind:
+    | 'reset-email'
+    | 'invite-email'
+    | 'password-changed'
+    | 'security-notice'
+    | 'new-device-sign-in'
+    | 'backchannel-logout';
   /**
    * Null: a reset request for an unknown or disabled address, or one over its address's cap, queued like any
    * other and never sent (and, from before migration 0006, a row whose account was deleted behind its back).
@@ -160,7 +195,10 @@ export type SecurityEventKind =
   | 'recovery-code-used'
   | 'recovery-codes-renewed'
   | 'passkey-added'
-  | 'passkey-removed';
+  | 'passkey-removed'
+  | 'password-breached'
+  | 'account-locked-down'
+  | 'new-device-sign-in';
 
 export interface SecurityEventsTable {
   id: string;
@@ -220,6 +258,9 @@ export interface ProviderKeysTable {
 
 export interface Database {
   users: UsersTable;
+  lockdown_tokens: LockdownTokensTable;
+  breached_hashes: BreachedHashesTable;
+  password_history: PasswordHistoryTable;
   sessions: SessionsTable;
   throttles: ThrottlesTable;
   reset_tokens: ResetTokensTable;

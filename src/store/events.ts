@@ -26,6 +26,27 @@ export async function recordEvent(
     .execute();
 }
 
+/** Whether the account has an event of this kind from this client (address and browser) since then. */
+export async function hasEventSince(
+  db: Executor,
+  userId: string,
+  kind: SecurityEventKind,
+  client: ClientInfo,
+  since: number,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('security_events')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('kind', '=', kind)
+    .where('at', '>=', since)
+    .where('client_address', '=', client.address)
+    .where('user_agent', '=', storedUserAgent(client))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * One event whatever the address: tied to the active account that has it, or to none (an unknown or
  * disabled address, or '' to tie it to none on purpose). The same row is written either way (SECURITY 16).

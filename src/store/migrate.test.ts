@@ -106,6 +106,9 @@ async function indexDefinition(name: string): Promise<string | undefined> {
   return rows[0]?.definition;
 }
 
+/** What migration 0013 adds to every account from before: no breach check yet, none known. */
+const noBreachKnown = { breach_checked_at: null, password_breached_at: null };
+
 describe('an upgrade that fails halfway', () => {
   it('leaves the database as it was, and the next start applies it whole', async () => {
     const { db } = connection;
@@ -447,7 +450,7 @@ describe('0008: when the language was chosen', () => {
       .execute();
     expect(await migrate(db)).toEqual(migrationsAfter('0007-outbox-workers'));
     expect(await db.selectFrom('users').selectAll().execute()).toEqual([
-      { ...ada, locale_chosen_at: 7, email_verified_at: null, second_factor_at: null },
+      { ...ada, locale_chosen_at: 7, email_verified_at: null, second_factor_at: null, ...noBreachKnown },
     ]);
   });
 });
@@ -561,7 +564,9 @@ describe('0011: two-step verification', () => {
       .execute();
 
     expect(await migrate(db)).toEqual(migrationsAfter('0010-return-to'));
-    expect(await db.selectFrom('users').selectAll().execute()).toEqual([{ ...ada, second_factor_at: null }]);
+    expect(await db.selectFrom('users').selectAll().execute()).toEqual([
+      { ...ada, second_factor_at: null, ...noBreachKnown },
+    ]);
     expect(await db.selectFrom('sessions').selectAll().execute()).toEqual([
       { ...session, factors: 'pwd', proven_at: null },
     ]);
@@ -611,7 +616,11 @@ describe('0012: passkeys', () => {
       .execute();
 
     expect(await migrate(db)).toEqual(migrationsAfter('0011-two-step'));
-    expect(await db.selectFrom('users').selectAll().execute()).toEqual([ada]);
+    expect(await db.selectFrom('users').selectAll().execute()).toEqual([{ ...ada, ...noBreachKnown }]);
+    // 0013: no account is known breached or locked down, and none has a history yet.
+    for (const table of ['lockdown_tokens', 'breached_hashes', 'password_history'] as const) {
+      expect(await db.selectFrom(table).selectAll().execute()).toEqual([]);
+    }
     expect(await db.selectFrom('totp_factors').selectAll().execute()).toEqual([app]);
     for (const table of ['passkeys', 'spent_challenges'] as const) {
       expect(await db.selectFrom(table).selectAll().execute()).toEqual([]);

@@ -15,6 +15,7 @@ import * as apps from './migrations/0009-apps.ts';
 import * as returnTo from './migrations/0010-return-to.ts';
 import * as twoStep from './migrations/0011-two-step.ts';
 import * as passkeys from './migrations/0012-passkeys.ts';
+import * as accountAtRisk from './migrations/0013-account-at-risk.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '0010-return-to': returnTo,
   '0011-two-step': twoStep,
   '0012-passkeys': passkeys,
+  '0013-account-at-risk': accountAtRisk,
 };
 
 // Any constant shared by every instance: the key of the PostgreSQL advisory lock held while migrating.

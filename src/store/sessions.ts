@@ -37,6 +37,8 @@ export async function findSessionWithUser(
       'users.created_at',
       'users.updated_at',
       'users.second_factor_at',
+      'users.breach_checked_at',
+      'users.password_breached_at',
     ])
     .where('sessions.id_hash', '=', idHash)
     .executeTakeFirst();
@@ -64,6 +66,8 @@ export async function findSessionWithUser(
       created_at: row.created_at,
       updated_at: row.updated_at,
       second_factor_at: row.second_factor_at,
+      breach_checked_at: row.breach_checked_at,
+      password_breached_at: row.password_breached_at,
     },
   };
 }

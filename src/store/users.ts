@@ -63,8 +63,42 @@ export async function markEmailVerified(db: Executor, id: string, now: number): 
     .execute();
 }
 
+/** A password just chosen: it passed the breach check of its choice, so it is not known breached. */
 export async function setPasswordHash(db: Executor, id: string, passwordHash: string, now: number): Promise<void> {
-  await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash, updated_at: now, breach_checked_at: now, password_breached_at: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** "This wasn't me" (flows/lockdown.ts): no password works until a new one is chosen through a reset link. */
+export async function clearPassword(db: Executor, id: string, now: number): Promise<void> {
+  await db.updateTable('users').set({ password_hash: null, updated_at: now }).where('id', '=', id).execute();
+}
+
+/** A new address (normalised): not verified until a link mailed to it is used. */
+export async function setEmail(db: Executor, id: string, email: string, now: number): Promise<void> {
+  await db.updateTable('users').set({ email, email_verified_at: null, updated_at: now }).where('id', '=', id).execute();
+}
+
+/** The sign-in's daily breach check of the password (flows/sign-in.ts), if it is still the one checked. */
+export async function recordBreachCheck(
+  db: Executor,
+  id: string,
+  passwordHash: string,
+  breached: boolean,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set((eb) => ({
+      breach_checked_at: now,
+      password_breached_at: breached ? eb.fn.coalesce('password_breached_at', eb.val(now)) : null,
+    }))
+    .where('id', '=', id)
+    .where('password_hash', '=', passwordHash)
+    .execute();
 }
 
 /**

@@ -11,10 +11,12 @@ import { registerCsrf } from './csrf.ts';
 import { registerErrorPages } from './errors.ts';
 import { registerFormParser } from './forms.ts';
 import { registerApps } from './pages/apps.ts';
+import { registerBreachedPassword } from './pages/breached-password.ts';
 import { registerDevMailbox } from './pages/dev-mailbox.ts';
 import { registerForgotPassword } from './pages/forgot-password.ts';
 import { registerForwardAuth } from './pages/forward-auth.ts';
 import { registerLanguageSwitch } from './pages/language.ts';
+import { registerLockdown } from './pages/lockdown.ts';
 import { registerLoginPage } from './pages/login.ts';
 import { registerOps } from './pages/ops.ts';
 import { registerPasskeyPages } from './pages/passkeys.ts';
@@ -53,6 +55,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerSecondStep(app, web);
   registerSignOut(app, web);
   registerSettingsPages(app, web);
+  registerBreachedPassword(app, web);
   registerSecurityPage(app, web);
   registerTwoStepPages(app, web);
   registerPasskeyPages(app, web);
@@ -61,6 +64,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerLanguageSwitch(app, web);
   registerForgotPassword(app, web);
   registerResetPassword(app, web);
+  registerLockdown(app, web);
   await registerApps(app, web);
   // SECURITY 69: no development endpoint in production, whatever else is configured.
   if (deps.devMailbox && !config.production) registerDevMailbox(app, web, deps.devMailbox);

@@ -11,22 +11,26 @@ export function currentSession(web: WebContext, request: FastifyRequest): Promis
 
 /** Where a session that may only enrol a second factor is sent (REQUIRE_2FA=required, flows/sessions.ts). */
 export const ENROLMENT_PAGE = '/settings/security/two-step/setup';
+/** Where a session whose password was found breached is sent (flows/breached-password.ts). */
+export const NEW_PASSWORD_PAGE = '/settings/new-password';
+
+const onlyPage = { enrol: ENROLMENT_PAGE, 'new-password': NEW_PASSWORD_PAGE } as const;
 
 /**
  * The signed-in user, or undefined after sending the visitor to the log-in page. A session that may only
- * enrol a second factor is sent to enrol one, unless `enrolment` says this is where it does.
+ * enrol a second factor, or only choose a new password, is sent to that page, unless `only` says this is it.
  */
 export async function requireSignedIn(
   web: WebContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  { enrolment = false } = {},
+  { only }: { only?: keyof typeof onlyPage } = {},
 ): Promise<SignedIn | undefined> {
   const current = await currentSession(web, request);
   if (current.status === 'active') return current.signedIn;
-  if (current.status === 'enrol') {
-    if (enrolment) return current.signedIn;
-    redirect(reply, ENROLMENT_PAGE);
+  if (current.status === 'enrol' || current.status === 'new-password') {
+    if (only === current.status) return current.signedIn;
+    redirect(reply, onlyPage[current.status]);
     return undefined;
   }
   clearSessionCookie(web.deps.config, reply);

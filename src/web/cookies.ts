@@ -19,6 +19,8 @@ export interface CookieNames {
   reset: string;
   /** The same for the link of an invitation (SECURITY 44: each token has its own door). */
   invite: string;
+  /** The token of a "This wasn't me" link, between opening it and confirming (flows/lockdown.ts). */
+  lockdown: string;
   /** This browser signed in to an account before (SECURITY 21). */
   device: string;
   /** The app Settings' "Back to the app" link returns to, for this browser session (core/return-to.ts). */
@@ -41,6 +43,7 @@ export function cookieNames(config: Config): CookieNames {
     locale: `${prefix}lang`,
     reset: `${prefix}reset`,
     invite: `${prefix}invite`,
+    lockdown: `${prefix}lockdown`,
     device: `${prefix}device`,
     returnTo: `${prefix}return-to`,
     secondStep: `${prefix}second-step`,

@@ -527,7 +527,12 @@ const otherEmails = [
 const emails = fc.oneof(fc.constantFrom(...myEmails), fc.constantFrom('', '  ', ...otherEmails), fuzzText);
 
 const signedInChanges = (run: Run) => (before: Snapshot, after: Snapshot) => {
-  expectUnchanged(before, after, ['sessions', 'throttles', 'security_events', 'known_devices']);
+  expectUnchanged(before, after, ['sessions', 'throttles', 'security_events', 'known_devices', 'outbox']);
+  // A browser the account had not seen is announced to its owner, and nothing else is queued.
+  const queued = after.outbox.filter((row) => !before.outbox.some((old) => old.id === row.id));
+  expect(queued.map((row) => [row.kind, row.user_id])).toEqual(
+    queued.length === 0 ? [] : [['new-device-sign-in', me.id]],
+  );
   const added = after.sessions.filter((row) => !idHashes(before.sessions).includes(row.id_hash));
   expect(added.map((row) => row.user_id)).toEqual([me.id]);
   // SECURITY 23: the session the browser came with is ended, never promoted.

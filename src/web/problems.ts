@@ -4,7 +4,7 @@ import { formatList, type MessageKey, ruleMessageKey } from '../i18n/index.ts';
 import type { PageContext } from './views/context.ts';
 
 export type FieldProblem = AccountDetailsProblem | { field: 'locale'; reason: 'invalid' };
-type PlainProblem = Exclude<FieldProblem, { reason: 'policy' }>;
+type PlainProblem = Exclude<FieldProblem, { reason: 'policy' | 'reused' }>;
 type ProblemKey<P> = P extends { field: infer F extends string; reason: infer R extends string } ? `${F}.${R}` : never;
 
 // Every problem a flow can return has its sentence; a new reason without one fails the type check.
@@ -19,6 +19,7 @@ const problemKeys: Record<ProblemKey<PlainProblem>, MessageKey> = {
   'current.step-up': 'error.current.step-up',
   'next.required': 'error.next.required',
   'next.same-as-current': 'error.next.same-as-current',
+  'next.breached': 'error.next.breached',
   'confirm.required': 'error.confirm.required',
   'confirm.mismatch': 'error.confirm.mismatch',
 };
@@ -52,5 +53,7 @@ export function problemMessage(ctx: PageContext, problem: FieldProblem): string 
       ),
     });
   }
+  if (problem.reason === 'reused')
+    return problem.last === 1 ? ctx.t('error.next.reused-one') : ctx.t('error.next.reused', { count: problem.last });
   return ctx.t(problemKeys[`${problem.field}.${problem.reason}` as ProblemKey<PlainProblem>]);
 }

@@ -48,9 +48,11 @@ describe('metrics', () => {
     expect(page.text).toContain('sign_ins_total{outcome="succeeded"} 1');
     expect(page.text).toContain('sign_ins_total{outcome="failed"} 1');
     expect(page.text).toContain('password_resets_requested_total 1');
-    expect(page.text).toContain('outbox_emails{state="sent"} 1');
+    // The reset email, and the notice of the sign-in from a browser the account had not seen.
+    expect(page.text).toContain('outbox_emails{state="sent"} 2');
     expect(page.text).toContain('outbox_emails{state="pending"} 0');
     expect(page.text).toContain('outbox_delivery_attempts_total{kind="reset-email",outcome="sent"} 1');
+    expect(page.text).toContain('outbox_delivery_attempts_total{kind="new-device-sign-in",outcome="sent"} 1');
     expect(page.text).toMatch(/hashing_queue\{state="waiting"\} 0/);
     expect(page.text).toContain('hashing_shed_total 0');
     expect(page.text).toMatch(

@@ -97,7 +97,7 @@ export function registerPasskeyPages(app: FastifyInstance, web: WebContext): voi
   }
 
   app.get(ADD, async (request, reply) => {
-    const user = await requireSignedIn(web, request, reply, { enrolment: true });
+    const user = await requireSignedIn(web, request, reply, { only: 'enrol' });
     if (!user) return reply;
     if (!recentlyProven(deps, user.session))
       return redirect(reply, `${SECURITY}/confirm?next=${encodeURIComponent(ADD)}`);
@@ -106,7 +106,7 @@ export function registerPasskeyPages(app: FastifyInstance, web: WebContext): voi
 
   app.post(ADD, { preHandler: web.protect }, async (request, reply) => {
     const body = parseForm(addBody, request);
-    const user = await requireSignedIn(web, request, reply, { enrolment: true });
+    const user = await requireSignedIn(web, request, reply, { only: 'enrol' });
     if (!user) return reply;
     const outcome = await addPasskey(deps, user, {
       sealed: body.ceremony,

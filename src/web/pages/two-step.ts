@@ -54,7 +54,7 @@ export function registerTwoStepPages(app: FastifyInstance, web: WebContext): voi
   const { deps } = web;
   // A session that may only enrol (REQUIRE_2FA=required) may set up the app and prove its password here.
   const signedIn = (request: FastifyRequest, reply: FastifyReply) =>
-    requireSignedIn(web, request, reply, { enrolment: true });
+    requireSignedIn(web, request, reply, { only: 'enrol' });
 
   /** The setup page: with the key of `sealed` while it is fresh (the app the user scanned it into), else a new one. */
   function setupPage(

@@ -1,6 +1,7 @@
 // The page the email's Reset Password button opens: New password, Confirm, the live rule note, and
 // Set Password (« Définir le mot de passe »); or, for a dead link, why and a way to ask for a new email.
-// An invitation's link opens the same form under a welcome.
+// An invitation's link opens the same form under a welcome, and so does "Choose a new password" for a
+// session whose password was found breached.
 import type { PageContext } from './context.ts';
 import { Document } from './document.tsx';
 import { ErrorSummary, type FieldErrors, PasswordField } from './form.tsx';
@@ -18,6 +19,8 @@ export interface SetPasswordPage {
   action: string;
   title: string;
   intro: string;
+  /** The button: Set Password unless told otherwise. */
+  submit?: string;
 }
 
 export function SetPasswordView({
@@ -57,7 +60,7 @@ export function SetPasswordView({
             error={form.errors.confirm}
           />
           <button type="submit" class="button button-primary button-block">
-            {t('reset.submit')}
+            {page.submit ?? t('reset.submit')}
           </button>
         </form>
       </AuthShell>

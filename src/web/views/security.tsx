@@ -1,10 +1,11 @@
 // Settings → Security: active sessions (each can be signed out, or all but this one), the apps that sign
 // the user in (each can be revoked), and recent activity.
+
+import { describeUserAgent } from '../../core/user-agent.ts';
 import type { ConnectedApp } from '../../flows/app-access.ts';
 import type { ActiveSession, Activity } from '../../flows/security.ts';
 import type { TwoStepStatus } from '../../flows/two-step.ts';
 import { formatList, formatMoment } from '../../i18n/index.ts';
-import { describeUserAgent } from '../user-agent.ts';
 import type { PageContext } from './context.ts';
 import { Notice } from './form.tsx';
 import { Moment, momentMark, WithMoment } from './moment.tsx';
