@@ -5,6 +5,7 @@
 import type { ClientInfo } from '../core/client-address.ts';
 import { normalisePassword } from '../core/password-policy.ts';
 import type { Deps } from '../deps.ts';
+import { findUserById } from '../store/users.ts';
 import { applyPasswordChange, StaleCredentials } from './change-password.ts';
 import {
   type NewPasswordInput,
@@ -13,6 +14,11 @@ import {
   screenNewPassword,
 } from './new-password.ts';
 import type { SignedIn } from './sessions.ts';
+
+/** Whether the account's password was found breached: its sign-ins go to Choose a new password first. */
+export async function mustRenewPassword(deps: Deps, userId: string): Promise<boolean> {
+  return ((await findUserById(deps.db, userId))?.password_breached_at ?? null) !== null;
+}
 
 export type RenewPasswordOutcome =
   /** `token`: the session's new id. */

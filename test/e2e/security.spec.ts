@@ -20,7 +20,7 @@ for (const lang of langs) {
       await expect(page.getByRole('heading', { level: 2 })).toHaveText(t.security);
       const moments = page.locator('time[data-moment]');
       // The session's sign-in and last activity, and the sign-in in the activity table.
-      await expect(moments).toHaveCount(3);
+      await expect(moments).toHaveCount(4);
       for (const moment of await moments.all()) {
         const at = Date.parse((await moment.getAttribute('datetime'))!);
         const local = new Intl.DateTimeFormat(lang, {
@@ -47,7 +47,7 @@ for (const lang of langs) {
       await signIn(page, lang, user.email, user.password);
       await page.goto('/settings/security');
       const moments = page.locator('time[data-moment]');
-      await expect(moments).toHaveCount(3);
+      await expect(moments).toHaveCount(4);
       for (const moment of await moments.all()) {
         const at = Date.parse((await moment.getAttribute('datetime'))!);
         const utc = new Intl.DateTimeFormat(lang, { timeZone: 'UTC', hour: 'numeric', minute: '2-digit' });

@@ -20,8 +20,13 @@ const renewBody = z.object({
   confirm_password: passwordField,
 });
 
-const page = (ctx: PageContext) => ({
-  action: NEW_PASSWORD_PAGE,
+/** Where to go once the password is renewed: the app's sign-in that sent the user here, or Settings. */
+const nextQuery = z.object({ next: z.string().max(200).optional() });
+const afterRenewal = (next: string | undefined) =>
+  next !== undefined && /^\/interaction\/[\w-]{1,100}$/.test(next) ? next : undefined;
+
+const page = (ctx: PageContext, next: string | undefined) => ({
+  action: next === undefined ? NEW_PASSWORD_PAGE : `${NEW_PASSWORD_PAGE}?next=${encodeURIComponent(next)}`,
   title: ctx.t('breachedPassword.title'),
   intro: ctx.t('breachedPassword.intro'),
   submit: ctx.t('breachedPassword.submit'),
@@ -32,17 +37,19 @@ export function registerBreachedPassword(app: FastifyInstance, web: WebContext):
     const signedIn = await requireSignedIn(web, request, reply, { only: 'new-password' });
     if (!signedIn) return reply;
     // Nothing to renew (changed already, in another tab): the session is whole.
-    if (signedIn.user.password_breached_at === null) return redirect(reply, '/settings/profile');
+    const next = afterRenewal(nextQuery.safeParse(request.query).data?.next);
+    if (signedIn.user.password_breached_at === null) return redirect(reply, next ?? '/settings/profile');
     const ctx = pageContext(web, request, reply, signedIn.user);
     const form: SetPasswordForm = { errors: {}, summary: [] };
-    return sendPage(reply, 200, SetPasswordView({ ctx, page: page(ctx), email: signedIn.user.email, form }));
+    return sendPage(reply, 200, SetPasswordView({ ctx, page: page(ctx, next), email: signedIn.user.email, form }));
   });
 
   app.post(NEW_PASSWORD_PAGE, { preHandler: web.protect, config: { hashes: true } }, async (request, reply) => {
     const body = parseForm(renewBody, request);
     const signedIn = await requireSignedIn(web, request, reply, { only: 'new-password' });
     if (!signedIn) return reply;
-    if (signedIn.user.password_breached_at === null) return redirect(reply, '/settings/profile');
+    const next = afterRenewal(nextQuery.safeParse(request.query).data?.next);
+    if (signedIn.user.password_breached_at === null) return redirect(reply, next ?? '/settings/profile');
     const outcome = await renewBreachedPassword(
       web.deps,
       signedIn,
@@ -51,7 +58,7 @@ export function registerBreachedPassword(app: FastifyInstance, web: WebContext):
     );
     if (outcome.ok) {
       setSessionCookie(web.deps.config, reply, outcome.token);
-      return redirect(reply, '/settings/profile?notice=password-changed');
+      return redirect(reply, next ?? '/settings/profile?notice=password-changed');
     }
     if (outcome.reason === 'stale') {
       clearSessionCookie(web.deps.config, reply);
@@ -62,9 +69,9 @@ export function registerBreachedPassword(app: FastifyInstance, web: WebContext):
     if (outcome.reason === 'throttled') {
       const message = ctx.t('settings.throttled', { wait: formatWait(ctx.locale, outcome.retryAfterMs) });
       const form: SetPasswordForm = { errors: {}, summary: [{ message }] };
-      return sendTooSoon(reply, outcome.retryAfterMs, SetPasswordView({ ctx, page: page(ctx), email, form }));
+      return sendTooSoon(reply, outcome.retryAfterMs, SetPasswordView({ ctx, page: page(ctx, next), email, form }));
     }
     const form = formErrors(ctx, outcome.problems, { next: 'new_password', confirm: 'confirm_password' });
-    return sendPage(reply, 422, SetPasswordView({ ctx, page: page(ctx), email, form }));
+    return sendPage(reply, 422, SetPasswordView({ ctx, page: page(ctx, next), email, form }));
   });
 }

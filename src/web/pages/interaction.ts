@@ -13,8 +13,9 @@ import {
   refusal,
   sessionAnswers,
 } from '../../apps/interactions.ts';
+import { mustRenewPassword } from '../../flows/breached-password.ts';
 import { PASSWORD_ONLY } from '../../flows/sessions.ts';
-import { currentSession } from '../auth.ts';
+import { currentSession, NEW_PASSWORD_PAGE } from '../auth.ts';
 import { redirect, sendPage } from '../render.ts';
 import { allowFormTarget } from '../security-headers.ts';
 import { ConsentView } from '../views/consent.tsx';
@@ -46,6 +47,24 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     });
     sendPage(reply, 400, page);
     return undefined;
+  }
+
+  /**
+   * A sign-in just made for an app: the app hears of it only once the password is not known breached; till
+   * then the user chooses a new one, and comes back here (SECURITY 7).
+   */
+  async function signedInAnswer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    found: Found,
+    opened: { userId: string; factors: string },
+  ) {
+    if (await mustRenewPassword(web.deps, opened.userId))
+      return redirect(
+        reply,
+        `${NEW_PASSWORD_PAGE}?next=${encodeURIComponent(`/interaction/${found.interaction.uid}`)}`,
+      );
+    return answer(request, reply, found, loginResult(opened.userId, web.deps.clock.now(), opened.factors));
   }
 
   async function answer(request: FastifyRequest, reply: FastifyReply, found: Found, result: InteractionResults) {
@@ -127,7 +146,7 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
       allowFormTarget(reply, appRedirect(found.interaction));
       const user = await submitLogin(web, request, reply, target(found.interaction));
       if (!user) return reply;
-      return answer(request, reply, found, loginResult(user.id, web.deps.clock.now(), PASSWORD_ONLY));
+      return signedInAnswer(request, reply, found, { userId: user.id, factors: PASSWORD_ONLY });
     },
   );
 
@@ -138,7 +157,7 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     const failed = `/interaction/${found.interaction.uid}?passkey=failed`;
     const opened = await submitPasskeySignIn(web, request, reply, failed);
     if (!opened) return reply;
-    return answer(request, reply, found, loginResult(opened.user.id, web.deps.clock.now(), opened.factors));
+    return signedInAnswer(request, reply, found, { userId: opened.user.id, factors: opened.factors });
   });
 
   app.post<Params>('/interaction/:uid/verify/passkey', { preHandler: web.protect }, async (request, reply) => {
@@ -149,7 +168,7 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     const after = { failed: `/interaction/${uid}/verify?passkey=failed`, restart: `/interaction/${uid}` };
     const opened = await submitPasskeyStep(web, request, reply, after);
     if (!opened) return reply;
-    return answer(request, reply, found, loginResult(opened.user.id, web.deps.clock.now(), opened.factors));
+    return signedInAnswer(request, reply, found, { userId: opened.user.id, factors: opened.factors });
   });
 
   app.get<Params>('/interaction/:uid/verify', async (request, reply) => {
@@ -165,7 +184,7 @@ export function registerInteractionPages(app: FastifyInstance, web: WebContext, 
     allowFormTarget(reply, appRedirect(found.interaction));
     const opened = await submitSecondStep(web, request, reply, secondStep(found.interaction));
     if (!opened) return reply;
-    return answer(request, reply, found, loginResult(opened.user.id, web.deps.clock.now(), opened.factors));
+    return signedInAnswer(request, reply, found, { userId: opened.user.id, factors: opened.factors });
   });
 
   app.post<Params>('/interaction/:uid/consent', { preHandler: web.protect }, async (request, reply) => {

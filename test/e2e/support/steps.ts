@@ -177,15 +177,17 @@ export async function askForResetEmail(page: Page, lang: Lang, email: string): P
 }
 
 /**
- * In the development mailbox (whose language is the page's), opens the newest message addressed to `address`
- * and checks it is the one called `subject`. A worker sends the email a moment after the request, so the
- * list is loaded again until it shows.
+ * In the development mailbox (whose language is the page's), opens the newest message called `subject`
+ * addressed to `address`. A worker sends the email a moment after the request, so the list is loaded again
+ * until it shows.
  */
 export async function openNewestEmail(page: Page, lang: Lang, address: string, subject: string): Promise<void> {
   const newest = page
     .getByRole('list')
     .getByRole('link')
     .filter({ hasText: copy[lang].mailboxTo(address) })
+    // Not merely the newest to the address: a sign-in from a new browser may have been announced since.
+    .filter({ hasText: subject })
     .first();
   await expect(async () => {
     await page.goto('/dev/mailbox');
