@@ -3,7 +3,7 @@
 // (breached/breached-passwords.ts). The file is read twice: once to check every line, so that a bad file
 // changes nothing, then to import it in one transaction.
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseRangeLine, prefixOfFile } from '../breached/range-file.ts';
 import { countBreachedHashes, insertBreachedHashes } from '../store/breached-hashes.ts';
@@ -15,11 +15,8 @@ export const importBreachedCommand: Command = async (cli, args) => {
   const [file, ...extra] = args;
   if (file === undefined || file.startsWith('--')) throw new UsageError('breached import needs the path of a file');
   if (extra.length > 0) throw new UsageError(`breached import takes one file (got "${args.join(' ')}")`);
-  try {
-    await access(file);
-  } catch {
-    throw new UsageError(`cannot read ${file}`);
-  }
+  const found = await stat(file).catch(() => undefined);
+  if (!found?.isFile()) throw new UsageError(`cannot read ${file}: not a file`);
   const prefix = prefixOfFile(file);
   let entries = 0;
   for await (const { line, number } of lines(file)) {

@@ -6,7 +6,7 @@ import type { SignedIn } from '../../flows/sessions.ts';
 import { signIn } from '../../flows/sign-in.ts';
 import { formatWait } from '../../i18n/index.ts';
 import { KNOWN_DEVICE_MS } from '../../throttles.ts';
-import { currentSession, signedInProfile } from '../auth.ts';
+import { currentSession, NEW_PASSWORD_PAGE, signedInProfile } from '../auth.ts';
 import { cookieOptions, readSessionCookie, setSessionCookie } from '../cookies.ts';
 import { renewCsrfSecret } from '../csrf.ts';
 import { csrfField, field, noticeOf, parseForm, passwordField } from '../forms.ts';
@@ -121,7 +121,10 @@ export function registerLoginPage(app: FastifyInstance, web: WebContext): void {
 
   app.get('/login', async (request, reply) => {
     const returnTo = web.returnTo(loginQuery.safeParse(request.query).data?.return_to);
-    if ((await currentSession(web, request)).status === 'active') return redirect(reply, returnTo ?? HOME);
+    const current = await currentSession(web, request);
+    if (current.status === 'active') return redirect(reply, returnTo ?? HOME);
+    // Signed in, but its password was found breached: an app sending it back here must not go round and round.
+    if (current.status === 'new-password') return redirect(reply, NEW_PASSWORD_PAGE);
     const ctx = pageContext(web, request, reply);
     const key = noticeOf(request, notices);
     const form: LoginForm = { email: '', errors: {}, notice: key && ctx.t(key) };
