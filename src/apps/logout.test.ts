@@ -18,7 +18,7 @@ import {
 } from '../../test/support/apps.ts';
 import { TestBrowser, visibleText } from '../../test/support/browser.ts';
 import { freePort, startService, type TestService } from '../../test/support/service.ts';
-import { resetLinkOf } from '../../test/support/smtp.ts';
+import { newestResetEmail, resetLinkOf } from '../../test/support/smtp.ts';
 import { otherPassword, password } from '../../test/support/web.ts';
 import { disableUser, revokeAllSessions } from '../flows/administer.ts';
 
@@ -134,7 +134,7 @@ describe('the service’s security events end the app’s grant and tell the app
     await browser.get('/forgot-password');
     await browser.post('/forgot-password', { email: ada.email });
     await service.outbox.drain();
-    const link = resetLinkOf(service.smtp.received.at(-1)!);
+    const link = resetLinkOf(newestResetEmail(service.smtp.received));
     await browser.get(link.pathname + link.search);
     await browser.get('/reset-password');
     const done = await browser.post('/reset-password', {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestDeps, testDeps } from '../../test/support/deps.ts';
-import { resetLinkOf } from '../../test/support/smtp.ts';
+import { newestResetEmail, resetLinkOf } from '../../test/support/smtp.ts';
 import { saveAccountDetails } from '../flows/account-details.ts';
 import { addUser } from '../flows/add-user.ts';
 import { sendResetEmail } from '../flows/forgot-password.ts';
@@ -102,7 +102,7 @@ const works = async (password: string) =>
 async function requestLink(): Promise<string> {
   await sendResetEmail(t.deps, { email: 'ada@example.com', client });
   await t.outbox.drain();
-  return resetLinkOf(t.smtp.received.at(-1)!).searchParams.get('token')!;
+  return resetLinkOf(newestResetEmail(t.smtp.received)).searchParams.get('token')!;
 }
 
 /** What an operator scrapes: breached_password_lookups_total for these labels (0 when not yet counted). */

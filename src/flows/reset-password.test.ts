@@ -1,7 +1,7 @@
 // The reset link → Set Password, as the flow sees it: real SQLite, real SMTP, a clock the test moves.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TestDeps, testDeps } from '../../test/support/deps.ts';
-import { resetLinkOf } from '../../test/support/smtp.ts';
+import { newestResetEmail, resetLinkOf } from '../../test/support/smtp.ts';
 import { newToken } from '../core/tokens.ts';
 import { sendResetEmail } from './forgot-password.ts';
 import { openResetLink, setPassword } from './reset-password.ts';
@@ -21,7 +21,7 @@ afterEach(() => t.close());
 async function requestLink(email = 'ada@example.com'): Promise<string> {
   await sendResetEmail(t.deps, { email, client });
   await t.outbox.drain();
-  return resetLinkOf(t.smtp.received.at(-1)!).searchParams.get('token')!;
+  return resetLinkOf(newestResetEmail(t.smtp.received)).searchParams.get('token')!;
 }
 
 const set = (token: string | undefined, password = next, confirm = password) =>

@@ -84,6 +84,13 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
 }
 
 /** The reset link of an email, as a user would copy it from the plain-text part. */
+/** The newest email that carries a reset link: a sign-in from a new browser may have been announced since. */
+export function newestResetEmail(received: CapturedEmail[]): CapturedEmail {
+  const email = received.findLast((each) => /\/reset-password\?token=/.test(each.text));
+  if (!email) throw new Error('no email with a reset link was received');
+  return email;
+}
+
 export function resetLinkOf(email: CapturedEmail): URL {
   const match = /https?:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+/.exec(email.text);
   if (!match) throw new Error(`no reset link in: ${email.text}`);

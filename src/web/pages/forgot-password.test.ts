@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Page, TestBrowser, visibleText } from '../../../test/support/browser.ts';
 import { startService, type TestService } from '../../../test/support/service.ts';
-import { resetLinkOf } from '../../../test/support/smtp.ts';
+import { newestResetEmail, resetLinkOf } from '../../../test/support/smtp.ts';
 
 const password = 'Velvet-Otter-9';
 let service: TestService;
@@ -86,7 +86,7 @@ describe('the reset link and Set Password', () => {
   async function emailedLink(): Promise<URL> {
     await askForReset(new TestBrowser(service.url), 'ada@example.com');
     await service.outbox.drain();
-    return resetLinkOf(service.smtp.received.at(-1)!);
+    return resetLinkOf(newestResetEmail(service.smtp.received));
   }
 
   it('moves the token out of the address bar, with no referrer, and shows the form (SECURITY 41, 46)', async () => {

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBrowser, visibleText } from '../../../test/support/browser.ts';
 import { startService, type TestService } from '../../../test/support/service.ts';
+import { newestResetEmail } from '../../../test/support/smtp.ts';
 import { addUser } from '../../flows/add-user.ts';
 
 let service: TestService;
@@ -96,7 +97,9 @@ describe('an invitation', () => {
     await browser.get('/forgot-password');
     await browser.post('/forgot-password', { email: 'ada@example.com' });
     await service.outbox.drain();
-    const reset = new URL(/https?:\/\/\S+\/reset-password\?token=[\w-]+/.exec(service.smtp.received.at(-1)!.text)![0]);
+    const reset = new URL(
+      /https?:\/\/\S+\/reset-password\?token=[\w-]+/.exec(newestResetEmail(service.smtp.received).text)![0],
+    );
     const other = new TestBrowser(service.url);
     await other.get(`/welcome${reset.search}`);
     expect((await other.get('/welcome')).status).toBe(404);
